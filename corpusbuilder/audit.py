@@ -1,0 +1,126 @@
+"""Answer "why is this text in release X, under which licence, on what evidence?" for one document,
+and for an excluded one, why it was left out.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.models import Document
+from corpusbuilder.reasons import Status
+
+WHY = {
+    Status.SKIPPED: "the source adapter skipped it",
+    Status.LICENCE_REJECTED: "its licence is not allowed by the policy",
+    Status.QUARANTINED: "its licence evidence is unknown or conflicting; it is held back",
+    Status.FILTERED: "a curation filter removed it",
+    Status.DUPLICATE: "it duplicates another document, which was kept instead",
+    Status.TAKEN_DOWN: "it was taken down",
+    Status.INGESTED: "it has not been curated yet; run `corpusbuilder curate`",
+}
+
+
+class NotInLedger(LookupError):
+    """The asked document is not in the ledger."""
+
+
+def _dump(row: Any, *fields: str) -> dict:
+    data = row.model_dump()
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in data.items()
+        if not fields or k in fields
+    }
+
+
+def report(ledger: Ledger, doc_id: str) -> dict:
+    """Everything the ledger knows about `doc_id`, as plain data."""
+    doc = ledger.document(doc_id)
+    if doc is None:
+        raise NotInLedger(
+            f"no document {doc_id!r} in the ledger; ids look like `<source>/<source_key>`"
+            " (see `corpusbuilder status`)"
+        )
+    source = ledger.source(doc.source)
+    also = [d.doc_id for d in ledger.documents(Document.duplicate_of == doc_id)]
+    return {
+        "document": _dump(doc),
+        "source": _dump(source) if source else None,
+        "evidence": [_dump(e) for e in ledger.evidence([doc_id])[doc_id]],
+        "decisions": [_dump(d) for d in ledger.decisions(doc_id)],
+        "releases": [
+            _dump(r, "version", "config", "shard", "row") for r in ledger.releases_holding(doc_id)
+        ],
+        "also_found_in": also,
+        "why_excluded": None if doc.status == Status.KEPT else WHY.get(Status(doc.status)),
+    }
+
+
+def _header(data: dict) -> list[str]:
+    doc, source = data["document"], data["source"]
+    lines = [
+        f"{doc['doc_id']}: {doc['status']} ({doc['reason']})",
+        f"  origin:    {doc['url']}",
+        f"  title:     {doc['title'] or '-'}",
+        f"  creator:   {doc['creator'] or '-'}   date: {doc['date'] or '-'}",
+    ]
+    if source:
+        adapter = f"{source['adapter']} {source['adapter_version']}"
+        lines.append(f"  source:    {source['name']} (adapter {adapter})")
+    if doc["text_sha256"]:
+        size = f"{doc['chars']} chars, {doc['words']} words"
+        lines.append(f"  text:      sha256 {doc['text_sha256']}, {size}")
+    if doc["language"]:
+        lines.append(f"  language:  {doc['language']} ({doc['language_score']})")
+    verdict = f"{doc['licence'] or 'none'} — {doc['licence_status'] or 'undecided'}"
+    lines.append(f"  licence:   {verdict} — rule: {doc['licence_rule'] or '-'}")
+    return lines
+
+
+def _exclusion(data: dict) -> list[str]:
+    doc, lines = data["document"], []
+    if data["why_excluded"]:
+        lines.append(f"  not released because {data['why_excluded']}")
+    if doc["duplicate_of"]:
+        lines.append(f"  duplicate of: {doc['duplicate_of']}")
+    if data["also_found_in"]:
+        lines.append(f"  also found in: {', '.join(data['also_found_in'])}")
+    return lines
+
+
+def _evidence(data: dict) -> list[str]:
+    lines = ["evidence:"]
+    for e in data["evidence"]:
+        where = (
+            f"{e['locator']} ({e['kind']}{', ' + e['jurisdiction'] if e['jurisdiction'] else ''})"
+        )
+        verdict = f"{e['resolved'] or 'no licence'} [{e['status'] or 'unresolved'}]"
+        lines += [
+            f"  - {e['statement']!r}",
+            f"      read at {where} on {e['retrieved_at']}",
+            f"      → {verdict} by {e['rule'] or '-'}",
+        ]
+    return lines
+
+
+def _history(data: dict) -> list[str]:
+    lines = ["decisions:"]
+    for d in data["decisions"]:
+        detail = f" — {d['detail']}" if d["detail"] else ""
+        what = f"{d['stage']}: {d['outcome']} ({d['reason']})"
+        lines.append(f"  - run {d['run_id']} {what} by {d['component']}{detail}")
+    lines.append("releases:")
+    for r in data["releases"]:
+        lines.append(f"  - {r['version']}: config {r['config']}, {r['shard']}, row {r['row']}")
+    if not data["releases"]:
+        lines.append("  - none")
+    return lines
+
+
+def render(data: dict, as_json: bool = False) -> str:
+    """The audit report as text for a person, or as JSON for a program."""
+    if as_json:
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return "\n".join(_header(data) + _exclusion(data) + _evidence(data) + _history(data))

@@ -1,0 +1,139 @@
+"""Near-duplicate detection across all sources: MinHash + LSH banding, explicit keep policy.
+
+Two steps, so the expensive one parallelises: `signatures` (pure, picklable, batch-vectorised; run
+it in a process pool over batches) and `near_duplicates` (one pass in the parent over all of them).
+
+Keep policy: documents are visited in `ranks` order (lower wins; the pipeline passes (licence
+openness, ingest seq, doc_id), so the most open licence and then the earliest ingested copy is
+kept). A document is removed when an already-kept document shares an LSH bucket with it and their
+estimated Jaccard is at least `threshold`; it records the most similar such kept document (ties:
+the better-ranked one). The result depends only on texts, ranks and config: never on input order,
+and a second run over the survivors removes nothing.
+
+Why the defaults (28 bands x 4 rows = 112 permutations, as many as datatrove's 14 x 8; threshold
+0.65 rather than the customary 0.8): 0.5-3 % word edits touch up to 5x as many word 5-grams, so a
+3 % edit leaves a true Jaccard of only ~0.74-0.78 (measured on Monte Cristo chunks), and a
+112-value estimate spreads by +-0.04 around it: at 0.8 such copies are never found, at 0.7 one in
+ten is missed. Candidates are verified on the estimate, so the bands can be generous: 28 x 4 makes
+a pair at J=0.65 a candidate with p=0.996 (14 x 8: p=0.36) while unrelated texts (J<0.1)
+practically never meet; the verification, not the banding, sets the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpusbuilder import minhash
+
+COMPONENT = "minhash_lsh_v1"
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """MinHash/LSH parameters; `num_perm` must equal `bands * rows`."""
+
+    num_perm: int = 112
+    bands: int = 28
+    rows: int = 4
+    ngram: int = 5  # word n-grams of the normalised text
+    threshold: float = 0.65  # estimated Jaccard at or above which a candidate is a duplicate
+    seed: int = 1  # fixes the hash functions: signatures from different seeds never compare
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows != self.num_perm:
+            raise ValueError(
+                f"bands x rows must equal num_perm ({self.bands} x {self.rows} != {self.num_perm}):"
+                " change one of them"
+            )
+        if not 0.0 < self.threshold <= 1.0 or self.ngram < 1:
+            raise ValueError("threshold must be in (0, 1] and ngram >= 1")
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    doc_id: str  # the removed document
+    duplicate_of: str  # the kept document it duplicates
+    similarity: float  # estimated Jaccard of their shingle sets
+
+
+def signatures(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> np.ndarray:
+    """(len(texts), num_perm) uint32 MinHash signatures; an empty text gets all-max values."""
+    words, counts = minhash.word_hashes(texts)
+    shingles, doc_of = minhash.shingle_hashes(words, counts, config.ngram)
+    return minhash.signatures(shingles, doc_of, len(texts), config.num_perm, config.seed)
+
+
+def band_hashes(sigs: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """(n, bands) uint64: one hash of each band's `rows` signature values (the LSH keys)."""
+    bands = sigs.reshape(len(sigs), config.bands, config.rows).astype(np.uint64)
+    mix = minhash.fmix64(np.arange(1, config.rows + 1, dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        return minhash.fmix64((bands * mix).sum(axis=2, dtype=np.uint64))
+
+
+def shared_buckets(sigs: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Bucket ids (n, bands) int64 and whether each bucket holds more than one document.
+
+    Sort-based grouping per band (np.unique) instead of dicts of lists: ~16 bytes per document and
+    band at peak, and only documents in a shared bucket ever reach Python.
+    """
+    keys = band_hashes(sigs, config)
+    ids = np.empty(keys.shape, dtype=np.int64)
+    shared = np.empty(keys.shape, dtype=bool)
+    offset = 0
+    for band in range(config.bands):
+        _, inverse, counts = np.unique(keys[:, band], return_inverse=True, return_counts=True)
+        ids[:, band] = inverse + offset
+        shared[:, band] = counts[inverse] > 1
+        offset += len(counts)
+    return ids, shared
+
+
+def _check_inputs(doc_ids: Sequence[str], ranks: Sequence[tuple], sigs, config) -> None:
+    if not len(doc_ids) == len(ranks) == len(sigs):
+        raise ValueError(
+            f"doc_ids, ranks and sigs differ in length ({len(doc_ids)}, {len(ranks)}, {len(sigs)})"
+        )
+    if sigs.ndim != 2 or sigs.shape[1] != config.num_perm:
+        raise ValueError(
+            f"sigs has shape {sigs.shape}, expected (n, {config.num_perm}): compute them with"
+            " dedup.signatures and the same DedupConfig"
+        )
+    if len(set(doc_ids)) != len(doc_ids):
+        raise ValueError("doc_ids must be unique: deduplicate exact repeats of the same id first")
+
+
+def near_duplicates(
+    doc_ids: Sequence[str], ranks: Sequence[tuple], sigs: np.ndarray, config: DedupConfig
+) -> list[NearDuplicate]:
+    """The documents to remove, in rank order, each with the kept document it duplicates."""
+    _check_inputs(doc_ids, ranks, sigs, config)
+    ids, shared = shared_buckets(sigs, config)
+    order = sorted(np.flatnonzero(shared.any(axis=1)), key=lambda i: (ranks[i], doc_ids[i]))
+    position = {int(i): p for p, i in enumerate(order)}
+    kept_in: dict[int, list[int]] = {}
+    removed: list[NearDuplicate] = []
+    for i in order:
+        buckets = ids[i][shared[i]]
+        candidates = sorted({k for b in buckets for k in kept_in.get(int(b), ())}, key=position.get)
+        match = _best_match(sigs, i, candidates, config.threshold)
+        if match is None:
+            for b in buckets:
+                kept_in.setdefault(int(b), []).append(int(i))
+        else:
+            removed.append(NearDuplicate(doc_ids[i], doc_ids[match[0]], match[1]))
+    return removed
+
+
+def _best_match(sigs: np.ndarray, i: int, candidates: list[int], threshold: float):
+    """(index, similarity) of the most similar candidate at or above threshold; first wins ties."""
+    if not candidates:
+        return None
+    similarity = (sigs[candidates] == sigs[i]).mean(axis=1)
+    best = int(np.argmax(similarity))  # argmax returns the first maximum: the better-ranked one
+    if similarity[best] < threshold:
+        return None
+    return candidates[best], round(float(similarity[best]), 4)

@@ -1,0 +1,1 @@
+"""The rules behind ``corpusbuilder.filters``: one module per family of heuristics."""

@@ -1,0 +1,165 @@
+"""Gopher quality and repetition rules (Rae et al. 2021, "Scaling Language Models", App. A1).
+
+Definitions follow datatrove's GopherQualityFilter / GopherRepetitionFilter with three documented
+changes for a book corpus: words come from a regex (not nltk/spaCy); blank lines are layout and are
+not counted as duplicate lines; n-gram character fractions are measured over word characters
+(``sum(len(word))``), not over all characters including whitespace. ``max_words`` is off by
+default because whole books exceed Gopher's 100,000-word bound; set it to restore the bound.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from corpusbuilder.filter_rules.stopwords import stop_words
+from corpusbuilder.filters import FilterResult, RuleFilter, lines, paragraphs, words
+
+# Scripts written without spaces between words: word counts mean nothing there.
+UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+BULLETS = ("•", "●", "○", "▪", "◦", "‣", "-", "*", "·")
+
+
+def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator[FilterResult]:
+    """Symbol/word ratios, bullet and ellipsis lines, alphabetic words (in Gopher's order)."""
+    n = len(tokens)
+    hashes = text.count("#") / n
+    if p["max_symbol_word_ratio"] is not None and hashes > p["max_symbol_word_ratio"]:
+        yield FilterResult("too_many_hashes", f"hash/word={hashes:.3f} > {p['max_symbol_word_ratio']}")
+    ellipses = (text.count("...") + text.count("…")) / n
+    if p["max_symbol_word_ratio"] is not None and ellipses > p["max_symbol_word_ratio"]:
+        yield FilterResult(
+            "too_many_ellipses", f"ellipsis/word={ellipses:.3f} > {p['max_symbol_word_ratio']}"
+        )
+    rows = lines(text) or [""]
+    bullets = sum(row.startswith(BULLETS) for row in rows) / len(rows)
+    if p["max_bullet_lines_ratio"] is not None and bullets > p["max_bullet_lines_ratio"]:
+        yield FilterResult("too_many_bullet_lines", f"bullet_lines={bullets:.3f} > {p['max_bullet_lines_ratio']}")
+    trailing = sum(row.endswith(("...", "…")) for row in rows) / len(rows)
+    if p["max_ellipsis_lines_ratio"] is not None and trailing > p["max_ellipsis_lines_ratio"]:
+        yield FilterResult(
+            "too_many_ellipsis_lines", f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}"
+        )
+    alpha = sum(any(c.isalpha() for c in token) for token in tokens) / n
+    if p["min_alpha_words_ratio"] is not None and alpha < p["min_alpha_words_ratio"]:
+        yield FilterResult("too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}")
+
+
+class GopherQuality(RuleFilter):
+    """Documents that do not look like prose: too short, odd word lengths, symbol soup, lists."""
+
+    name = "gopher_quality_v1"
+    defaults = {
+        "min_words": 50,
+        "max_words": None,
+        "min_mean_word_length": 3.0,
+        "max_mean_word_length": 10.0,
+        "max_symbol_word_ratio": 0.1,
+        "max_bullet_lines_ratio": 0.9,
+        "max_ellipsis_lines_ratio": 0.3,
+        "min_alpha_words_ratio": 0.8,
+        "min_stop_words": 2,
+    }
+
+    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        if language in UNSPACED:
+            return None
+        found = words(text)
+        n = len(found)
+        if p["min_words"] is not None and n < p["min_words"]:
+            return FilterResult("too_few_words", f"words={n} < {p['min_words']}")
+        if p["max_words"] is not None and n > p["max_words"]:
+            return FilterResult("too_many_words", f"words={n} > {p['max_words']}")
+        if n == 0:
+            return FilterResult("too_few_words", "words=0")
+        mean = sum(map(len, found)) / n
+        if p["min_mean_word_length"] is not None and mean < p["min_mean_word_length"]:
+            return FilterResult("mean_word_too_short", f"mean_word={mean:.2f} < {p['min_mean_word_length']}")
+        if p["max_mean_word_length"] is not None and mean > p["max_mean_word_length"]:
+            return FilterResult("mean_word_too_long", f"mean_word={mean:.2f} > {p['max_mean_word_length']}")
+        failure = next(_ratio_rules(text, text.split(), p), None)
+        if failure is not None:
+            return failure
+        listed = stop_words(language)
+        if p["min_stop_words"] is not None and listed:
+            hits = sum(word.lower() in listed for word in found)
+            if hits < p["min_stop_words"]:
+                return FilterResult("too_few_stop_words", f"stop_words[{language}]={hits} < {p['min_stop_words']}")
+        return None
+
+
+def _duplicates(items: list[str]) -> tuple[int, int]:
+    """How many items repeat an earlier one, and their characters."""
+    seen: set[str] = set()
+    count = chars = 0
+    for item in items:
+        if item in seen:
+            count += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return count, chars
+
+
+def _top_ngram_chars(found: list[str], n: int) -> int:
+    """Characters covered by the most frequent n-gram (ties: the longest)."""
+    counts = Counter(tuple(found[i : i + n]) for i in range(len(found) - n + 1))
+    if not counts:
+        return 0
+    top = max(counts.items(), key=lambda item: (item[1], sum(map(len, item[0]))))
+    return top[1] * sum(map(len, top[0])) if top[1] > 1 else 0
+
+
+def _duplicate_ngram_chars(found: list[str], n: int) -> int:
+    """Characters in n-grams that repeat an earlier one (a repeat skips ahead n words)."""
+    seen: set[tuple[str, ...]] = set()
+    chars = i = 0
+    while i <= len(found) - n:
+        gram = tuple(found[i : i + n])
+        if gram in seen:
+            chars += sum(map(len, gram))
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return chars
+
+
+class GopherRepetition(RuleFilter):
+    """Documents that repeat themselves: duplicate lines/paragraphs, dominant or repeated n-grams."""
+
+    name = "gopher_repetition_v1"
+    defaults = {
+        "max_dup_para_fraction": 0.3,
+        "max_dup_para_char_fraction": 0.2,
+        "max_dup_line_fraction": 0.3,
+        "max_dup_line_char_fraction": 0.2,
+        "max_top_ngram_char_fraction": {2: 0.2, 3: 0.18, 4: 0.16},
+        "max_dup_ngram_char_fraction": {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
+    }
+
+    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        size = len(text) or 1
+        for unit, items in (("para", paragraphs(text)), ("line", lines(text))):
+            dup, chars = _duplicates(items)
+            frac, char_frac = dup / (len(items) or 1), chars / size
+            if p[f"max_dup_{unit}_fraction"] is not None and frac > p[f"max_dup_{unit}_fraction"]:
+                return FilterResult(f"dup_{unit}_fraction", f"dup_{unit}s={frac:.3f} > {p[f'max_dup_{unit}_fraction']}")
+            limit = p[f"max_dup_{unit}_char_fraction"]
+            if limit is not None and char_frac > limit:
+                return FilterResult(f"dup_{unit}_char_fraction", f"dup_{unit}_chars={char_frac:.3f} > {limit}")
+        return self._ngrams(words(text), p)
+
+    @staticmethod
+    def _ngrams(found: list[str], p: Mapping[str, Any]) -> FilterResult | None:
+        total = sum(map(len, found)) or 1
+        for n, limit in sorted((p["max_top_ngram_char_fraction"] or {}).items()):
+            frac = _top_ngram_chars(found, int(n)) / total
+            if limit is not None and frac > limit:
+                return FilterResult(f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}")
+        for n, limit in sorted((p["max_dup_ngram_char_fraction"] or {}).items()):
+            frac = _duplicate_ngram_chars(found, int(n)) / total
+            if limit is not None and frac > limit:
+                return FilterResult(f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}")
+        return None

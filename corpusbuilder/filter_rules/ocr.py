@@ -1,0 +1,90 @@
+"""OCR-noise heuristics for digitised books.
+
+Bad OCR leaves tokens that are not words ("tbe", "w0rd", "j;ust"), letters standing alone where a
+word broke apart ("t h e"), symbols no typesetter used ("■", "¦", "~"), and words hyphenated at a
+line end that no one joined back. Each is measured as a ratio and compared with a threshold set
+well above what clean Project Gutenberg books show (``bench``: 3 KB chunks of shared/data/books).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from corpusbuilder.filters import FilterResult, RuleFilter
+
+EDGE_PUNCT_RE = re.compile(r"^[\W_]+|[\W_]+$")
+WORDLIKE_RE = re.compile(
+    r"[^\W\d_]+(?:(?:['’.]|[-–—]+)[^\W\d_]+)*['’]?"  # words, l'homme, well-known, U.S., o'
+    r"|\d+(?:[.,:/\-–]\d+)*(?:[^\W\d_]{1,3})?"  # 1848, 3.14, 12:30, 1st, 2e
+    r"|[IVXLCDMivxlcdm]+\d*"
+)
+# Single letters that are words in the language; others standing alone are OCR debris.
+SINGLE_LETTER_WORDS = {
+    "en": "aiAIoO",
+    "fr": "aàyAÀYôÔ",
+    "es": "ayoeuAYOEU",
+    "it": "aeèioAEÈIO",
+    "pt": "aeoàéAEOÀÉ",
+    "de": "",
+    "nl": "uU",
+}
+DEFAULT_SINGLE_LETTERS = "aiouyAIOUYàèéÀÈÉ"
+ORDINARY_SYMBOLS = set(".,;:!?'\"()[]-–—…«»“”„‘’/&%*$£€°§#+=_\u00a0\u2009\u202f")
+BROKEN_HYPHEN_RE = re.compile(r"[^\W\d_]-[ \t]*\r?\n[ \t]*[^\W\d_]*[a-zà-ÿ]")
+
+
+@dataclass(frozen=True)
+class OcrMeasures:
+    non_word_ratio: float  # of tokens with a letter or digit
+    single_letter_ratio: float  # isolated letters that are not one-letter words
+    garbage_char_ratio: float  # of all characters
+    broken_hyphen_ratio: float  # of non-blank lines
+
+
+def measure(text: str, language: str) -> OcrMeasures:
+    cores = [EDGE_PUNCT_RE.sub("", token) for token in text.split()]
+    cores = [core for core in cores if core]
+    n = len(cores) or 1
+    non_words = sum(not WORDLIKE_RE.fullmatch(core) for core in cores)
+    allowed = SINGLE_LETTER_WORDS.get(language, DEFAULT_SINGLE_LETTERS)
+    singles = sum(len(core) == 1 and core.isalpha() and core not in allowed for core in cores)
+    garbage = sum(
+        not (ch.isalnum() or ch.isspace() or ch in ORDINARY_SYMBOLS) for ch in text
+    )
+    line_count = sum(bool(line.strip()) for line in text.splitlines()) or 1
+    broken = len(BROKEN_HYPHEN_RE.findall(text))
+    return OcrMeasures(
+        non_words / n, singles / n, garbage / (len(text) or 1), broken / line_count
+    )
+
+
+class OcrNoise(RuleFilter):
+    """Digitised text too damaged by OCR to train on."""
+
+    name = "ocr_noise_v1"
+    defaults = {
+        "max_non_word_ratio": 0.10,
+        "max_single_letter_ratio": 0.05,
+        "max_garbage_char_ratio": 0.01,
+        "max_broken_hyphen_ratio": 0.10,
+        "min_tokens": 20,  # below this the ratios are too noisy to judge
+    }
+
+    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        if len(text.split()) < p["min_tokens"]:
+            return None
+        found = measure(text, language)
+        for field, reason in (
+            ("non_word_ratio", "too_many_non_words"),
+            ("single_letter_ratio", "too_many_single_letters"),
+            ("garbage_char_ratio", "too_many_garbage_chars"),
+            ("broken_hyphen_ratio", "too_many_broken_hyphens"),
+        ):
+            limit = p[f"max_{field}"]
+            value = getattr(found, field)
+            if limit is not None and value > limit:
+                return FilterResult(reason, f"{field}={value:.3f} > {limit}")
+        return None

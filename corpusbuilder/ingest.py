@@ -1,0 +1,157 @@
+"""Ingest: run a source adapter and record every item it yields in the ledger.
+
+Idempotent and resumable: an item already recorded with the same text adds nothing; a text is
+stored durably before the ledger batch that references it commits; a Checkpoint from the adapter
+is saved with the batch before it, and an interrupted ingest resumes from the last one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from tqdm import tqdm
+
+from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ledger import Ledger
+from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
+from corpusbuilder.textstore import TextStore
+
+BATCH = 1000
+DOCUMENT_FIELDS = ("url", "title", "creator", "date", "language_hint")
+
+
+@dataclass
+class IngestResult:
+    source: str
+    run_id: int
+    resumed_from: str | None
+    counts: Counter = field(default_factory=Counter)
+
+
+class _Batch:
+    """Items waiting for one ledger transaction, and the ledger rows made from them."""
+
+    def __init__(self, source: str, component: str, run_id: int) -> None:
+        self.source, self.component, self.run_id = source, component, run_id
+        self.items: dict[str, Item] = {}
+        self.repeated = 0
+
+    def add(self, item: SourceDocument | Skipped) -> None:
+        doc_id = f"{self.source}/{item.source_key}"
+        if doc_id in self.items:
+            self.repeated += 1  # counted in the run; the first occurrence is the one recorded
+        elif isinstance(item, SourceDocument):
+            self.items[doc_id] = replace(item, text=unicodedata.normalize("NFC", item.text))
+        else:
+            self.items[doc_id] = item
+
+    def decision(self, doc_id: str, outcome: str, reason: str, detail: str | None) -> dict:
+        return {
+            "doc_id": doc_id,
+            "run_id": self.run_id,
+            "stage": "ingest",
+            "component": self.component,
+            "outcome": outcome,
+            "reason": reason,
+            "detail": detail,
+            "created_at": utc_now(),
+        }
+
+
+def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | None) -> dict:
+    row = {
+        "doc_id": doc_id,
+        "source": source,
+        "source_key": item.source_key,
+        "seq": seq,
+        "status": Status.SKIPPED if isinstance(item, Skipped) else Status.INGESTED,
+        "reason": item.reason if isinstance(item, Skipped) else Reason.INGESTED,
+        "ingested_at": utc_now(),
+        "text_sha256": sha,
+    }
+    text = item.text if isinstance(item, SourceDocument) else None
+    row.update({field: getattr(item, field, None) for field in DOCUMENT_FIELDS})
+    row.update(chars=text and len(text), words=text and len(text.split()))
+    return row
+
+
+def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
+    return [
+        {
+            "doc_id": doc_id,
+            "statement": e.statement,
+            "locator": e.locator,
+            "kind": e.kind,
+            "retrieved_at": e.retrieved_at,
+            "jurisdiction": e.jurisdiction,
+        }
+        for e in item.evidence
+    ]
+
+
+def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, checkpoint) -> None:
+    known = ledger.known_texts(list(batch.items))
+    documents = {k: i for k, i in batch.items.items() if isinstance(i, SourceDocument)}
+    shas = dict(zip(documents, store.put_many(i.text for i in documents.values()), strict=True))
+    new, changed, evidence, decisions = [], [], [], []
+    seq = ledger.next_seq()
+    for doc_id, item in batch.items.items():
+        sha = shas.get(doc_id)
+        if doc_id in known and known[doc_id] == sha:
+            counts["unchanged"] += 1
+            continue
+        row = _document_row(doc_id, item, seq, batch.source, sha)
+        seq += 1
+        (changed if doc_id in known else new).append(row)
+        reason = row["reason"] if doc_id not in known else Reason.TEXT_CHANGED
+        detail = item.detail if isinstance(item, Skipped) else None
+        decisions.append(batch.decision(doc_id, row["status"], reason, detail))
+        if isinstance(item, SourceDocument):
+            evidence += _evidence_rows(doc_id, item)
+        if doc_id in known:
+            counts["changed"] += 1
+        else:
+            counts[f"skipped:{item.reason}" if isinstance(item, Skipped) else "new"] += 1
+    ledger.write_ingest_batch(new, changed, evidence, decisions, batch.run_id, checkpoint)
+    counts["repeated_source_key"] += batch.repeated
+    batch.items, batch.repeated = {}, 0
+
+
+def ingest(
+    ledger: Ledger,
+    store: TextStore,
+    source: str,
+    adapter: SourceAdapter,
+    fetch: Fetcher,
+    limit: int | None = None,
+    progress: bool = True,
+) -> IngestResult:
+    """Run `adapter` and record what it yields; raise after recording what was committed."""
+    resume = ledger.resume_point(source)
+    ledger.register_source(source, adapter.name, adapter.version, adapter.config)
+    run_id = ledger.start_run("ingest", source)
+    result = IngestResult(source, run_id, resume)
+    batch = _Batch(source, f"{adapter.name}@{adapter.version}", run_id)
+    items: Iterable[Item] = adapter.documents(fetch, limit=limit, resume=resume)
+    try:
+        for item in tqdm(items, desc=f"ingest {source}", unit=" items", disable=not progress):
+            if isinstance(item, Checkpoint):
+                _flush(batch, ledger, store, result.counts, item.value)
+                continue
+            result.counts["seen"] += 1
+            batch.add(item)
+            if len(batch.items) >= BATCH:
+                _flush(batch, ledger, store, result.counts, None)
+        _flush(batch, ledger, store, result.counts, None)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):  # keep every complete item yielded so far
+            _flush(batch, ledger, store, result.counts, None)
+        ledger.finish_run(run_id, "failed", dict(result.counts), f"{type(exc).__name__}: {exc}")
+        raise
+    ledger.finish_run(run_id, "completed", dict(result.counts))
+    return result

@@ -1,0 +1,129 @@
+"""Ledger tables (sqlmodel). Timestamps are timezone-aware UTC; JSON columns hold small dicts.
+
+The `decision` table is append-only: every stage writes what it decided and why, with the
+versioned name of the component that decided.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def _utc_column(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the ledger itself, such as its schema version."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Source(SQLModel, table=True):
+    name: str = Field(primary_key=True)
+    adapter: str
+    adapter_version: str
+    config: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Run(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # ingest | curate | release | publish | takedown
+    source: str | None = None
+    started_at: datetime = _utc_column(nullable=False)
+    ended_at: datetime | None = _utc_column(nullable=True)
+    status: str = "running"  # running | completed | failed
+    checkpoint: str | None = None
+    counts: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    error: str | None = None
+
+
+class DocumentBase(SQLModel):
+    doc_id: str = Field(primary_key=True)  # <source>/<source_key>
+    source: str = Field(index=True)
+    source_key: str
+    seq: int = Field(index=True)  # ingest order, for the "earliest ingested wins" keep policy
+    url: str | None = None
+    title: str | None = None
+    creator: str | None = None
+    date: str | None = None
+    language_hint: str | None = None
+    licence: str | None = None
+    licence_status: str | None = None  # allowed | rejected | unknown
+    licence_rule: str | None = None
+    language: str | None = None
+    language_score: float | None = None
+    text_sha256: str | None = None
+    chars: int | None = None
+    words: int | None = None
+    status: str = Field(index=True)
+    reason: str | None = None  # the reason code of the current status
+    duplicate_of: str | None = None
+
+
+class Document(DocumentBase, table=True):
+    ingested_at: datetime = _utc_column(nullable=False)
+
+
+class Evidence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    doc_id: str = Field(index=True)
+    statement: str
+    locator: str
+    kind: str
+    retrieved_at: datetime = _utc_column(nullable=False)
+    jurisdiction: str | None = None
+    resolved: str | None = None
+    status: str | None = None
+    rule: str | None = None
+
+
+class Decision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    doc_id: str = Field(index=True)
+    run_id: int
+    stage: str  # ingest | licence | language | filter | dedup | takedown
+    component: str  # versioned name, e.g. langdetect_windows_v1
+    outcome: str  # a Status value, or "passed"
+    reason: str
+    detail: str | None = None
+    created_at: datetime = _utc_column(nullable=False)
+
+
+class Release(SQLModel, table=True):
+    version: str = Field(primary_key=True)
+    parent: str | None = None
+    created_at: datetime = _utc_column(nullable=False)
+    policy_hash: str
+    config_hash: str
+    manifest_hash: str
+    counts: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    hub_repo: str | None = None
+    hub_commit: str | None = None
+    hub_tag: str | None = None
+    published_at: datetime | None = _utc_column(nullable=True)
+
+
+class ReleaseDocument(SQLModel, table=True):
+    __table_args__ = (Index("ix_release_document_doc", "doc_id"),)
+
+    version: str = Field(primary_key=True)
+    doc_id: str = Field(primary_key=True)
+    text_sha256: str
+    config: str  # the language config the row lands in
+    shard: str  # path of the shard inside the release, e.g. data/fr/train-00000-of-00001.parquet
+    row: int
+
+
+class Takedown(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    selector: str  # a doc_id, a text sha256, or a URL
+    reason: str
+    created_at: datetime = _utc_column(nullable=False)

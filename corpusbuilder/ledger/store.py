@@ -1,0 +1,238 @@
+"""The only code that holds a database session.
+
+SQLite by default (WAL, so readers such as `audit` never block a running ingest), any SQLAlchemy
+URL (e.g. ``postgresql+psycopg://…``) for teams. Bulk writes go through SQLAlchemy Core
+``executemany`` (~8x the rows/s of per-row ORM adds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, event, func, select, update
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
+
+from corpusbuilder.ledger.migrations import migrate
+from corpusbuilder.ledger.models import (
+    Decision,
+    Document,
+    Evidence,
+    Release,
+    ReleaseDocument,
+    Run,
+    Source,
+)
+from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.source import utc_now
+
+Row = dict[str, Any]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Ledger:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        migrate(self.engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- runs and sources -------------------------------------------------------------
+    def start_run(self, kind: str, source: str | None = None) -> int:
+        with self.session() as session:
+            run = Run(kind=kind, source=source, started_at=utc_now())
+            session.add(run)
+            session.commit()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict, error: str | None = None) -> None:
+        values = {"status": status, "counts": counts, "ended_at": utc_now(), "error": error}
+        with self.engine.begin() as connection:
+            connection.execute(update(Run).where(Run.id == run_id).values(**values))
+
+    def resume_point(self, source: str) -> str | None:
+        """The checkpoint of the last ingest of `source`, if that ingest did not complete."""
+        query = (
+            select(Run.status, Run.checkpoint)
+            .where(Run.kind == "ingest", Run.source == source)
+            .order_by(Run.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            last = connection.execute(query).first()
+        return last.checkpoint if last is not None and last.status != "completed" else None
+
+    def register_source(self, name: str, adapter: str, version: str, config: dict) -> None:
+        with self.session() as session:
+            session.merge(
+                Source(name=name, adapter=adapter, adapter_version=version, config=config)
+            )
+            session.commit()
+
+    def source(self, name: str) -> Source | None:
+        with self.session() as session:
+            return session.get(Source, name)
+
+    # -- documents ----------------------------------------------------------------------
+    def known_texts(self, doc_ids: Sequence[str]) -> dict[str, str | None]:
+        """doc_id → text sha256 (None for a skip) of the asked documents already in the ledger."""
+        found: dict[str, str | None] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start : start + 500]
+            query = select(Document.doc_id, Document.text_sha256).where(Document.doc_id.in_(chunk))
+            with self.engine.connect() as connection:
+                found.update(dict(connection.execute(query).all()))
+        return found
+
+    def next_seq(self) -> int:
+        with self.engine.connect() as connection:
+            return (connection.execute(select(func.max(Document.seq))).scalar() or 0) + 1
+
+    def write_ingest_batch(
+        self,
+        new: list[Row],
+        changed: list[Row],
+        evidence: list[Row],
+        decisions: list[Row],
+        run_id: int,
+        checkpoint: str | None,
+    ) -> None:
+        """One transaction: new and changed documents, their evidence, decisions, the checkpoint."""
+        with self.engine.begin() as connection:
+            if changed:
+                ids = [row["doc_id"] for row in changed]
+                connection.execute(Evidence.__table__.delete().where(Evidence.doc_id.in_(ids)))
+                connection.execute(Document.__table__.delete().where(Document.doc_id.in_(ids)))
+            for table, rows in (
+                (Document, new + changed),
+                (Evidence, evidence),
+                (Decision, decisions),
+            ):
+                if rows:
+                    connection.execute(table.__table__.insert(), rows)
+            if checkpoint is not None:
+                connection.execute(
+                    update(Run).where(Run.id == run_id).values(checkpoint=checkpoint)
+                )
+
+    def update_documents(self, rows: list[Row], decisions: list[Row]) -> None:
+        """Bulk-update documents by doc_id (every row must have the same keys) and log decisions."""
+        with self.engine.begin() as connection:
+            if rows:
+                keys = [key for key in rows[0] if key != "doc_id"]
+                statement = (
+                    Document.__table__.update()
+                    .where(Document.__table__.c.doc_id == bindparam("_doc_id"))
+                    .values({key: bindparam(key) for key in keys})
+                )
+                connection.execute(statement, [{**row, "_doc_id": row["doc_id"]} for row in rows])
+            if decisions:
+                connection.execute(Decision.__table__.insert(), decisions)
+
+    def documents(self, *conditions: Any, order_by: Any = None) -> Iterator[Document]:
+        """Documents matching SQLAlchemy `conditions`, streamed in doc_id order."""
+        query = select(Document).where(*conditions).order_by(order_by or Document.doc_id)
+        with self.session() as session:
+            for (document,) in session.execute(query.execution_options(yield_per=2000)):
+                yield document
+
+    def document(self, doc_id: str) -> Document | None:
+        with self.session() as session:
+            return session.get(Document, doc_id)
+
+    def evidence(self, doc_ids: Iterable[str]) -> dict[str, list[Evidence]]:
+        ids = list(doc_ids)
+        found: dict[str, list[Evidence]] = {doc_id: [] for doc_id in ids}
+        with self.session() as session:
+            for start in range(0, len(ids), 500):
+                query = select(Evidence).where(Evidence.doc_id.in_(ids[start : start + 500]))
+                for (row,) in session.execute(query.order_by(Evidence.id)):
+                    found[row.doc_id].append(row)
+        return found
+
+    def update_evidence(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        statement = (
+            Evidence.__table__.update()
+            .where(Evidence.__table__.c.id == bindparam("_id"))
+            .values(
+                resolved=bindparam("resolved"), status=bindparam("status"), rule=bindparam("rule")
+            )
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement, [{**row, "_id": row["id"]} for row in rows])
+
+    def decisions(self, doc_id: str) -> list[Decision]:
+        with self.session() as session:
+            query = select(Decision).where(Decision.doc_id == doc_id).order_by(Decision.id)
+            return [row for (row,) in session.execute(query)]
+
+    def funnel(self) -> list[tuple[str, str, str | None, int]]:
+        """(source, status, reason, count) over every document, for stats and the card."""
+        query = (
+            select(Document.source, Document.status, Document.reason, func.count())
+            .group_by(Document.source, Document.status, Document.reason)
+            .order_by(Document.source, Document.status, Document.reason)
+        )
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(query)]
+
+    # -- releases -----------------------------------------------------------------------
+    def release(self, version: str) -> Release | None:
+        with self.session() as session:
+            return session.get(Release, version)
+
+    def latest_release(self) -> Release | None:
+        with self.session() as session:
+            query = select(Release).order_by(Release.created_at.desc())
+            row = session.execute(query).first()
+            return row[0] if row else None
+
+    def add_release(self, release: Release, members: list[Row]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(Release.__table__.insert(), [release.model_dump()])
+            if members:
+                connection.execute(ReleaseDocument.__table__.insert(), members)
+
+    def release_documents(self, version: str) -> list[ReleaseDocument]:
+        with self.session() as session:
+            query = select(ReleaseDocument).where(ReleaseDocument.version == version)
+            return [row for (row,) in session.execute(query.order_by(ReleaseDocument.doc_id))]
+
+    def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
+        with self.session() as session:
+            query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id)
+            return [row for (row,) in session.execute(query.order_by(ReleaseDocument.version))]
+
+    def mark_published(self, version: str, repo: str, commit: str | None, tag: str | None) -> None:
+        values = {"hub_repo": repo, "hub_commit": commit, "hub_tag": tag, "published_at": utc_now()}
+        with self.engine.begin() as connection:
+            connection.execute(update(Release).where(Release.version == version).values(**values))
+
+    def reopen_for_curation(self) -> int:
+        """Send every curated document back to curation (after a policy or config change)."""
+        done = [Status.SKIPPED, Status.TAKEN_DOWN, Status.INGESTED]
+        values = {"status": Status.INGESTED, "reason": Reason.INGESTED, "duplicate_of": None}
+        with self.engine.begin() as connection:
+            query = update(Document).where(Document.status.not_in(done)).values(**values)
+            return connection.execute(query).rowcount

@@ -1,0 +1,72 @@
+"""Language-split Parquet shards with a schema fixed up front.
+
+``data/<language>/train-0000K-of-0000N.parquet``: zstd, a page index, row groups well under
+100 MB. Nothing time- or machine-dependent is written, so the same rows give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.large_string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("creator", pa.string()),
+        ("date", pa.string()),
+        ("language", pa.string()),
+        ("language_score", pa.float64()),
+        ("licence", pa.string()),
+        ("licence_url", pa.string()),
+        ("text_sha256", pa.string()),
+        ("chars", pa.int64()),
+        ("words", pa.int64()),
+    ]
+)
+ROW_GROUP_BYTES = 64 * 2**20
+SHARD_BYTES = 256 * 2**20
+
+
+def shard_name(config: str, index: int, count: int) -> str:
+    return f"data/{config}/train-{index:05d}-of-{count:05d}.parquet"
+
+
+def plan_shards(config: str, sizes: Sequence[int], shard_bytes: int = SHARD_BYTES) -> list[str]:
+    """The shard of each row, in order: consecutive rows, about `shard_bytes` of text a shard."""
+    count = max(1, math.ceil(sum(sizes) / shard_bytes))
+    target = sum(sizes) / count
+    plan, index, filled = [], 0, 0
+    for size in sizes:
+        if filled >= target * (index + 1) and index < count - 1:
+            index += 1
+        plan.append(shard_name(config, index, count))
+        filled += size
+    return plan
+
+
+def write_shard(path: Path, rows: Sequence[dict]) -> None:
+    """Write `rows` (dicts with the SCHEMA's keys) to one shard, a row group per ~64 MB of text."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    with pq.ParquetWriter(
+        tmp, SCHEMA, compression="zstd", write_page_index=True, write_statistics=True
+    ) as writer:
+        group: list[dict] = []
+        group_bytes = 0
+        for row in rows:
+            group.append(row)
+            group_bytes += len(row["text"].encode("utf-8"))
+            if group_bytes >= ROW_GROUP_BYTES:
+                writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
+                group, group_bytes = [], 0
+        if group or not rows:
+            writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
+    tmp.replace(path)

@@ -1,0 +1,95 @@
+"""The contributor contract: what a source adapter yields.
+
+An adapter *reports* what it found — the text, where it came from and the licence statements it
+read, verbatim — and never decides whether a licence is acceptable: `licences.yaml` does that.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from corpusbuilder.fetch import Fetcher
+
+
+def utc_now() -> datetime:
+    """The one clock of the project: timezone-aware UTC, never naive."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class LicenceEvidence:
+    """One licence statement as found, with where and how it was read.
+
+    `statement` is verbatim (never normalised); `locator` names the document and field it was read
+    from (e.g. ``https://www.gutenberg.org/ebooks/2701.rdf#dcterms:rights``); `kind` says how it was
+    established: ``item`` (stated on the item itself), ``collection`` (the terms of the whole
+    collection or wiki), ``sidecar`` (a metadata file supplied with the texts).
+    `jurisdiction` records a territorial limit of the claim ("US" for "Public domain in the USA.").
+    """
+
+    statement: str
+    locator: str
+    kind: str = "item"
+    retrieved_at: datetime = field(default_factory=utc_now)
+    jurisdiction: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A text an adapter found, with its origin and licence evidence."""
+
+    source_key: str
+    text: str
+    url: str
+    evidence: tuple[LicenceEvidence, ...]
+    title: str | None = None
+    creator: str | None = None
+    date: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item the adapter saw but could not or would not yield; `reason` is a snake_case code."""
+
+    source_key: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A resume point (e.g. an OAI-PMH resumptionToken): everything yielded before it is complete.
+
+    The ingest stores it after committing what came before; a resumed run passes it back as
+    `resume` to `documents`.
+    """
+
+    value: str
+
+
+Item = SourceDocument | Skipped | Checkpoint
+
+
+class SourceAdapter(ABC):
+    """Base of every adapter. Subclasses set `name` and `version` and implement `documents`.
+
+    `config` is the adapter's section of ``corpus.yaml`` (or ``--option key=value`` on the command
+    line); adapters validate it in ``__init__`` and raise ``ValueError`` saying what to fix.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        self.config: dict[str, Any] = dict(config or {})
+
+    @abstractmethod
+    def documents(
+        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
+    ) -> Iterator[Item]:
+        """Yield every item of the source, at most `limit` documents, from `resume` if given."""

@@ -1,0 +1,85 @@
+"""Content-addressed text store: Parquet segments of (sha256, text), outside the ledger.
+
+The ledger holds metadata only; texts live here, keyed by the sha256 of their UTF-8 bytes. A
+segment is written to a temporary file, fsynced and renamed before `put_many` returns, so a text
+is durable before the ledger row that references it commits. Segments are never rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA = pa.schema([("sha256", pa.string()), ("text", pa.large_string())])
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class TextStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._where: dict[str, tuple[str, int]] = {}
+        for segment in sorted(self.root.glob("seg-*.parquet")):
+            self._index(segment.name, pq.read_table(segment, columns=["sha256"]).column(0))
+
+    def _index(self, segment: str, shas: Iterable) -> None:
+        for row, sha in enumerate(shas):
+            self._where.setdefault(str(sha), (segment, row))
+
+    def __contains__(self, sha: str) -> bool:
+        return sha in self._where
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def put_many(self, texts: Iterable[str]) -> list[str]:
+        """Store `texts` (those not already stored) durably; return their sha256 in order."""
+        shas, new = [], {}
+        for text in texts:
+            sha = sha256_text(text)
+            shas.append(sha)
+            if sha not in self._where:
+                new.setdefault(sha, text)
+        if new:
+            self._write_segment(new)
+        return shas
+
+    def _write_segment(self, texts: dict[str, str]) -> None:
+        keys = sorted(texts)
+        name = "seg-" + hashlib.sha256("".join(keys).encode()).hexdigest()[:20] + ".parquet"
+        table = pa.table({"sha256": keys, "text": [texts[k] for k in keys]}, schema=SCHEMA)
+        tmp = self.root / (name + ".tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / name)
+        directory = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self._index(name, keys)
+
+    def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """(sha256, text) for each asked sha256, reading each segment once; KeyError if absent."""
+        by_segment: dict[str, list[tuple[str, int]]] = {}
+        for sha in shas:
+            if sha not in self._where:
+                raise KeyError(f"text {sha} is not in the text store {self.root}")
+            segment, row = self._where[sha]
+            by_segment.setdefault(segment, []).append((sha, row))
+        for segment in sorted(by_segment):
+            column = pq.read_table(self.root / segment, columns=["text"]).column(0)
+            for sha, row in by_segment[segment]:
+                yield sha, column[row].as_py()
+
+    def get(self, sha: str) -> str:
+        return next(self.get_many([sha]))[1]

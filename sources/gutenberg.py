@@ -1,0 +1,310 @@
+"""Project Gutenberg: catalog metadata (per-book RDF or ``pg_catalog.csv``), texts from a mirror.
+
+Licence rationale. Project Gutenberg states on every book's catalog record, in ``dcterms:rights``,
+"Public domain in the USA." That claim is territorial, so the statement is recorded verbatim as
+item evidence with ``jurisdiction="US"``; whether a US-only public-domain claim is enough is the
+corpus policy's decision (``licences.yaml``), not this adapter's. The Full Project Gutenberg
+License (https://www.gutenberg.org/policy/license.html, appended to every eBook) says in 1.C:
+"Nearly all the individual works in the collection are in the public domain in the United
+States. If an individual work is unprotected by copyright law in the United States and you are
+located in the United States, we do not claim a right to prevent you from copying, distributing,
+performing, displaying or creating derivative works based on the work as long as all references
+to Project Gutenberg are removed." Hence the header and footer are stripped
+(``gutenberg_text``), and 1.D: "The Foundation makes no representations concerning the copyright
+status of any work in any country other than the United States."
+
+Books whose rights read "Copyrighted…" (PG publishes a few with the holder's permission) are
+skipped as ``copyrighted`` with the statement in the detail: PG's own catalog marks them, so this
+is a catalog fact, not a licence judgement. ``pg_catalog.csv`` has no rights column; its books
+carry the collection-level 1.C sentence above as ``collection`` evidence, which a policy may
+refuse to accept alone — prefer the RDF catalog.
+
+Config: ``catalog`` — a folder of RDFs (``pg<N>.rdf``, searched recursively), one RDF, or the CSV;
+``mirror`` — a folder or URL holding ``<N>/<text>.txt``; ``books`` — optional list of ebook numbers.
+The text of a book is the first of ``<N>-0.txt`` (UTF-8), ``pg<N>.txt``, ``<N>-8.txt`` (Latin-1),
+``<N>.txt``, then other ``pg<N>*.txt``, ``<N>*.txt`` and ``*.txt`` files (by name) that carries
+PG's header or footer markers; a file without markers is used only when no candidate has them.
+Books are read in ascending ebook number; ``resume`` is the last number completed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as SafeET
+
+from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.source import (
+    Checkpoint,
+    Item,
+    LicenceEvidence,
+    Skipped,
+    SourceAdapter,
+    SourceDocument,
+)
+from sources.gutenberg_text import Cleaned, clean
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+DCT = "{http://purl.org/dc/terms/}"
+PGT = "{http://www.gutenberg.org/2009/pgterms/}"
+LICENSE_URL = "https://www.gutenberg.org/policy/license.html"
+COLLECTION_STATEMENT = (
+    "Nearly all the individual works in the collection are in the public domain in the United"
+    " States."
+)
+TEXT_NAMES = ("{n}-0.txt", "pg{n}.txt", "{n}-8.txt", "{n}.txt")
+CHECKPOINT_EVERY = 100
+
+
+class MalformedMetadata(ValueError):
+    """A catalog record that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Book:
+    """What the catalog says about one ebook."""
+
+    number: str
+    evidence: tuple[LicenceEvidence, ...]
+    title: str | None = None
+    creator: str | None = None
+    date: str | None = None
+    language: str | None = None
+    kind: str | None = None  # "Text", "Sound", …
+    charsets: dict[str, str] = field(default_factory=dict)  # text file → declared charset or ""
+
+
+def _one_line(value: str | None) -> str | None:
+    return " ".join(value.split()) if value and value.strip() else None
+
+
+def parse_rdf(data: bytes, locator: str) -> Book:
+    """A `Book` from a PG catalog RDF read at `locator`; MalformedMetadata says what is wrong."""
+    try:
+        root = SafeET.fromstring(data)
+    except (SafeET.ParseError, DefusedXmlException) as exc:
+        raise MalformedMetadata(f"{locator}: not well-formed RDF/XML ({exc})") from exc
+    ebook = root.find(f"{PGT}ebook")
+    about = (
+        re.fullmatch(r"ebooks/(\d+)", ebook.get(f"{RDF}about", "")) if ebook is not None else None
+    )
+    if ebook is None or about is None:
+        raise MalformedMetadata(f"{locator}: no <pgterms:ebook rdf:about='ebooks/N'>")
+    rights = [e.text for e in ebook.findall(f"{DCT}rights") if e.text and e.text.strip()]
+    where = f"{locator}#dcterms:rights"
+    value = f"{RDF}Description/{RDF}value"
+    creators = [_one_line(a.findtext(f"{PGT}name")) for a in ebook.iter(f"{PGT}agent")]
+    return Book(
+        number=about.group(1),
+        evidence=tuple(LicenceEvidence(r, where, "item", jurisdiction="US") for r in rights),
+        title=_one_line(ebook.findtext(f"{DCT}title")),
+        creator="; ".join(c for c in creators if c) or None,
+        date=_one_line(ebook.findtext(f"{DCT}issued")),
+        language=_one_line(ebook.findtext(f"{DCT}language/{value}")),
+        kind=_one_line(ebook.findtext(f"{DCT}type/{value}")),
+        charsets=_charsets(ebook),
+    )
+
+
+def _charsets(ebook: Any) -> dict[str, str]:
+    """File name → declared charset ("" if none) of the plain-text files the RDF lists."""
+    found = {}
+    for item in ebook.iter(f"{PGT}file"):
+        name = PurePosixPath(item.get(f"{RDF}about", "")).name
+        for fmt in item.iter(f"{RDF}value"):
+            match = re.match(r"text/plain(;\s*charset=([\w.:-]+))?", fmt.text or "")
+            if match and name.endswith(".txt"):
+                found[name] = (match.group(2) or "").lower()
+    return found
+
+
+def _csv_book(row: dict[str, str]) -> Book:
+    number = (row.get("Text#") or "").strip()
+    if not number.isdigit():
+        raise MalformedMetadata(f"Text# {number!r} is not an ebook number")
+    evidence = LicenceEvidence(
+        COLLECTION_STATEMENT, LICENSE_URL, kind="collection", jurisdiction="US"
+    )
+    language = (row.get("Language") or "").split(";")[0]
+    return Book(
+        number=number,
+        evidence=(evidence,),
+        title=_one_line(row.get("Title")),
+        creator=_one_line(row.get("Authors")),
+        date=_one_line(row.get("Issued")),
+        language=_one_line(language),
+        kind=_one_line(row.get("Type")),
+    )
+
+
+class GutenbergSource(SourceAdapter):
+    name = "gutenberg"
+    version = "1.0.0"
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        for key, what in (
+            ("catalog", "an RDF folder, one pgN.rdf or pg_catalog.csv"),
+            ("mirror", "the folder or URL holding <N>/<N>-0.txt …"),
+        ):
+            if not self.config.get(key):
+                raise ValueError(f"source 'gutenberg' needs `{key}:`, {what}")
+        books = self.config.get("books")
+        if books is not None and not all(str(b).strip().isdigit() for b in books):
+            raise ValueError("source 'gutenberg': `books:` must be a list of ebook numbers")
+        self.books = {str(b).strip() for b in books} if books is not None else None
+
+    def documents(
+        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
+    ) -> Iterator[Item]:
+        yielded = seen = 0
+        for entry in self._catalog(fetch):
+            number = entry.number if isinstance(entry, Book) else entry.source_key
+            if limit is not None and yielded >= limit:
+                return
+            if _done(number, resume) or self._unwanted(number):
+                continue
+            item = self._item(fetch, entry) if isinstance(entry, Book) else entry
+            yielded += isinstance(item, SourceDocument)
+            seen += 1
+            yield item
+            if seen % CHECKPOINT_EVERY == 0 and number.isdigit():
+                yield Checkpoint(number)
+
+    def _unwanted(self, number: str | None) -> bool:
+        return self.books is not None and number is not None and number not in self.books
+
+    # -- catalog ---------------------------------------------------------------------------
+    def _catalog(self, fetch: Fetcher) -> Iterator[Book | Skipped]:
+        location = str(self.config["catalog"])
+        if location.lower().endswith(".csv"):
+            yield from self._csv(fetch, location)
+        elif fetch.is_local(location) and fetch.path_for(location).is_dir():
+            files = [f for f in fetch.list_dir(location) if f.lower().endswith(".rdf")]
+            numbered = sorted((int(_rdf_number(f) or -1), f) for f in files)
+            for _, path in numbered:
+                if not self._unwanted(_rdf_number(path)):
+                    yield self._rdf(fetch, path)
+        else:
+            yield self._rdf(fetch, location)
+
+    @staticmethod
+    def _rdf(fetch: Fetcher, location: str) -> Book | Skipped:
+        try:
+            return parse_rdf(fetch.read_bytes(location), fetch.url_for(location))
+        except MalformedMetadata as exc:
+            key = _rdf_number(location) or PurePosixPath(location).name
+            return Skipped(key, "malformed_metadata", str(exc))
+
+    @staticmethod
+    def _csv(fetch: Fetcher, location: str) -> Iterator[Book | Skipped]:
+        with fetch.open(location) as stream:
+            rows = csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+            if "Text#" not in (rows.fieldnames or []):
+                raise ValueError(f"{location} has no Text# column; give PG's pg_catalog.csv")
+            for row in rows:
+                try:
+                    yield _csv_book(row)
+                except MalformedMetadata as exc:
+                    key = f"csv-line-{rows.line_num}"
+                    yield Skipped(key, "malformed_metadata", f"{location}: {exc}")
+
+    # -- texts -----------------------------------------------------------------------------
+    def _item(self, fetch: Fetcher, book: Book) -> Item:
+        number = book.number
+        if book.kind and book.kind.lower() != "text":
+            return Skipped(number, "not_text", f"catalog type is {book.kind!r}")
+        for evidence in book.evidence:
+            if evidence.statement.strip().lower().startswith("copyrighted"):
+                return Skipped(number, "copyrighted", evidence.statement)
+        found = self._text(fetch, book)
+        if isinstance(found, Skipped):
+            return found
+        location, text = found
+        reason = _text_problem(text)
+        if reason:
+            return Skipped(number, reason[0], f"{location}: {reason[1]}")
+        return SourceDocument(
+            source_key=number,
+            text=text.text,
+            url=f"https://www.gutenberg.org/ebooks/{number}",
+            evidence=book.evidence,
+            title=book.title,
+            creator=book.creator,
+            date=book.date,
+            language_hint=book.language,
+        )
+
+    def _text(self, fetch: Fetcher, book: Book) -> tuple[str, Cleaned] | Skipped:
+        """The first candidate with PG markers, else the first readable one."""
+        found: list[tuple[str, Cleaned | None]] = []
+        for location in self._candidates(fetch, book):
+            try:
+                data = fetch.read_bytes(location)
+            except FetchError as exc:
+                if fetch.is_local(location) or exc.status in (404, 410):
+                    continue
+                return Skipped(book.number, "fetch_failed", f"{exc}; run again to retry")
+            text = clean(data, book.charsets.get(PurePosixPath(location).name) or None)
+            if text is not None and text.marked:
+                return location, text
+            found.append((location, text))
+        readable = [(where, text) for where, text in found if text is not None]
+        if readable:
+            return readable[0]
+        if found:
+            return Skipped(book.number, "undecodable_text", f"{found[0][0]}: binary (NUL bytes)")
+        mirror = self.config["mirror"]
+        return Skipped(book.number, "text_missing", f"no text for {book.number} under {mirror}")
+
+    def _candidates(self, fetch: Fetcher, book: Book) -> list[str]:
+        """Text locations to try, best first: listed (local) or PG's usual names (remote)."""
+        number = book.number
+        folder = f"{str(self.config['mirror']).rstrip('/')}/{number}"
+        names = [pattern.format(n=number) for pattern in TEXT_NAMES]
+        if not fetch.is_local(folder):
+            listed = [name for name in names if name in book.charsets]
+            return [f"{folder}/{name}" for name in listed or names]
+        try:
+            files = [Path(f) for f in fetch.list_dir(folder)]
+        except FetchError:
+            return []
+        root = fetch.path_for(folder)
+        texts = [f.name for f in files if f.suffix.lower() == ".txt" and f.parent == root]
+
+        def rank(name: str) -> tuple[int, str]:
+            if name in names:
+                return names.index(name), name
+            prefixes = (f"pg{number}", number)
+            hit = next((i for i, p in enumerate(prefixes) if name.startswith(p)), 2)
+            return len(names) + hit, name
+
+        return [str(root / name) for name in sorted(texts, key=rank)]
+
+
+def _rdf_number(location: str) -> str | None:
+    match = re.search(r"(\d+)\.rdf$", location, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _done(number: str, resume: str | None) -> bool:
+    """Whether `number` was completed before the checkpoint `resume`."""
+    return bool(resume and resume.isdigit() and number.isdigit() and int(number) <= int(resume))
+
+
+def _text_problem(text: Cleaned) -> tuple[str, str] | None:
+    """(reason, detail) when a decoded text cannot be yielded."""
+    if text.copyrighted:
+        return "copyrighted", "header: *** START OF THE COPYRIGHTED PROJECT GUTENBERG EBOOK"
+    if not text.marked and "project gutenberg" in text.text.lower():
+        return "boilerplate_unrecognised", "mentions Project Gutenberg but has no known markers"
+    if not text.text.strip():
+        return "empty_text", f"nothing left after removing PG's header and footer ({text.encoding})"
+    return None

@@ -1,0 +1,113 @@
+"""Local texts: a JSONL file, or a folder of UTF-8 text files with JSON metadata sidecars.
+
+Licence rationale: a local collection has no terms of its own, so every document must carry the
+statement under which its author or publisher released it — the JSONL ``licence`` field or the
+sidecar's ``licence`` — and that statement enters the ledger verbatim as item evidence. A
+``licence`` key in the adapter config is the collection's terms ("all these texts are CC0-1.0")
+and is recorded as collection evidence. The adapter never judges a statement; ``licences.yaml``
+does.
+
+JSONL: one object a line with ``id`` and ``text`` (required), ``licence``, ``url``, ``title``,
+``creator``, ``date``, ``language``. Folder: ``name.txt`` with ``name.json`` beside it holding the
+same keys except ``text`` (the id defaults to the path inside the folder).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from corpusbuilder.fetch import Fetcher
+from corpusbuilder.source import Item, LicenceEvidence, Skipped, SourceAdapter, SourceDocument
+
+
+class LocalSource(SourceAdapter):
+    name = "local"
+    version = "1.0.0"
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        if not self.config.get("path"):
+            raise ValueError("source 'local' needs `path:`, a .jsonl file or a folder of texts")
+
+    def documents(
+        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
+    ) -> Iterator[Item]:
+        location = str(self.config["path"])
+        is_folder = fetch.is_local(location) and fetch.path_for(location).is_dir()
+        items = self._folder(fetch, location) if is_folder else self._jsonl(fetch, location)
+        yielded = 0
+        for item in items:
+            if limit is not None and yielded >= limit:
+                return
+            yielded += isinstance(item, SourceDocument)
+            yield item
+
+    def _jsonl(self, fetch: Fetcher, location: str) -> Iterator[Item]:
+        with fetch.open(location) as stream:
+            for number, raw in enumerate(stream, start=1):
+                if not raw.strip():
+                    continue
+                where = f"{fetch.url_for(location)}#line={number}"
+                try:
+                    record = json.loads(raw.decode("utf-8-sig"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    yield Skipped(f"line:{number}", "malformed_record", f"{where}: {exc}")
+                    continue
+                if not isinstance(record, dict):
+                    yield Skipped(f"line:{number}", "malformed_record", f"{where}: not an object")
+                    continue
+                yield self._document(record, record.get("id"), where, f"line:{number}")
+
+    def _folder(self, fetch: Fetcher, location: str) -> Iterator[Item]:
+        root = fetch.path_for(location)
+        for path_text in fetch.list_dir(location):
+            path = Path(path_text)
+            if path.suffix != ".txt":
+                continue
+            key = path.relative_to(root).as_posix()
+            sidecar = path.with_suffix(".json")
+            try:
+                record = json.loads(fetch.read_bytes(str(sidecar))) if sidecar.exists() else {}
+                record["text"] = fetch.read_bytes(path_text).decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                yield Skipped(key, "undecodable_text", f"{path}: not UTF-8 ({exc.reason})")
+                continue
+            except json.JSONDecodeError as exc:
+                yield Skipped(key, "malformed_record", f"{sidecar}: {exc}")
+                continue
+            record.setdefault("url", path.as_uri())
+            yield self._document(record, record.get("id", key), sidecar.as_uri(), key)
+
+    def _document(self, record: dict, key: Any, where: str, fallback_key: str) -> Item:
+        if key in (None, ""):
+            return Skipped(fallback_key, "missing_id", f"{where}: no `id`")
+        key = str(key)
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return Skipped(key, "empty_text", f"{where}: `text` is missing or blank")
+        evidence = self._evidence(record, where)
+        if not evidence:
+            return Skipped(key, "missing_licence", f"{where}: no `licence` statement")
+        return SourceDocument(
+            source_key=key,
+            text=unicodedata.normalize("NFC", text),
+            url=record.get("url") or where,
+            evidence=evidence,
+            title=record.get("title"),
+            creator=record.get("creator"),
+            date=None if record.get("date") is None else str(record["date"]),
+            language_hint=record.get("language"),
+        )
+
+    def _evidence(self, record: dict, where: str) -> tuple[LicenceEvidence, ...]:
+        found = []
+        if record.get("licence"):
+            found.append(LicenceEvidence(str(record["licence"]), f"{where}/licence", "sidecar"))
+        if self.config.get("licence"):
+            locator = f"{self.config.get('config_file', 'corpus.yaml')}#sources/licence"
+            found.append(LicenceEvidence(str(self.config["licence"]), locator, "collection"))
+        return tuple(found)

@@ -1,0 +1,372 @@
+"""OAI-PMH repositories (arXiv, HAL, Zenodo, DSpace, …): one document per metadata record.
+
+The text is the record's title and abstract (``full_text: true`` fetches a linked plain-text
+file instead). Pages are read one at a time with defusedxml; after each page the adapter yields a
+`Checkpoint` holding the resumptionToken, so an interrupted harvest resumes where it stopped.
+
+Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
+
+* OAI-PMH itself has no licence field. Its rights guidelines
+  (https://www.openarchives.org/OAI/2.0/guidelines-rights.htm) say: "Data providers might want
+  to associate rights expressions with the metadata to indicate how it may be used, shared, and
+  modified after it has been harvested." The statement about the *resource* lives in the
+  metadata format; for ``oai_dc`` that is ``dc:rights``, which DCMI defines as "Information about
+  rights held in and over the resource"
+  (https://www.dublincore.org/specifications/dublin-core/dcmi-terms/elements11/rights/).
+  Each ``dc:rights`` value becomes one `LicenceEvidence`. Repositories often put an access
+  level there (``info:eu-repo/semantics/openAccess``): it is still reported, and licences.yaml
+  resolves it to "not a licence".
+* arXiv (https://info.arxiv.org/help/oa/index.html) documents its ``arXiv`` format as "arXiv
+  specific metadata format which includes author names separated out, category and license
+  information"; ``arXivRaw`` carries the same ``<license>``. Its value is the licence URL the
+  author chose (e.g. ``http://arxiv.org/licenses/nonexclusive-distrib/1.0/``).
+* HAL's TEI (``xml-tei``) states ``<licence target="URL">text</licence>`` in the header; the
+  target and the text are reported as two statements (they normally agree).
+* ``collection_licence`` in the config adds a ``collection`` statement for repositories whose
+  terms are stated for the whole collection.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.source import (
+    Checkpoint,
+    Item,
+    LicenceEvidence,
+    Skipped,
+    SourceAdapter,
+    SourceDocument,
+)
+
+OPTIONS = {"base_url", "metadata_prefix", "set", "from", "until", "full_text", "collection_licence"}
+_ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^>]*>")
+_RECORD = re.compile(rb"<(?:\w+:)?record\b.*?</(?:\w+:)?record>", re.S)
+_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>\s*([^<]+?)\s*</")
+_OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
+_TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</")
+
+
+class OaiPmhError(RuntimeError):
+    """The repository answered with an OAI-PMH error or an unreadable page; `code` names it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+@dataclass
+class _Page:
+    url: str
+    items: list[ET.Element | Skipped]
+    token: str | None
+    error: str | None = None
+
+
+@dataclass
+class _Fields:
+    """What one metadata format yields, in format-neutral form."""
+
+    titles: list[str] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    creators: list[str] = field(default_factory=list)
+    date: str | None = None
+    language: str | None = None
+    rights: list[tuple[str, str]] = field(default_factory=list)  # (statement, field name)
+    links: list[str] = field(default_factory=list)  # http(s) URLs, landing page first
+
+
+class OaiPmhSource(SourceAdapter):
+    """Harvests ListRecords of one OAI-PMH repository (oai_dc, arXiv, arXivRaw or HAL TEI)."""
+
+    name = "oai_pmh"
+    version = "1.0.0"
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
+        unknown = set(self.config) - OPTIONS
+        if unknown:
+            raise ValueError(f"unknown oai_pmh options {sorted(unknown)}; use {sorted(OPTIONS)}")
+        if not isinstance(self.config.get("base_url"), str) or not self.config["base_url"]:
+            raise ValueError("oai_pmh needs base_url, e.g. http://export.arxiv.org/oai2")
+        if not isinstance(self.config.get("full_text", False), bool):
+            raise ValueError("oai_pmh full_text must be true or false")
+        self.base_url: str = self.config["base_url"]
+        self.prefix = str(self.config.get("metadata_prefix", "oai_dc"))
+
+    def documents(
+        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
+    ) -> Iterator[Item]:
+        self._identify(fetch)
+        count = 0
+        for page in self._pages(fetch, resume):
+            for position, entry in enumerate(page.items):
+                item = (
+                    entry
+                    if isinstance(entry, Skipped)
+                    else self._item(fetch, page, entry, position)
+                )
+                if isinstance(item, SourceDocument):
+                    if limit is not None and count >= limit:
+                        return
+                    count += 1
+                yield item
+            if page.error:
+                raise OaiPmhError("malformed_xml", page.error)
+            if page.token:
+                yield Checkpoint(page.token)
+
+    def _query(self) -> dict[str, str]:
+        params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
+        for key in ("set", "from", "until"):
+            if self.config.get(key) is not None:
+                params[key] = str(self.config[key])
+        return params
+
+    def _identify(self, fetch: Fetcher) -> None:
+        """Fail early, and clearly, when `base_url` is not an OAI-PMH endpoint."""
+        url = fetch.url_for(self.base_url, {"verb": "Identify"})
+        hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
+        try:
+            root = SafeET.fromstring(fetch.read_bytes(url))
+        except FetchError as exc:
+            raise OaiPmhError("not_oai_pmh", f"{url} cannot be read ({exc}); {hint}") from exc
+        except (ET.ParseError, DefusedXmlException) as exc:
+            raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
+        _raise_protocol_error(root, url)
+        if _local(root.tag) != "OAI-PMH" or _child(root, "Identify") is None:
+            raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
+
+    def _pages(self, fetch: Fetcher, token: str | None) -> Iterator[_Page]:
+        """ListRecords pages in order; an expired token restarts the list once."""
+        restarted = False
+        while True:
+            params = {"verb": "ListRecords", "resumptionToken": token} if token else self._query()
+            url = fetch.url_for(self.base_url, params)
+            try:
+                page = _parse_page(fetch.read_bytes(url), url)
+            except OaiPmhError as exc:
+                if exc.code == "noRecordsMatch":
+                    return
+                if exc.code == "badResumptionToken" and token and not restarted:
+                    restarted, token = True, None
+                    continue
+                raise
+            yield page
+            if page.error or not page.token:
+                return
+            token = page.token
+
+    def _item(self, fetch: Fetcher, page: _Page, record: ET.Element, position: int) -> Item:
+        header = _child(record, "header")
+        identifier = _text(_child(header, "identifier")) if header is not None else ""
+        if not identifier:
+            return Skipped(f"{page.url}#record-{position + 1}", "missing_identifier")
+        if header is not None and header.get("status") == "deleted":
+            return Skipped(identifier, "deleted_record")
+        metadata = _child(record, "metadata")
+        payload = next(iter(metadata), None) if metadata is not None else None
+        if payload is None:
+            return Skipped(identifier, "empty_metadata", "the record has no metadata")
+        reader = _READERS.get(_local(payload.tag))
+        if reader is None:
+            return Skipped(identifier, "unsupported_metadata_format", _local(payload.tag))
+        fields = reader(payload)
+        if not fields.titles and not fields.descriptions:
+            return Skipped(identifier, "empty_metadata", "no title and no description")
+        text = self._full_text(fetch, fields) if self.config.get("full_text") else None
+        if isinstance(text, Skipped):
+            return Skipped(identifier, text.reason, text.detail)
+        return SourceDocument(
+            source_key=identifier,
+            text=text or "\n\n".join(fields.titles[:1] + fields.descriptions),
+            url=fields.links[0] if fields.links else self._record_url(fetch, identifier),
+            evidence=self._evidence(page.url, identifier, fields),
+            title=fields.titles[0] if fields.titles else None,
+            creator="; ".join(dict.fromkeys(fields.creators)) or None,
+            date=fields.date,
+            language_hint=fields.language,
+        )
+
+    def _record_url(self, fetch: Fetcher, identifier: str) -> str:
+        params = {"verb": "GetRecord", "identifier": identifier, "metadataPrefix": self.prefix}
+        return fetch.url_for(self.base_url, params)
+
+    def _evidence(self, url: str, identifier: str, fields: _Fields) -> tuple[LicenceEvidence, ...]:
+        found = [
+            LicenceEvidence(statement, f"{url}#{identifier}/{name}")
+            for statement, name in fields.rights
+            if statement
+        ]
+        if self.config.get("collection_licence"):
+            statement = str(self.config["collection_licence"])
+            locator = f"{self.base_url}#collection_licence"
+            found.append(LicenceEvidence(statement, locator, kind="collection"))
+        return tuple(found)
+
+    def _full_text(self, fetch: Fetcher, fields: _Fields) -> str | Skipped | None:
+        """The linked plain-text file, if the record links one (None: metadata only)."""
+        link = next((u for u in fields.links if urlsplit(u).path.lower().endswith(".txt")), None)
+        if link is None:
+            return None
+        try:
+            text = fetch.read_bytes(link).decode("utf-8-sig")
+        except (FetchError, UnicodeDecodeError) as exc:
+            return Skipped(link, "full_text_unavailable", f"{link}: {exc}")
+        return text if text.strip() else Skipped(link, "full_text_unavailable", f"{link} is empty")
+
+
+def _parse_page(data: bytes, url: str) -> _Page:
+    """One ListRecords page: its records and resumptionToken (empty token: list complete)."""
+    try:
+        root = SafeET.fromstring(data)
+    except (ET.ParseError, DefusedXmlException) as exc:
+        return _salvage(data, url, exc)
+    _raise_protocol_error(root, url)
+    listing = _child(root, "ListRecords")
+    if listing is None:
+        raise OaiPmhError("not_oai_pmh", f"{url} has no ListRecords answer; check base_url")
+    records: list[ET.Element | Skipped] = [r for r in listing if _local(r.tag) == "record"]
+    token = _text(_child(listing, "resumptionToken")) or None
+    return _Page(url, records, token)
+
+
+def _salvage(data: bytes, url: str, error: Exception) -> _Page:
+    """Split a page that does not parse into records: good ones go on, bad ones are skipped."""
+    root = _ROOT.search(data)
+    if root is None:
+        raise OaiPmhError("malformed_xml", f"{url} is not an OAI-PMH page ({error}); try later")
+    prefix = root.group(1) + b":" if root.group(1) else b""
+    items: list[ET.Element | Skipped] = []
+    for position, chunk in enumerate(_RECORD.findall(data)):
+        try:
+            wrapped = SafeET.fromstring(root.group() + chunk + b"</" + prefix + b"OAI-PMH>")
+            items.append(next(iter(wrapped)))
+        except (ET.ParseError, DefusedXmlException) as exc:
+            found = _IDENTIFIER.search(chunk)
+            key = found.group(1).decode("utf-8", "replace") if found else None
+            items.append(Skipped(key or f"{url}#record-{position + 1}", "malformed_xml", str(exc)))
+    found = _TOKEN.search(data)
+    token = found.group(1).decode("utf-8", "replace").strip() if found else ""
+    problem = None
+    if not data.rstrip().endswith(b"OAI-PMH>"):
+        problem = f"{url} is cut off ({error}); resume from the last checkpoint"
+    elif not items or len(_OPENING.findall(data)) != len(items):
+        problem = f"{url}: records could not be told apart ({error}); report it to the repository"
+    return _Page(url, items, token or None, problem)
+
+
+def _raise_protocol_error(root: ET.Element, url: str) -> None:
+    error = _child(root, "error")
+    if error is not None:
+        code = error.get("code", "unknown")
+        raise OaiPmhError(code, f"{url} answered {code}: {_text(error) or 'no detail'}")
+
+
+def _dublin_core(dc: ET.Element) -> _Fields:
+    values: dict[str, list[str]] = {}
+    rights = []
+    for element in dc:
+        name = _local(element.tag)
+        if name == "rights" and (element.text or "").strip():
+            rights.append(((element.text or "").strip(), "dc:rights"))
+        elif value := _text(element):
+            values.setdefault(name, []).append(value)
+    links = [v for v in values.get("identifier", []) + values.get("relation", []) if _is_http(v)]
+    return _Fields(
+        titles=values.get("title", []),
+        descriptions=values.get("description", []),
+        creators=values.get("creator", []),
+        date=next(iter(values.get("date", [])), None),
+        language=next(iter(values.get("language", [])), None),
+        rights=rights,
+        links=links,
+    )
+
+
+def _arxiv(meta: ET.Element) -> _Fields:
+    """arXiv and arXivRaw: the ``<license>`` element is the author's licence choice."""
+    authors = _child(meta, "authors")
+    names = [_person(a, ("forenames", "keyname", "suffix")) for a in _all(authors, "author")]
+    if authors is not None and not names:  # arXivRaw: one free-text author list
+        names = [_text(authors)]
+    licence = _child(meta, "license")
+    created = _child(meta, "created")
+    created = _first(meta, "date") if created is None else created  # arXivRaw: version dates
+    return _Fields(
+        titles=[t for t in [_text(_child(meta, "title"))] if t],
+        descriptions=[d for d in [_text(_child(meta, "abstract"))] if d],
+        creators=[n for n in names if n],
+        date=_text(created) or None,
+        rights=[((licence.text or "").strip(), "arXiv:license")] if licence is not None else [],
+    )
+
+
+def _tei(tei: ET.Element) -> _Fields:
+    """HAL TEI: the described item is the ``biblFull``; the licence is in the TEI header."""
+    bibl = _first(tei, "biblFull")
+    bibl = tei if bibl is None else bibl
+    statement = _first(bibl, "titleStmt")
+    statement = bibl if statement is None else statement
+    rights = []
+    for licence in _all(tei, "licence"):
+        if licence.get("target"):
+            rights.append((licence.get("target", "").strip(), "tei:licence@target"))
+        if (licence.text or "").strip():
+            rights.append(((licence.text or "").strip(), "tei:licence"))
+    language = _first(bibl, "language")
+    produced = [d for d in _all(bibl, "date") if d.get("type") == "whenProduced"]
+    uris = [_text(i) for i in _all(bibl, "idno") if i.get("type") == "halUri"]
+    files = [r.get("target", "") for r in _all(bibl, "ref") if r.get("type") == "file"]
+    return _Fields(
+        titles=[_text(t) for t in statement if _local(t.tag) == "title" and _text(t)],
+        descriptions=[_text(a) for a in _all(bibl, "abstract") if _text(a)],
+        creators=[_person(a, ("forename", "surname")) for a in _all(statement, "author")],
+        date=_text(produced[0]) if produced else None,
+        language=language.get("ident") if language is not None else None,
+        rights=rights,
+        links=[u for u in uris + files if _is_http(u)],
+    )
+
+
+_READERS = {"dc": _dublin_core, "arXiv": _arxiv, "arXivRaw": _arxiv, "TEI": _tei}
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(element: ET.Element | None, name: str) -> ET.Element | None:
+    if element is None:
+        return None
+    return next((c for c in element if _local(c.tag) == name), None)
+
+
+def _all(element: ET.Element | None, name: str) -> list[ET.Element]:
+    return [] if element is None else [e for e in element.iter() if _local(e.tag) == name]
+
+
+def _first(element: ET.Element | None, name: str) -> ET.Element | None:
+    return next(iter(_all(element, name)), None)
+
+
+def _text(element: ET.Element | None) -> str:
+    """The element's text with whitespace runs collapsed (metadata fields wrap lines freely)."""
+    return "" if element is None else " ".join("".join(element.itertext()).split())
+
+
+def _person(element: ET.Element, parts: tuple[str, ...]) -> str:
+    return " ".join(t for t in (_text(_first(element, p)) for p in parts) if t)
+
+
+def _is_http(value: str) -> bool:
+    return value.startswith(("http://", "https://"))

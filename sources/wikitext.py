@@ -1,0 +1,146 @@
+"""Wikitext → plain text for corpora, with mwparserfromhell.
+
+What a reader sees as prose is kept: paragraphs (blank-line separated), headings as their own
+lines, list items as lines, the labels of wikilinks and external links, the contents of inline
+markup (bold, italic, ``<span>``…). What is not prose is removed: templates (infoboxes, navboxes,
+citations — their output is unknown without expanding them), references, tables, galleries and
+maths, file/image links with their captions, category links, interlanguage links, HTML comments
+and behaviour switches (``__NOTOC__``). A heading whose section ends up with no text (typically
+"References" or "External links") is dropped with it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import mwparserfromhell
+from mwparserfromhell.nodes import (
+    ExternalLink,
+    Heading,
+    HTMLEntity,
+    Tag,
+    Text,
+    Wikilink,
+)
+from mwparserfromhell.wikicode import Wikicode
+
+# Tags whose contents are not running prose.
+DROPPED_TAGS = frozenset(
+    {
+        *("ref", "references", "table", "gallery", "math", "chem", "ce", "score", "timeline"),
+        *("graph", "imagemap", "mapframe", "maplink", "templatedata", "templatestyles"),
+        *("syntaxhighlight", "source", "pre", "inputbox", "categorytree", "noinclude"),
+    }
+)
+LINE_BREAK_TAGS = frozenset({"br", "p"})
+# Canonical names valid on every wiki; the dump's localised names are added by the caller.
+MEDIA_NAMESPACES = ("file", "image", "media", "category")
+INTERLANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]+)*|simple")
+BEHAVIOUR_SWITCH = re.compile(r"__[A-Z]+__")
+HEADING_MARK = "\x00"
+# Leftovers of markup the parser gave up on (it then keeps that span as text): unbalanced quotes
+# in a table header or a template, and the like. Applied to the output, innermost first.
+LEFTOVER_REF = re.compile(r"<ref\b[^>]*?/>|<ref\b[^>]*>.*?</ref\s*>", re.S | re.I)
+LEFTOVER_TABLE = re.compile(r"^\{\|(?:(?!^\{\|).)*?^\|\}[^\n]*", re.S | re.M)
+LEFTOVER_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+LEFTOVER_TAG = re.compile(
+    r"</?(?:span|div|small|big|sup|sub|br|center|font|[bisu]|code|blockquote|tr|td|th|p|abbr"
+    r"|nowiki|onlyinclude|includeonly|noinclude|poem|references)\b[^<>]*>",
+    re.I,
+)
+EMPTY_PARENS = re.compile(r"(?<=\s)\([\s,;]*\)")
+
+
+def normalise_name(name: str) -> str:
+    """A page/template name as MediaWiki compares it: underscores are spaces, case-folded."""
+    return " ".join(name.replace("_", " ").split()).casefold()
+
+
+class WikitextCleaner:
+    """Turns one page's wikitext into plain text; `media_prefixes` are File/Category names."""
+
+    def __init__(self, media_prefixes: Iterable[str] = (), namespace_prefixes: Iterable[str] = ()):
+        self.media = {normalise_name(p) for p in (*MEDIA_NAMESPACES, *media_prefixes)}
+        self.namespaces = {normalise_name(p) for p in namespace_prefixes} | self.media
+
+    def clean(self, wikitext: str | Wikicode) -> str:
+        code = wikitext if isinstance(wikitext, Wikicode) else mwparserfromhell.parse(wikitext)
+        return _layout(_strip_leftovers(self._render(code)))
+
+    def _render(self, code: Wikicode) -> str:
+        return "".join(self._node(node) for node in code.nodes)
+
+    def _node(self, node: object) -> str:
+        if isinstance(node, Text):
+            return node.value
+        if isinstance(node, Wikilink):
+            return self._wikilink(node)
+        if isinstance(node, Tag):
+            return self._tag(node)
+        if isinstance(node, Heading):
+            title = " ".join(self._render(node.title).split())
+            return f"{HEADING_MARK}{node.level}{HEADING_MARK}{title}" if title else ""
+        if isinstance(node, ExternalLink):
+            return self._external_link(node)
+        if isinstance(node, HTMLEntity):
+            return str(node)  # decoded once, with the parser's leftovers, in _strip_leftovers
+        return ""  # Template, Comment, Argument: not prose
+
+    def _external_link(self, node: ExternalLink) -> str:
+        """A bare URL is shown as itself; ``[url label]`` as its label; ``[url]`` as nothing."""
+        if not node.brackets:
+            return str(node.url)
+        return self._render(node.title) if node.title else ""
+
+    def _tag(self, node: Tag) -> str:
+        name = str(node.tag).strip().lower()
+        if name in DROPPED_TAGS:
+            return ""
+        if name in LINE_BREAK_TAGS and not node.contents:
+            return "\n"
+        return self._render(node.contents) if node.contents else ""
+
+    def _wikilink(self, node: Wikilink) -> str:
+        target = str(node.title).strip()
+        shown = target.startswith(":")  # [[:Category:X]] and [[:fr:X]] are inline links
+        prefix = target.lstrip(":").partition(":")[0] if ":" in target else ""
+        if not shown and prefix:
+            if normalise_name(prefix) in self.media:
+                return ""
+            if INTERLANGUAGE.fullmatch(prefix) and normalise_name(prefix) not in self.namespaces:
+                return ""
+        if node.text is not None:
+            return self._render(node.text)
+        return target.lstrip(":").split("#")[0] or target.lstrip(":")
+
+
+def _strip_leftovers(text: str) -> str:
+    """Removes refs, tables, templates and tags the parser left as text; decodes entities."""
+    text = LEFTOVER_REF.sub("", BEHAVIOUR_SWITCH.sub("", text))
+    for pattern in (LEFTOVER_TABLE, LEFTOVER_TEMPLATE):
+        previous = None
+        while previous != text:  # nested ones: innermost first
+            previous, text = text, pattern.sub("", text)
+    return EMPTY_PARENS.sub("", html.unescape(LEFTOVER_TAG.sub("", text)))
+
+
+def _layout(text: str) -> str:
+    """Lines stripped, blank runs collapsed to one blank line, empty sections' headings dropped."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    kept: list[str] = []
+    has_text = [False] * 8  # per heading level: text seen since the next heading of level <= it
+    for line in reversed(lines):
+        if line.startswith(HEADING_MARK):
+            _, level_mark, title = line.split(HEADING_MARK, 2)
+            level = min(int(level_mark), 7)
+            if has_text[level]:
+                kept.append(title)
+            has_text[level:] = [False] * (8 - level)
+        else:
+            kept.append(line)
+            if line:
+                has_text = [True] * 8
+    paragraphs = "\n".join(reversed(kept))
+    return re.sub(r"\n{3,}", "\n\n", paragraphs).strip()

@@ -1,0 +1,38 @@
+"""Builders for corpora the tests write themselves (not real samples: those are in ../shared/data)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from corpusbuilder.project import Project
+
+
+def write_corpus(folder: Path, records: list[dict], **sections) -> Path:
+    """A corpus.yaml with one `local` source reading `records` as JSONL; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "texts.jsonl", "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    config = {
+        "name": "test-corpus",
+        "sources": [{"name": "t", "adapter": "local", "path": "texts.jsonl"}],
+        "curate": {"filters": {}},
+        **sections,
+    }
+    path = folder / "corpus.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def demo_project(folder: Path) -> Project:
+    """A copy of the shipped demo corpus in `folder`, opened without progress bars."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("corpus.yaml", "texts.jsonl"):
+        with resources.as_file(resources.files("corpusbuilder") / "demo" / name) as path:
+            shutil.copyfile(path, folder / name)
+    return Project.open(folder / "corpus.yaml", progress=False)

@@ -1,0 +1,406 @@
+"""Publishing a release: to a folder datasets opens, and to the Hub through the loopback hub.
+
+huggingface_hub and datasets read HF_ENDPOINT, HF_HOME and the token when they are imported, and
+pytest imports every test module in one process, so everything that talks to the loopback hub with
+the real client runs in one subprocess (`python -m tests.test_publish PLAN`) whose environment
+points at the server; the server itself runs in this process, where the tests inspect its state.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from corpusbuilder.publish import PublishError, publish_to_folder
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "hf_loopback_secret_7f3a"
+REPO_ID = "corpus-org/open-text"
+LOADS = [("v1.0.0", "fr"), ("v1.0.0", "de"), ("v1.0.0", "en"), ("v1.1.0", "fr"), ("v1.1.0", "en")]
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.large_string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+    ]
+    + [("title", pa.string()), ("creator", pa.string()), ("date", pa.string())]
+    + [("language", pa.string()), ("language_score", pa.float64()), ("licence", pa.string())]
+    + [("licence_url", pa.string()), ("text_sha256", pa.string())]
+    + [("chars", pa.int64()), ("words", pa.int64())]
+)
+
+
+def make_rows(lang: str, count: int) -> list[dict]:
+    rows = []
+    for i in range(count):
+        text = f"{lang} texte numéro {i} — « ouvert » ✓\nligne deux"
+        rows.append(
+            {"id": f"gutenberg/{lang}{i}", "text": text, "source": "gutenberg"}
+            | {"url": f"https://example.org/{lang}/{i}", "title": f"Titre {i}", "creator": None}
+            | {"date": f"18{i:02d}", "language": lang, "language_score": 0.5 + i / 1000}
+            | {"licence": "public-domain", "licence_url": None}
+            | {"text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+            | {"chars": len(text), "words": len(text.split())}
+        )
+    return rows
+
+
+def write_release(root: Path, version: str, sizes: dict[str, list[int]]) -> dict[str, list[dict]]:
+    """A release folder like release.py writes: shards per language, a card listing configs."""
+    rows, configs = {}, []
+    for lang, shard_sizes in sizes.items():
+        rows[lang] = make_rows(lang, sum(shard_sizes))
+        start = 0
+        for k, size in enumerate(shard_sizes):
+            path = root / f"data/{lang}/train-{k:05d}-of-{len(shard_sizes):05d}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = rows[lang][start : start + size]
+            pq.write_table(pa.Table.from_pylist(part, schema=SCHEMA), path)
+            start += size
+        configs.append(f"- config_name: {lang}\n  data_files:\n")
+        configs.append(f"  - split: train\n    path: data/{lang}/train-*.parquet\n")
+    card = f"---\nlicense: other\nconfigs:\n{''.join(configs)}---\n# Open text v{version}\n"
+    (root / "README.md").write_text(card, encoding="utf-8")
+    (root / "ATTRIBUTION.md").write_text(f"# Attribution for v{version}\n", encoding="utf-8")
+    return rows
+
+
+V1 = {"fr": [3, 2], "de": [2], "en": [1]}
+V1_1 = {"fr": [4], "en": [2]}
+
+
+def load_folder(dest: Path, config: str, cache: Path) -> list[dict]:
+    import datasets
+
+    return datasets.load_dataset(str(dest), config, split="train", cache_dir=str(cache)).to_list()
+
+
+def test_folder_release_loads_with_datasets(tmp_path):
+    rows = write_release(tmp_path / "rel", "1.0.0", V1)
+    done = publish_to_folder(tmp_path / "rel", tmp_path / "out", "1.0.0")
+    assert (done.commit, done.tag, done.files) == (None, None, 6)  # 4 shards, card, attribution
+    assert load_folder(tmp_path / "out", "fr", tmp_path / "cache") == rows["fr"]
+    assert load_folder(tmp_path / "out", "de", tmp_path / "cache") == rows["de"]
+
+
+def test_folder_next_release_replaces_and_prunes(tmp_path):
+    write_release(tmp_path / "v1", "1.0.0", V1)
+    rows = write_release(tmp_path / "v11", "1.1.0", V1_1)
+    publish_to_folder(tmp_path / "v1", tmp_path / "out", "1.0.0")
+    (tmp_path / "out/NOTES.txt").write_text("the owner's file")
+    publish_to_folder(tmp_path / "v11", tmp_path / "out", "1.1.0")
+    left = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*"))
+    assert left == [
+        "ATTRIBUTION.md",
+        "NOTES.txt",
+        "README.md",
+        "data",
+        "data/en",
+        "data/en/train-00000-of-00001.parquet",
+        "data/fr",
+        "data/fr/train-00000-of-00001.parquet",
+    ]
+    assert "v1.1.0" in (tmp_path / "out/README.md").read_text()
+    assert load_folder(tmp_path / "out", "fr", tmp_path / "cache") == rows["fr"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda r: (r / "data/xx").mkdir() or (r / "data/xx/a.parquet").write_bytes(b"x"),
+            "no config",
+        ),
+        (lambda r: (r / "README.md").write_text("# no front matter\n"), "lists no configs"),
+        (lambda r: (r / "README.md").write_text("---\nconfigs: [\n---\n"), "not valid YAML"),
+        (lambda r: (r / "README.md").unlink(), "no README.md"),
+    ],
+)
+def test_inconsistent_release_is_refused_before_writing(tmp_path, damage, message):
+    write_release(tmp_path / "rel", "1.0.0", {"fr": [1]})
+    damage(tmp_path / "rel")
+    with pytest.raises(PublishError, match=message):
+        publish_to_folder(tmp_path / "rel", tmp_path / "out", "1.0.0")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_version_and_destination_are_refused(tmp_path):
+    write_release(tmp_path / "rel", "1.0.0", {"fr": [1]})
+    with pytest.raises(PublishError, match="without a leading 'v'"):
+        publish_to_folder(tmp_path / "rel", tmp_path / "out", "v1.0.0")
+    with pytest.raises(PublishError, match="outside the release folder"):
+        publish_to_folder(tmp_path / "rel", tmp_path / "rel/out", "1.0.0")
+
+
+# --- the Hub, through the loopback server ---------------------------------------------------------
+
+
+def run_client(plan: dict) -> dict:
+    """The subprocess side: publish, republish, publish the next release, read everything back."""
+    from datasets import load_dataset
+    from huggingface_hub import HfApi
+
+    from corpusbuilder.publish import publish_to_hub
+
+    out = {"first": asdict(publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0"))}
+    try:
+        publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0")
+    except PublishError as err:
+        out["again"] = str(err)
+    out["second"] = asdict(publish_to_hub(Path(plan["v1_1"]), REPO_ID, "1.1.0"))
+    api = HfApi()
+    out["tags"] = {
+        t.name: t.target_commit for t in api.list_repo_refs(REPO_ID, repo_type="dataset").tags
+    }
+    out["files"] = {
+        tag: sorted(api.list_repo_files(REPO_ID, repo_type="dataset", revision=tag))
+        for tag in ("v1.0.0", "v1.1.0")
+    }
+    out["rows"] = {
+        f"{tag}/{config}": load_dataset(REPO_ID, config, revision=tag, split="train").to_list()
+        for tag, config in LOADS
+    }
+    try:
+        load_dataset(REPO_ID, "de", revision="v1.1.0", split="train")
+    except ValueError as err:
+        out["removed_config"] = str(err)
+    return out
+
+
+@pytest.fixture(scope="module")
+def hub():
+    from tests.hub_server import HubServer
+
+    with HubServer(TOKEN, page_size=2) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def published(hub, tmp_path_factory):
+    """One client run against the hub; the tests below each check one part of what it did."""
+    root = tmp_path_factory.mktemp("hub")
+    rows = {"v1.0.0": write_release(root / "v1", "1.0.0", V1)}
+    rows["v1.1.0"] = write_release(root / "v1_1", "1.1.0", V1_1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
+    env |= {"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": TOKEN, "HF_HOME": str(root / "hf_home")}
+    env |= {"HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "NO_PROXY": "127.0.0.1"}
+    plan = json.dumps({"v1": str(root / "v1"), "v1_1": str(root / "v1_1")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.test_publish", plan],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.splitlines()[-1]), rows, proc
+
+
+def test_hub_release_reads_back_every_row(published):
+    out, rows, _ = published
+    for tag, config in LOADS:
+        assert out["rows"][f"{tag}/{config}"] == rows[tag][config], (tag, config)
+
+
+def test_hub_release_is_one_tagged_commit_holding_every_file(published, hub):
+    out, _, _ = published
+    repo = hub.hub.repos[("dataset", REPO_ID)]
+    first = repo.commits[out["first"]["commit"]]
+    initial = repo.commits[first.parent]
+    assert initial.parent is None and set(initial.files) == {".gitattributes"}
+    assert set(first.files) - set(initial.files) == {
+        "README.md",
+        "ATTRIBUTION.md",
+        "data/fr/train-00000-of-00002.parquet",
+        "data/fr/train-00001-of-00002.parquet",
+        "data/de/train-00000-of-00001.parquet",
+        "data/en/train-00000-of-00001.parquet",
+    }
+    assert all(first.files[p].lfs for p in first.files if p.endswith(".parquet"))
+    assert out["tags"] == {"v1.0.0": first.oid, "v1.1.0": out["second"]["commit"]}
+    assert out["first"] == {
+        "target": REPO_ID,
+        "commit": first.oid,
+        "tag": "v1.0.0",
+        "url": f"{hub.endpoint}/datasets/{REPO_ID}/tree/v1.0.0",
+        "files": 6,
+    }
+
+
+def test_hub_publishing_a_version_twice_fails_clearly(published, hub):
+    out, _, _ = published
+    commit = out["first"]["commit"]
+    assert (
+        out["again"]
+        == f"release v1.0.0 is already published as commit {commit}; publish a new version"
+    )
+    assert len(hub.hub.repos[("dataset", REPO_ID)].commits) == 3  # initial, v1.0.0, v1.1.0
+
+
+def test_hub_next_version_drops_removed_config_and_keeps_old_tag(published, hub):
+    out, _, _ = published
+    second = hub.hub.repos[("dataset", REPO_ID)].commits[out["second"]["commit"]]
+    assert second.parent == out["first"]["commit"]
+    assert out["files"]["v1.1.0"] == [
+        ".gitattributes",
+        "ATTRIBUTION.md",
+        "README.md",
+        "data/en/train-00000-of-00001.parquet",
+        "data/fr/train-00000-of-00001.parquet",
+    ]
+    assert "data/de/train-00000-of-00001.parquet" in out["files"]["v1.0.0"]
+    assert "data/fr/train-00001-of-00002.parquet" in out["files"]["v1.0.0"]
+    assert "'de'" in out["removed_config"] and "'fr'" in out["removed_config"]
+
+
+def test_hub_client_followed_pagination_and_never_printed_the_token(published, hub):
+    _, _, proc = published
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert any("cursor=" in path for _, path, status in hub.hub.log if status == 200)
+    assert not [entry for entry in hub.hub.log if entry[2] >= 500]
+
+
+# --- the server's own behaviour -----------------------------------------------------------------
+
+
+def call(server, method: str, path: str, body=None, token: str | None = TOKEN, **headers):
+    conn = http.client.HTTPConnection(server.endpoint.removeprefix("http://"), timeout=10)
+    data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=data, headers=headers)
+    response = conn.getresponse()
+    return response.status, dict(response.getheaders()), response.read()
+
+
+def commit(server, repo: str, lines: list[dict], rev: str = "main"):
+    payload = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    return call(server, "POST", f"/api/datasets/{repo}/commit/{rev}", payload)
+
+
+def new_repo(server, name: str, private: bool = False) -> str:
+    body = {"name": name, "organization": "srv", "type": "dataset"}
+    status, _, reply = call(server, "POST", "/api/repos/create", body | {"private": private})
+    assert status == 200, reply
+    return f"srv/{name}"
+
+
+def head(server, repo: str) -> str:
+    refs = json.loads(call(server, "GET", f"/api/datasets/{repo}/refs")[2])
+    return next(b["targetCommit"] for b in refs["branches"] if b["name"] == "main")
+
+
+def add_file(path: str, data: bytes) -> dict:
+    value = {"path": path, "content": base64.b64encode(data).decode(), "encoding": "base64"}
+    return {"key": "file", "value": value}
+
+
+def test_server_refuses_a_commit_on_a_stale_parent(hub):
+    repo = new_repo(hub, "stale")
+    parent = head(hub, repo)
+    header = {"key": "header", "value": {"summary": "one", "parentCommit": parent}}
+    assert commit(hub, repo, [header, add_file("a.txt", b"1")])[0] == 200
+    status, _, body = commit(hub, repo, [header, add_file("a.txt", b"2")])
+    assert status == 412 and b"A commit has happened since" in body
+    assert call(hub, "GET", f"/datasets/{repo}/resolve/main/a.txt")[2] == b"1"
+
+
+def test_server_tags_once_and_resolves_tag_branch_and_short_sha(hub):
+    repo = new_repo(hub, "tags")
+    assert (
+        commit(hub, repo, [{"key": "header", "value": {"summary": "x"}}, add_file("f", b"v")])[0]
+        == 200
+    )
+    oid = head(hub, repo)
+    assert call(hub, "POST", f"/api/datasets/{repo}/tag/main", {"tag": "v1"})[0] == 200
+    status, _, body = call(hub, "POST", f"/api/datasets/{repo}/tag/{oid[:7]}", {"tag": "v1"})
+    assert status == 409 and b"refs/tags/v1 already exists" in body
+    assert (
+        call(hub, "POST", f"/api/datasets/{repo}/branch/rel%2F1", {"startingPoint": "v1"})[0] == 200
+    )
+    for rev in ("v1", oid[:7], "rel%2F1"):
+        status, headers, data = call(hub, "GET", f"/datasets/{repo}/resolve/{rev}/f")
+        assert (status, headers["X-Repo-Commit"], data) == (200, oid, b"v"), rev
+    assert (
+        call(hub, "GET", f"/datasets/{repo}/resolve/nope/f")[1]["X-Error-Code"]
+        == "RevisionNotFound"
+    )
+
+
+def test_server_answers_repo_not_found_for_missing_and_private_repos(hub):
+    status, headers, body = call(hub, "GET", "/api/datasets/nobody/missing")
+    assert (status, headers["X-Error-Code"]) == (404, "RepoNotFound") and b"not found" in body
+    repo = new_repo(hub, "secret", private=True)
+    assert (
+        call(hub, "GET", f"/api/datasets/{repo}", token=None)[1]["X-Error-Code"] == "RepoNotFound"
+    )
+    assert call(hub, "GET", f"/api/datasets/{repo}")[0] == 200
+    status, _, body = call(
+        hub, "POST", "/api/repos/create", {"name": "secret", "organization": "srv"}
+    )
+    assert status == 200  # a model repo of the same name is another repo
+    status, _, body = call(
+        hub, "POST", "/api/repos/create", {"name": "secret", "organization": "srv"}
+    )
+    assert status == 409 and json.loads(body)["url"].endswith("/srv/secret")
+
+
+def test_server_requires_the_token_for_writes_and_an_announced_lfs_object(hub):
+    repo = new_repo(hub, "auth")
+    header = {"key": "header", "value": {"summary": "x"}}
+    assert commit(hub, repo, [header])[0] == 200
+    assert call(hub, "POST", f"/api/datasets/{repo}/tag/main", {"tag": "t"}, token=None)[0] == 401
+    assert (
+        call(hub, "POST", f"/api/datasets/{repo}/tag/main", {"tag": "t"}, token="hf_wrong")[0]
+        == 401
+    )
+    assert call(hub, "PUT", "/lfs-upload/" + "0" * 64, b"data", token=None)[0] == 403
+
+
+def test_server_serves_lfs_files_with_ranges(hub):
+    repo = new_repo(hub, "ranges")
+    data = bytes(range(256)) * 4
+    oid = hashlib.sha256(data).hexdigest()
+    batch = {"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]}
+    reply = json.loads(call(hub, "POST", f"/datasets/{repo}.git/info/lfs/objects/batch", batch)[2])
+    href = reply["objects"][0]["actions"]["upload"]["href"].removeprefix(hub.endpoint)
+    assert call(hub, "PUT", href, data[:-1], token=None)[0] == 400  # wrong bytes are refused
+    assert call(hub, "PUT", href, data, token=None)[0] == 200
+    lfs = {"path": "d/x.bin", "algo": "sha256", "oid": oid, "size": len(data)}
+    assert (
+        commit(
+            hub,
+            repo,
+            [{"key": "header", "value": {"summary": "x"}}, {"key": "lfsFile", "value": lfs}],
+        )[0]
+        == 200
+    )
+    path = f"/datasets/{repo}/resolve/main/d%2Fx.bin"
+    status, headers, body = call(hub, "GET", path, Range="bytes=10-19")
+    assert (status, body, headers["Content-Range"]) == (
+        206,
+        data[10:20],
+        f"bytes 10-19/{len(data)}",
+    )
+    assert call(hub, "GET", path, Range="bytes=-3")[2] == data[-3:]
+    status, headers, body = call(hub, "HEAD", path)
+    assert (status, body, headers["ETag"]) == (200, b"", f'"{oid}"')
+    assert headers["Content-Length"] == str(len(data))
+    assert call(hub, "GET", path, Range="bytes=5000-")[0] == 416
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_client(json.loads(sys.argv[1]))))
