@@ -15,7 +15,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -109,7 +109,8 @@ def _cc_licences(cc: Mapping[str, Any]) -> Iterator[tuple[Licence, frozenset[str
             path = family.get("paths", {}).get(version, "-".join(clauses))
             suffix = f"{version} {cc['versions'][version]}" if version else "(version not stated)"
             hub = lid.lower() if lid.lower() in cc["hub_ids"] else "other"
-            url = f"https://creativecommons.org/licenses/{path}/" + (f"{version}/" if version else "")
+            tail = f"{version}/" if version else ""
+            url = f"https://creativecommons.org/licenses/{path}/{tail}"
             licence = Licence(
                 lid, f"Creative Commons {family['name']} {suffix}", url, hub, **flags,
                 allowed=not (flags["non_commercial"] or flags["no_derivatives"]),
@@ -120,8 +121,8 @@ def _cc_licences(cc: Mapping[str, Any]) -> Iterator[tuple[Licence, frozenset[str
 class Policy:
     """The loaded policy. Build it with `Policy.load`; `hash` identifies it on every release."""
 
-    def __init__(self, data: Mapping[str, Any], hash: str) -> None:
-        self.hash = hash
+    def __init__(self, data: Mapping[str, Any], digest: str) -> None:
+        self.hash = digest
         cc = data["creative_commons"]
         self._clause = {c: _regex("|".join(p), f"clauses.{c}") for c, p in data["clauses"].items()}
         self._cc_marker = _regex(cc["marker"], "creative_commons.marker")
@@ -144,7 +145,7 @@ class Policy:
     def _index(self, data: Mapping[str, Any]) -> None:
         """Build the alias, URL and pattern tables that `resolve` walks in order."""
         self._aliases: dict[str, Match] = {}
-        self._urls: list[tuple[str, Match]] = []
+        self._urls: list[tuple[re.Pattern[str], Match]] = []
         self._patterns: list[tuple[re.Pattern[str], Match]] = []
         for lid, licence in self._licences.items():
             for alias in (lid, licence.name):
@@ -164,7 +165,8 @@ class Policy:
         for alias in entry.get("aliases", []):
             self._add_alias(alias, (lid, rule or f"alias:{alias_key(alias)}"))
         for url in entry.get("urls", []):
-            self._urls.append((_url_key(url), (lid, rule or f"url:{_url_key(url)}")))
+            prefix = re.compile(re.escape(_url_key(url)) + r"(?:$|[/?#])")  # prefix ends at / ? #
+            self._urls.append((prefix, (lid, rule or f"url:{_url_key(url)}")))
         for pattern in entry.get("patterns", []):
             where = lid or rule
             self._patterns.append((_regex(pattern, where), (lid, rule or f"pattern:{pattern}")))
@@ -199,8 +201,7 @@ class Policy:
         if not ids:
             self.get(pattern)  # raises KeyError with close matches
         for lid in ids:
-            old = self._licences[lid]
-            self._licences[lid] = Licence(**{**old.__dict__, "allowed": allowed})
+            self._licences[lid] = replace(self._licences[lid], allowed=allowed)
 
     def get(self, licence_id: str) -> Licence:
         """The licence with this id; KeyError naming close matches otherwise."""
@@ -209,19 +210,21 @@ class Policy:
         except KeyError:
             close = difflib.get_close_matches(licence_id, self._licences, n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise KeyError(f"unknown licence id {licence_id!r}{hint} (ids: licences.yaml)") from None
+            message = f"unknown licence id {licence_id!r}{hint} (ids are in licences.yaml)"
+            raise KeyError(message) from None
 
     def openness(self, licence_id: str | None) -> int:
-        """Rank for dedup's keep policy, lower = more open: PD/CC0 0, attribution 1, SA 2, else 3+."""
+        """Rank for dedup's keep policy, lower = more open: PD 0, attribution 1, SA 2, else 3+."""
         licence = self._licences.get(licence_id or "")
         if licence is None:
             return 4
-        if not (licence.allowed and licence.open) or licence.non_commercial or licence.no_derivatives:
+        restricted = licence.non_commercial or licence.no_derivatives
+        if restricted or not (licence.allowed and licence.open):
             return 3
         return 2 if licence.share_alike else 1 if licence.attribution else 0
 
     def resolve(self, statement: str) -> Resolution:
-        """Resolve one verbatim statement: aliases, URLs, CC names, patterns; then the clause guard."""
+        """Resolve one verbatim statement: aliases, URLs, CC names, patterns, then clause guard."""
         text = normalise(statement)
         if not text:
             return Resolution(statement, None, "unknown", "empty")
@@ -232,17 +235,16 @@ class Policy:
             or self._by_pattern(text)
         )
         lid, rule = self._guard(text, *(found or (None, "no_match")))
-        status = "unknown" if lid is None else "allowed" if self._licences[lid].allowed else "rejected"
+        if lid is None:
+            return Resolution(statement, None, "unknown", rule)
+        status = "allowed" if self._licences[lid].allowed else "rejected"
         return Resolution(statement, lid, status, rule)
 
     def _by_url(self, text: str) -> Match | None:
         hits: dict[str | None, Match] = {}
         for found in _URL.finditer(text):
             url = _url_key(found.group(1))
-            hit = self._cc_by_url(url) or next(
-                (m for prefix, m in self._urls if re.match(re.escape(prefix) + r"(?:$|[/?#])", url)),
-                None,
-            )
+            hit = self._cc_by_url(url) or next((m for rx, m in self._urls if rx.match(url)), None)
             if hit:
                 hits.setdefault(hit[0], hit)
         if len(hits) <= 1:
@@ -265,7 +267,7 @@ class Policy:
         return self._cc.get((clauses, version)) or self._cc.get((clauses, None))
 
     def _by_cc_name(self, text: str) -> Match | None:
-        """A CC licence named in words: needs "Creative Commons"/"CC", or a CC title with version."""
+        """A CC licence in words: needs "Creative Commons"/"CC", or a CC-style title + version."""
         clauses = frozenset(c for c, rx in self._clause.items() if rx.search(text))
         versions = [f"{major}.{minor}" for major, minor in _VERSION.findall(text)]
         titled = versions and any(rx.match(text) for rx in self._clause.values())
@@ -322,7 +324,8 @@ class Policy:
         rejected = sorted({r.licence for r in relevant if r.status == "rejected"}, key=rank)
         unrecognised = [r for r in relevant if r.licence is None]
         if allowed and rejected:
-            return "unknown", None, f"conflict: allowed {'|'.join(allowed)} vs rejected {'|'.join(rejected)}"
+            both = f"allowed {'|'.join(allowed)} vs rejected {'|'.join(rejected)}"
+            return "unknown", None, f"conflict: {both}"
         if rejected:
             return "rejected", rejected[0], f"rejected: {'|'.join(rejected)}"
         if unrecognised:

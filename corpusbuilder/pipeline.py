@@ -28,6 +28,7 @@ from corpusbuilder.source import LicenceEvidence, utc_now
 from corpusbuilder.textstore import TextStore
 
 BATCH = 2000
+FILTERS_COMPONENT = "curation_filters_v1"  # every configured filter passed
 LICENCE_STATUS = {
     "allowed": (Status.INGESTED, Reason.LICENCE_ALLOWED),
     "rejected": (Status.LICENCE_REJECTED, Reason.LICENCE_REJECTED),
@@ -222,6 +223,9 @@ class Curator:
                 )
             )
             return update | {"status": Status.FILTERED, "reason": found.reason}
+        decisions.append(
+            self._decision(run_id, doc.doc_id, "filter", FILTERS_COMPONENT, "passed", Reason.KEPT)
+        )
         return update | {"status": Status.KEPT, "reason": Reason.KEPT}
 
     def _deduplicate(self, result: CurateResult) -> None:

@@ -15,14 +15,21 @@ import fnmatch
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
 
 VERSION = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
 REPO_TYPE = "dataset"
+OPTIONAL_FILES = ("ATTRIBUTION.md", "croissant.json")  # a release may or may not have them
 
 
 class PublishError(Exception):
@@ -76,18 +83,25 @@ def _matches(path: str, pattern: str) -> bool:
     return len(parts) == len(wanted) and all(map(fnmatch.fnmatchcase, parts, wanted))
 
 
+def _visible_files(root: Path) -> list[str]:
+    """Repo-relative posix paths of the files under `root`, leaving out hidden files and folders."""
+    paths = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    return sorted(p.as_posix() for p in paths if not any(s.startswith(".") for s in p.parts))
+
+
+def stale_files(existing: Iterable[str], release: Iterable[str]) -> list[str]:
+    """Files an earlier release left that this one lacks: its data files and optional extras."""
+    keep = set(release)
+    return [f for f in existing if (f.startswith("data/") or f in OPTIONAL_FILES) and f not in keep]
+
+
 def release_files(release_dir: Path) -> list[str]:
     """Every file of the release (repo-relative posix paths), once the card and shards agree."""
     if not (release_dir / "README.md").is_file():
         raise PublishError(
             f"{release_dir} has no README.md: is it a release folder? Run release first"
         )
-    files = sorted(
-        p.relative_to(release_dir).as_posix()
-        for p in release_dir.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(release_dir).parts)
-    )
+    files = _visible_files(release_dir)
     data = [f for f in files if f.startswith("data/")]
     patterns = card_patterns((release_dir / "README.md").read_text(encoding="utf-8"))
     for name, globs in patterns.items():
@@ -102,26 +116,26 @@ def release_files(release_dir: Path) -> list[str]:
 def publish_to_folder(release_dir: Path, dest: Path, version: str) -> Published:
     """Copy the release into `dest` so that `datasets.load_dataset(str(dest), config)` opens it.
 
-    Files of an earlier release there are replaced, data files no config of this one claims are
-    removed; nothing else in `dest` is touched.
+    Files of an earlier release there are replaced; its data files and extras (ATTRIBUTION.md,
+    croissant.json) that this release lacks are removed; nothing else in `dest` is touched.
     """
     release_tag(version)
     release_dir, dest = release_dir.resolve(), dest.resolve()
     if dest == release_dir or release_dir in dest.parents or dest in release_dir.parents:
         raise PublishError(f"publish to a folder outside the release folder, not {dest}")
     files = release_files(release_dir)
+    stale = stale_files(_visible_files(dest), files) if dest.is_dir() else []
     for name in files:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(release_dir / name, partial)
         os.replace(partial, target)
-    keep = set(files)
-    for stale in sorted((dest / "data").rglob("*"), reverse=True):
-        if stale.is_file() and stale.relative_to(dest).as_posix() not in keep:
-            stale.unlink()
-        elif stale.is_dir() and not any(stale.iterdir()):
-            stale.rmdir()
+    for name in stale:
+        (dest / name).unlink()
+    for folder in sorted((dest / "data").rglob("*"), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     return Published(str(dest), None, None, dest.as_uri(), len(files))
 
 
@@ -154,7 +168,9 @@ def publish_to_hub(
     return Published(repo_id, commit, tag, f"{repo_url}/tree/{tag}", len(files))
 
 
-def _commit_release(api, release_dir: Path, repo_id: str, version: str, files: list[str]) -> str:
+def _commit_release(
+    api: HfApi, release_dir: Path, repo_id: str, version: str, files: list[str]
+) -> str:
     """One commit: every release file added, data files of the previous release deleted."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
@@ -164,11 +180,8 @@ def _commit_release(api, release_dir: Path, repo_id: str, version: str, files: l
         raise PublishError(_already(version, published[f"v{version}"]))
     head = next((b.target_commit for b in refs.branches if b.name == "main"), None)
     remote = api.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=head) if head else []
-    keep = set(files)
     operations = [CommitOperationAdd(f, str(release_dir / f)) for f in files]
-    operations += [
-        CommitOperationDelete(f) for f in remote if f.startswith("data/") and f not in keep
-    ]
+    operations += [CommitOperationDelete(f) for f in stale_files(remote, files)]
     info = api.create_commit(
         repo_id,
         operations,
@@ -185,7 +198,7 @@ def _already(version: str, commit: str) -> str:
     return f"release v{version} is already published as commit {commit}; publish a new version"
 
 
-def _explain(api, err, repo_id: str, version: str) -> str:
+def _explain(api: HfApi, err: HfHubHTTPError, repo_id: str, version: str) -> str:
     """A Hub error in terms of what the publisher should do next."""
     status = err.response.status_code
     if status == 409:

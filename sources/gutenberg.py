@@ -13,18 +13,19 @@ to Project Gutenberg are removed." Hence the header and footer are stripped
 (``gutenberg_text``), and 1.D: "The Foundation makes no representations concerning the copyright
 status of any work in any country other than the United States."
 
-Books whose rights read "Copyrighted…" (PG publishes a few with the holder's permission) are
-skipped as ``copyrighted`` with the statement in the detail: PG's own catalog marks them, so this
-is a catalog fact, not a licence judgement. ``pg_catalog.csv`` has no rights column; its books
-carry the collection-level 1.C sentence above as ``collection`` evidence, which a policy may
-refuse to accept alone — prefer the RDF catalog.
+Books whose rights read "Copyrighted…" (PG publishes a few with the holder's permission), or
+whose text opens with ``*** START OF THE COPYRIGHTED PROJECT GUTENBERG EBOOK``, are skipped as
+``copyrighted`` with the statement in the detail: PG itself marks them, so this is a catalog fact,
+not a licence judgement. ``pg_catalog.csv`` has no rights column; its books carry the 1.C sentence
+above as ``collection`` evidence, which a policy may refuse to accept alone — prefer the RDFs.
 
 Config: ``catalog`` — a folder of RDFs (``pg<N>.rdf``, searched recursively), one RDF, or the CSV;
 ``mirror`` — a folder or URL holding ``<N>/<text>.txt``; ``books`` — optional list of ebook numbers.
-The text of a book is the first of ``<N>-0.txt`` (UTF-8), ``pg<N>.txt``, ``<N>-8.txt`` (Latin-1),
-``<N>.txt``, then other ``pg<N>*.txt``, ``<N>*.txt`` and ``*.txt`` files (by name) that carries
-PG's header or footer markers; a file without markers is used only when no candidate has them.
-Books are read in ascending ebook number; ``resume`` is the last number completed.
+In a folder the text is the first of ``<N>-0.txt`` (UTF-8), ``pg<N>.txt``, ``<N>-8.txt``
+(Latin-1), ``<N>.txt``, then other ``pg<N>*.txt``, ``<N>*.txt``, ``*.txt`` (by name) that carries
+PG's markers; a file without markers is used only when no candidate has them. From a URL only
+PG's usual names are tried (those the RDF lists, if any). RDF folders are read in ascending
+ebook number, the CSV in its own (ascending) order; ``resume`` is the last number completed.
 """
 
 from __future__ import annotations
@@ -100,10 +101,11 @@ def parse_rdf(data: bytes, locator: str) -> Book:
     rights = [e.text for e in ebook.findall(f"{DCT}rights") if e.text and e.text.strip()]
     where = f"{locator}#dcterms:rights"
     value = f"{RDF}Description/{RDF}value"
-    creators = [_one_line(a.findtext(f"{PGT}name")) for a in ebook.iter(f"{PGT}agent")]
+    agents = ebook.findall(f"{DCT}creator/{PGT}agent")  # not translators or illustrators
+    creators = [_one_line(a.findtext(f"{PGT}name")) for a in agents]
     return Book(
         number=about.group(1),
-        evidence=tuple(LicenceEvidence(r, where, "item", jurisdiction="US") for r in rights),
+        evidence=tuple(LicenceEvidence(r, where, "item", jurisdiction=_us(r)) for r in rights),
         title=_one_line(ebook.findtext(f"{DCT}title")),
         creator="; ".join(c for c in creators if c) or None,
         date=_one_line(ebook.findtext(f"{DCT}issued")),
@@ -111,6 +113,11 @@ def parse_rdf(data: bytes, locator: str) -> Book:
         kind=_one_line(ebook.findtext(f"{DCT}type/{value}")),
         charsets=_charsets(ebook),
     )
+
+
+def _us(statement: str) -> str | None:
+    """The jurisdiction "US" when the statement limits itself to the USA ("… in the USA.")."""
+    return "US" if re.search(r"\b(USA\b|U\.S\.|United States\b)", statement) else None
 
 
 def _charsets(ebook: Any) -> dict[str, str]:
@@ -159,7 +166,7 @@ class GutenbergSource(SourceAdapter):
         books = self.config.get("books")
         if books is not None and not all(str(b).strip().isdigit() for b in books):
             raise ValueError("source 'gutenberg': `books:` must be a list of ebook numbers")
-        self.books = {str(b).strip() for b in books} if books is not None else None
+        self.books = {str(int(str(b))) for b in books} if books is not None else None
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None

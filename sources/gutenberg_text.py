@@ -10,7 +10,7 @@ leaves undefined.
 Stripping removes PG's boilerplate of every era, because PG's licence (section 1.C) lets a
 public-domain work be redistributed freely "as long as all references to Project Gutenberg are
 removed": the header (up to ``*** START OF THE/THIS PROJECT GUTENBERG EBOOK …`` or, in 1990s
-Etexts, ``*END*THE SMALL PRINT! …``), a volunteers' credits paragraph right after it, and the
+Etexts, ``*END*THE SMALL PRINT! …``), PG production notes opening the body, and the
 footer (from ``End of (the) Project Gutenberg …`` or ``*** END OF …`` to the end of the file,
 which holds the licence).
 """
@@ -42,6 +42,7 @@ _CREDITS = re.compile(
     r"|Transcribed by)",
     re.IGNORECASE,
 )
+_PG = re.compile(r"Project\s+Gutenberg", re.IGNORECASE)
 _DECLARED = re.compile(rb"Cha\w*cter set encoding:[ \t]*([\w.:-]+)", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"))
 _BOMS += ((codecs.BOM_UTF16_BE, "utf-16-be"),)
@@ -124,12 +125,16 @@ def _bounds(lines: list[str]) -> tuple[int, int]:
 
 
 def _drop_credits(lines: list[str]) -> list[str]:
-    """Drop a volunteers' credits paragraph ("Produced by …") opening the body."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None or not _CREDITS.match(lines[first].lstrip()):
-        return lines
-    blank = next((i for i in range(first, len(lines)) if not lines[i].strip()), len(lines))
-    return lines[blank:]
+    """Drop the paragraphs opening the body that are PG's production notes: volunteers' credits
+    ("Produced by …") or notes naming Project Gutenberg ("this Project Gutenberg edition")."""
+    start = 0
+    while True:
+        first = next((i for i in range(start, len(lines)) if lines[i].strip()), len(lines))
+        end = next((i for i in range(first, len(lines)) if not lines[i].strip()), len(lines))
+        paragraph = " ".join(lines[first:end])
+        if first == end or not (_CREDITS.match(paragraph.lstrip()) or _PG.search(paragraph)):
+            return lines[start:]
+        start = end
 
 
 def strip_boilerplate(text: str) -> tuple[str, bool]:

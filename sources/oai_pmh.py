@@ -2,7 +2,9 @@
 
 The text is the record's title and abstract (``full_text: true`` fetches a linked plain-text
 file instead). Pages are read one at a time with defusedxml; after each page the adapter yields a
-`Checkpoint` holding the resumptionToken, so an interrupted harvest resumes where it stopped.
+`Checkpoint` holding the resumptionToken, so an interrupted harvest resumes where it stopped. A
+token the repository no longer knows (``badResumptionToken``: tokens expire) restarts the list
+from the original query, once; the ingest is idempotent, so nothing is stored twice.
 
 Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
 
@@ -29,6 +31,7 @@ Licence rationale — the adapter reports what the record says, verbatim, and de
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -110,15 +113,12 @@ class OaiPmhSource(SourceAdapter):
         count = 0
         for page in self._pages(fetch, resume):
             for position, entry in enumerate(page.items):
-                item = (
-                    entry
-                    if isinstance(entry, Skipped)
-                    else self._item(fetch, page, entry, position)
-                )
-                if isinstance(item, SourceDocument):
-                    if limit is not None and count >= limit:
-                        return
-                    count += 1
+                if limit is not None and count >= limit:
+                    return
+                item = entry
+                if not isinstance(entry, Skipped):
+                    item = self._item(fetch, page, entry, position)
+                count += isinstance(item, SourceDocument)
                 yield item
             if page.error:
                 raise OaiPmhError("malformed_xml", page.error)
@@ -137,9 +137,7 @@ class OaiPmhSource(SourceAdapter):
         url = fetch.url_for(self.base_url, {"verb": "Identify"})
         hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
         try:
-            root = SafeET.fromstring(fetch.read_bytes(url))
-        except FetchError as exc:
-            raise OaiPmhError("not_oai_pmh", f"{url} cannot be read ({exc}); {hint}") from exc
+            root = SafeET.fromstring(fetch.read_bytes(url))  # a FetchError says why by itself
         except (ET.ParseError, DefusedXmlException) as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
         _raise_protocol_error(root, url)
@@ -188,7 +186,9 @@ class OaiPmhSource(SourceAdapter):
             return Skipped(identifier, text.reason, text.detail)
         return SourceDocument(
             source_key=identifier,
-            text=text or "\n\n".join(fields.titles[:1] + fields.descriptions),
+            text=unicodedata.normalize(
+                "NFC", text or "\n\n".join(fields.titles[:1] + fields.descriptions)
+            ),
             url=fields.links[0] if fields.links else self._record_url(fetch, identifier),
             evidence=self._evidence(page.url, identifier, fields),
             title=fields.titles[0] if fields.titles else None,
@@ -234,7 +234,10 @@ def _parse_page(data: bytes, url: str) -> _Page:
     _raise_protocol_error(root, url)
     listing = _child(root, "ListRecords")
     if listing is None:
-        raise OaiPmhError("not_oai_pmh", f"{url} has no ListRecords answer; check base_url")
+        found = _local(root.tag)
+        raise OaiPmhError(
+            "unexpected_response", f"{url} answered <{found}>, not ListRecords; retry"
+        )
     records: list[ET.Element | Skipped] = [r for r in listing if _local(r.tag) == "record"]
     token = _text(_child(listing, "resumptionToken")) or None
     return _Page(url, records, token)

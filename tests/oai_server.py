@@ -40,6 +40,12 @@ def end_list(page: bytes) -> bytes:
     return _TOKEN.sub(rb"\1/>", page)
 
 
+def with_token(page: bytes, token: str) -> bytes:
+    """The page with a resumptionToken naming `token` as its next page."""
+    element = f"<resumptionToken>{token}</resumptionToken>".encode()
+    return page.replace(b"</ListRecords>", element + b"</ListRecords>")
+
+
 def chain(folder: str, first: str) -> dict[str, bytes]:
     """A real first page and the pages its tokens name (sickle's tokens are file names).
 
@@ -65,8 +71,7 @@ def stitch(responses: list[bytes]) -> dict[str, bytes]:
         page = response.replace(b"<GetRecord", b"<ListRecords")
         page = page.replace(b"</GetRecord>", b"</ListRecords>")
         if number < len(responses):
-            token = f"<resumptionToken>rec-{number + 1}</resumptionToken>".encode()
-            page = page.replace(b"</ListRecords>", token + b"</ListRecords>")
+            page = with_token(page, f"rec-{number + 1}")
         pages["ListRecords" if number == 1 else f"rec-{number}"] = page
     return pages
 
@@ -81,7 +86,9 @@ def split(page: bytes, size: int) -> dict[str, bytes]:
         number = start // size + 1
         token = b""
         if start + size < len(records):
-            token = f'<resumptionToken cursor="{start}">page-{number + 1}</resumptionToken>'.encode()
+            token = (
+                f'<resumptionToken cursor="{start}">page-{number + 1}</resumptionToken>'.encode()
+            )
         body = head + b"".join(records[start : start + size]) + token + tail
         pages["ListRecords" if number == 1 else f"page-{number}"] = body
     return pages

@@ -113,9 +113,13 @@ def test_audit_shows_the_chain_for_kept_and_the_reason_for_rejected(tmp_path):
     data = json.loads(kept.output)
     assert data["evidence"][0]["statement"].startswith("CC0 1.0 Universal")
     assert data["evidence"][0]["resolved"] == "CC0-1.0"
-    assert [d["stage"] for d in data["decisions"]] == ["ingest", "licence", "language", "dedup"][
-        : len(data["decisions"])
-    ] or data["decisions"]
+    stages = [(d["stage"], d["outcome"], d["reason"]) for d in data["decisions"]]
+    assert stages == [
+        ("ingest", "ingested", "ingested"),
+        ("licence", "passed", "licence_allowed"),
+        ("language", "passed", "language_identified"),
+        ("filter", "passed", "kept"),
+    ]
     assert data["releases"] == [
         {"version": "1.0.0", "config": "fr", "shard": "data/fr/train-00000-of-00001.parquet",
          "row": 1}

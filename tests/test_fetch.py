@@ -212,3 +212,12 @@ def test_connection_refused_is_retried_then_reported() -> None:
     with pytest.raises(FetchError, match="after 2 attempts"):
         fetch.read_bytes("http://127.0.0.1:9/nothing")
     assert clock.sleeps == [2.0]
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    from corpusbuilder.fetch import _retry_after
+
+    assert _retry_after("120") == 120.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: go now
+    assert _retry_after("soon") is None
+    assert _retry_after(None) is None

@@ -57,7 +57,9 @@ def make_rows(lang: str, count: int) -> list[dict]:
     return rows
 
 
-def write_release(root: Path, version: str, sizes: dict[str, list[int]]) -> dict[str, list[dict]]:
+def write_release(
+    root: Path, version: str, sizes: dict[str, list[int]], croissant: bool = False
+) -> dict[str, list[dict]]:
     """A release folder like release.py writes: shards per language, a card listing configs."""
     rows, configs = {}, []
     for lang, shard_sizes in sizes.items():
@@ -74,6 +76,8 @@ def write_release(root: Path, version: str, sizes: dict[str, list[int]]) -> dict
     card = f"---\nlicense: other\nconfigs:\n{''.join(configs)}---\n# Open text v{version}\n"
     (root / "README.md").write_text(card, encoding="utf-8")
     (root / "ATTRIBUTION.md").write_text(f"# Attribution for v{version}\n", encoding="utf-8")
+    if croissant:
+        (root / "croissant.json").write_text(json.dumps({"version": version}), encoding="utf-8")
     return rows
 
 
@@ -96,9 +100,10 @@ def test_folder_release_loads_with_datasets(tmp_path):
 
 
 def test_folder_next_release_replaces_and_prunes(tmp_path):
-    write_release(tmp_path / "v1", "1.0.0", V1)
+    write_release(tmp_path / "v1", "1.0.0", V1, croissant=True)
     rows = write_release(tmp_path / "v11", "1.1.0", V1_1)
     publish_to_folder(tmp_path / "v1", tmp_path / "out", "1.0.0")
+    assert (tmp_path / "out/croissant.json").is_file()
     (tmp_path / "out/NOTES.txt").write_text("the owner's file")
     publish_to_folder(tmp_path / "v11", tmp_path / "out", "1.1.0")
     left = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*"))
@@ -176,6 +181,21 @@ def run_client(plan: dict) -> dict:
         load_dataset(REPO_ID, "de", revision="v1.1.0", split="train")
     except ValueError as err:
         out["removed_config"] = str(err)
+    return out | _refused(Path(plan["v1_1"]))
+
+
+def _refused(release: Path) -> dict[str, str]:
+    """What publishing says with a wrong token, and with none at all (HF_TOKEN unset)."""
+    from corpusbuilder.publish import publish_to_hub
+
+    out = {}
+    for case, token in (("wrong_token", "hf_wrong_token_0000"), ("no_token", None)):
+        if token is None:
+            del os.environ["HF_TOKEN"]
+        try:
+            publish_to_hub(release, REPO_ID, "9.0.0", token=token)
+        except PublishError as err:
+            out[case] = str(err)
     return out
 
 
@@ -191,7 +211,7 @@ def hub():
 def published(hub, tmp_path_factory):
     """One client run against the hub; the tests below each check one part of what it did."""
     root = tmp_path_factory.mktemp("hub")
-    rows = {"v1.0.0": write_release(root / "v1", "1.0.0", V1)}
+    rows = {"v1.0.0": write_release(root / "v1", "1.0.0", V1, croissant=True)}
     rows["v1.1.0"] = write_release(root / "v1_1", "1.1.0", V1_1)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
     env |= {"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": TOKEN, "HF_HOME": str(root / "hf_home")}
@@ -224,6 +244,7 @@ def test_hub_release_is_one_tagged_commit_holding_every_file(published, hub):
     assert set(first.files) - set(initial.files) == {
         "README.md",
         "ATTRIBUTION.md",
+        "croissant.json",
         "data/fr/train-00000-of-00002.parquet",
         "data/fr/train-00001-of-00002.parquet",
         "data/de/train-00000-of-00001.parquet",
@@ -236,7 +257,7 @@ def test_hub_release_is_one_tagged_commit_holding_every_file(published, hub):
         "commit": first.oid,
         "tag": "v1.0.0",
         "url": f"{hub.endpoint}/datasets/{REPO_ID}/tree/v1.0.0",
-        "files": 6,
+        "files": 7,
     }
 
 
@@ -263,7 +284,17 @@ def test_hub_next_version_drops_removed_config_and_keeps_old_tag(published, hub)
     ]
     assert "data/de/train-00000-of-00001.parquet" in out["files"]["v1.0.0"]
     assert "data/fr/train-00001-of-00002.parquet" in out["files"]["v1.0.0"]
+    assert "croissant.json" in out["files"]["v1.0.0"]
     assert "'de'" in out["removed_config"] and "'fr'" in out["removed_config"]
+
+
+def test_hub_refuses_a_wrong_or_missing_token_clearly(published, hub):
+    out, _, _ = published
+    assert out["wrong_token"] == (
+        f"the Hub refused the token: it needs write access to {REPO_ID} (`hf auth login`)"
+    )
+    assert out["no_token"] == "no Hugging Face token: set HF_TOKEN or run `hf auth login`"
+    assert "v9.0.0" not in hub.hub.repos[("dataset", REPO_ID)].tags
 
 
 def test_hub_client_followed_pagination_and_never_printed_the_token(published, hub):

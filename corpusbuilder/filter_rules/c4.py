@@ -20,7 +20,8 @@ from typing import Any
 
 from corpusbuilder.filters import FilterResult, RuleFilter, words
 
-TERMINAL = (".", "!", "?", '"', "”", "’", "'", "»", "…", ")", "。", "！", "？")
+TERMINAL = (".", "!", "?", '"', "”", "’", "'", "»", "«", "›", "‹", "…", ")", "。", "！", "？")
+SENTENCE_END_RE = re.compile(r"[.!?…][\"”’»«)]*\s+\S")
 CONTINUES = (",", ";", ":", "-", "–", "—", "(")
 JAVASCRIPT_RE = re.compile(r"javascript", re.IGNORECASE)
 POLICY_RE = re.compile(
@@ -28,6 +29,7 @@ POLICY_RE = re.compile(
     r"|all rights reserved|enable javascript",
     re.IGNORECASE,
 )
+PROSE_WORDS = 40  # a unit this long is running text whatever its last character
 LOREM_RE = re.compile(r"lorem ipsum", re.IGNORECASE)
 
 
@@ -57,8 +59,15 @@ def _continues(last: str, line: str, wrap_chars: int) -> bool:
 
 
 def removed(unit: str, min_words: int) -> bool:
-    """Would C4 delete this line?"""
-    if not unit.endswith(TERMINAL) or len(words(unit)) < min_words:
+    """Would C4 delete this line? Long units and units holding two sentence ends are prose
+    (a paragraph or a verse passage cut mid-sentence), not navigation."""
+    count = len(words(unit))
+    prose = (
+        unit.endswith(TERMINAL)
+        or count >= PROSE_WORDS
+        or len(SENTENCE_END_RE.findall(unit)) >= 2
+    )
+    if not prose or count < min_words:
         return True
     return bool(JAVASCRIPT_RE.search(unit) or POLICY_RE.search(unit))
 

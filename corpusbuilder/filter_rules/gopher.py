@@ -5,10 +5,13 @@ changes for a book corpus: words come from a regex (not nltk/spaCy); blank lines
 not counted as duplicate lines; n-gram character fractions are measured over word characters
 (``sum(len(word))``), not over all characters including whitespace. ``max_words`` is off by
 default because whole books exceed Gopher's 100,000-word bound; set it to restore the bound.
+The duplicate line/paragraph *count* fractions ignore units under ``min_dup_unit_words`` words:
+in plays and verse a speaker's name or a refrain repeats by design (their characters still count).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,7 +21,8 @@ from corpusbuilder.filters import FilterResult, RuleFilter, lines, paragraphs, w
 
 # Scripts written without spaces between words: word counts mean nothing there.
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
-BULLETS = ("•", "●", "○", "▪", "◦", "‣", "-", "*", "·")
+# A bullet mark, or "-"/"*" followed by a space (not the "--" of dialogue in French books).
+BULLET_RE = re.compile(r"[•●○▪◦‣·]|[-*]\s")
 
 
 def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator[FilterResult]:
@@ -33,7 +37,7 @@ def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator
             "too_many_ellipses", f"ellipsis/word={ellipses:.3f} > {p['max_symbol_word_ratio']}"
         )
     rows = lines(text) or [""]
-    bullets = sum(row.startswith(BULLETS) for row in rows) / len(rows)
+    bullets = sum(bool(BULLET_RE.match(row)) for row in rows) / len(rows)
     if p["max_bullet_lines_ratio"] is not None and bullets > p["max_bullet_lines_ratio"]:
         yield FilterResult("too_many_bullet_lines", f"bullet_lines={bullets:.3f} > {p['max_bullet_lines_ratio']}")
     trailing = sum(row.endswith(("...", "…")) for row in rows) / len(rows)
@@ -102,26 +106,32 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return count, chars
 
 
-def _top_ngram_chars(found: list[str], n: int) -> int:
-    """Characters covered by the most frequent n-gram (ties: the longest)."""
-    counts = Counter(tuple(found[i : i + n]) for i in range(len(found) - n + 1))
+def _ngrams(ids: list[int], n: int) -> list[tuple[int, ...]]:
+    return list(zip(*(ids[i:] for i in range(n)), strict=False))
+
+
+def _top_ngram_chars(ids: list[int], sizes: list[int], n: int) -> int:
+    """Characters covered by the most frequent n-gram (ties: the longest); 0 if none repeats."""
+    counts = Counter(_ngrams(ids, n))
     if not counts:
         return 0
-    top = max(counts.items(), key=lambda item: (item[1], sum(map(len, item[0]))))
-    return top[1] * sum(map(len, top[0])) if top[1] > 1 else 0
+    top = max(counts.values())
+    if top < 2:
+        return 0
+    return top * max(sum(sizes[i] for i in gram) for gram, c in counts.items() if c == top)
 
 
-def _duplicate_ngram_chars(found: list[str], n: int) -> int:
+def _duplicate_ngram_chars(ids: list[int], sizes: list[int], n: int) -> int:
     """Characters in n-grams that repeat an earlier one (a repeat skips ahead n words)."""
-    seen: set[tuple[str, ...]] = set()
+    grams = _ngrams(ids, n)
+    seen: set[tuple[int, ...]] = set()
     chars = i = 0
-    while i <= len(found) - n:
-        gram = tuple(found[i : i + n])
-        if gram in seen:
-            chars += sum(map(len, gram))
+    while i < len(grams):
+        if grams[i] in seen:
+            chars += sum(sizes[w] for w in grams[i])
             i += n
         else:
-            seen.add(gram)
+            seen.add(grams[i])
             i += 1
     return chars
 
@@ -135,6 +145,7 @@ class GopherRepetition(RuleFilter):
         "max_dup_para_char_fraction": 0.2,
         "max_dup_line_fraction": 0.3,
         "max_dup_line_char_fraction": 0.2,
+        "min_dup_unit_words": 3,  # shorter lines/paragraphs (speaker names, "* * *") not counted
         "max_top_ngram_char_fraction": {2: 0.2, 3: 0.18, 4: 0.16},
         "max_dup_ngram_char_fraction": {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
     }
@@ -143,7 +154,8 @@ class GopherRepetition(RuleFilter):
         size = len(text) or 1
         for unit, items in (("para", paragraphs(text)), ("line", lines(text))):
             dup, chars = _duplicates(items)
-            frac, char_frac = dup / (len(items) or 1), chars / size
+            counted = [item for item in items if len(words(item)) >= p["min_dup_unit_words"]]
+            frac, char_frac = _duplicates(counted)[0] / (len(counted) or 1), chars / size
             if p[f"max_dup_{unit}_fraction"] is not None and frac > p[f"max_dup_{unit}_fraction"]:
                 return FilterResult(f"dup_{unit}_fraction", f"dup_{unit}s={frac:.3f} > {p[f'max_dup_{unit}_fraction']}")
             limit = p[f"max_dup_{unit}_char_fraction"]
@@ -153,13 +165,16 @@ class GopherRepetition(RuleFilter):
 
     @staticmethod
     def _ngrams(found: list[str], p: Mapping[str, Any]) -> FilterResult | None:
+        vocabulary: dict[str, int] = {}
+        ids = [vocabulary.setdefault(word, len(vocabulary)) for word in found]
+        sizes = [len(word) for word in vocabulary]
         total = sum(map(len, found)) or 1
         for n, limit in sorted((p["max_top_ngram_char_fraction"] or {}).items()):
-            frac = _top_ngram_chars(found, int(n)) / total
+            frac = _top_ngram_chars(ids, sizes, int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}")
         for n, limit in sorted((p["max_dup_ngram_char_fraction"] or {}).items()):
-            frac = _duplicate_ngram_chars(found, int(n)) / total
+            frac = _duplicate_ngram_chars(ids, sizes, int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}")
         return None

@@ -32,7 +32,9 @@ SINGLE_LETTER_WORDS = {
     "nl": "uU",
 }
 DEFAULT_SINGLE_LETTERS = "aiouyAIOUYàèéÀÈÉ"
-ORDINARY_SYMBOLS = set(".,;:!?'\"()[]-–—…«»“”„‘’/&%*$£€°§#+=_\u00a0\u2009\u202f")
+ORDINARY_SYMBOLS = set(".,;:!?¡¿'\"()[]-–—…«»‹›“”„‘’′″/&%*$£€°§#+=_•·†™\ufeff\u00a0\u2009\u202f")
+GARBAGE_RE = re.compile("[^\\w\\s" + re.escape("".join(sorted(ORDINARY_SYMBOLS))) + "]")
+ELISION_RE = re.compile(r"^\W*[^\W\d_]['’]")  # l’ amor, d' un: elided articles
 BROKEN_HYPHEN_RE = re.compile(r"[^\W\d_]-[ \t]*\r?\n[ \t]*[^\W\d_]*[a-zà-ÿ]")
 
 
@@ -45,15 +47,16 @@ class OcrMeasures:
 
 
 def measure(text: str, language: str) -> OcrMeasures:
-    cores = [EDGE_PUNCT_RE.sub("", token) for token in text.split()]
-    cores = [core for core in cores if core]
+    pairs = [(token, EDGE_PUNCT_RE.sub("", token)) for token in text.split()]
+    cores = [core for _, core in pairs if core]
     n = len(cores) or 1
     non_words = sum(not WORDLIKE_RE.fullmatch(core) for core in cores)
     allowed = SINGLE_LETTER_WORDS.get(language, DEFAULT_SINGLE_LETTERS)
-    singles = sum(len(core) == 1 and core.isalpha() and core not in allowed for core in cores)
-    garbage = sum(
-        not (ch.isalnum() or ch.isspace() or ch in ORDINARY_SYMBOLS) for ch in text
+    singles = sum(
+        len(core) == 1 and core.isalpha() and core not in allowed and not ELISION_RE.search(token)
+        for token, core in pairs
     )
+    garbage = len(GARBAGE_RE.findall(text))
     line_count = sum(bool(line.strip()) for line in text.splitlines()) or 1
     broken = len(BROKEN_HYPHEN_RE.findall(text))
     return OcrMeasures(
@@ -69,7 +72,7 @@ class OcrNoise(RuleFilter):
         "max_non_word_ratio": 0.10,
         "max_single_letter_ratio": 0.05,
         "max_garbage_char_ratio": 0.01,
-        "max_broken_hyphen_ratio": 0.10,
+        "max_broken_hyphen_ratio": 0.05,
         "min_tokens": 20,  # below this the ratios are too noisy to judge
     }
 
