@@ -12,7 +12,8 @@ import csv
 import time
 from pathlib import Path
 
-from corpusbuilder import langid
+from corpusbuilder import langid, pii
+from corpusbuilder.filters import build_filters
 
 UNKNOWN = {"la", "eu", "eo", "ga"}
 SETS = ("sentences.tsv", "paragraphs_concat_synthetic.tsv", "paragraphs_gutenberg.tsv")
@@ -70,6 +71,45 @@ def speed(books: Path) -> list[str]:
     ]
 
 
+def book_chunks(books: Path, size: int = 3000, limit: int = 200_000) -> list[tuple[str, str]]:
+    """(language, ~3 KB chunk) from the body of every book (header and licence skipped)."""
+    chunks = []
+    for path in sorted(books.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        body = text[len(text) // 10 : len(text) // 10 + limit]
+        chunks += [(path.name[:2], body[i : i + size]) for i in range(0, len(body), size)]
+    return chunks
+
+
+def curation(data: Path) -> list[str]:
+    """Per-filter pass rates by language, and docs/s per core of filters and PII redaction."""
+    filters = build_filters(None)
+    sets = {"books": book_chunks(data / "books")}
+    sets["paragraphs"] = [
+        (lang, text) for lang, text in read_tsv(data / "langid" / "paragraphs_gutenberg.tsv")
+    ]
+    out = ["| set | lang | docs | " + " | ".join(f.name for f in filters) + " |"]
+    out.append("|---" * (3 + len(filters)) + "|")
+    for name, docs in sets.items():
+        for lang in sorted({lang for lang, _ in docs}):
+            texts = [text for code, text in docs if code == lang]
+            rates = [sum(f.check(t, lang) is None for t in texts) / len(texts) for f in filters]
+            cells = " | ".join(f"{rate:.3f}" for rate in rates)
+            out.append(f"| {name} | {lang} | {len(texts)} | {cells} |")
+    docs = sets["books"]
+    out += ["", "| 3 KB book chunks, one core | docs/s |", "|---|---|"]
+    for f in filters:
+        start = time.perf_counter()
+        for lang, text in docs:
+            f.check(text, lang)
+        out.append(f"| {f.name} | {len(docs) / (time.perf_counter() - start):.0f} |")
+    start = time.perf_counter()
+    for _, text in docs:
+        pii.redact(text)
+    out.append(f"| {pii.COMPONENT} | {len(docs) / (time.perf_counter() - start):.0f} |")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -87,6 +127,8 @@ def main() -> None:
         )
     print()
     print("\n".join(speed(args.data / "books")))
+    print()
+    print("\n".join(curation(args.data)))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import make_corpus  # noqa: E402
 import report  # noqa: E402
 
 VENV_PYTHON = BENCH / ".venv" / "bin" / "python"
+CLI = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
 DATATROVE = ["datatrove[processing]>=0.10", "spacy", "orjson"]
 
 
@@ -39,53 +39,55 @@ def ensure_venv() -> None:
     subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "-q", *DATATROVE], check=True)
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants, from /proc."""
-    parents, rss = {}, {}
+def tree_usage(root: int, cpu_seen: dict[int, float]) -> int:
+    """Resident bytes of `root` and its descendants now; records each one's CPU seconds so far."""
+    parents, rss, cpu = {}, {}, {}
+    ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
+        except OSError:
             continue
+        pid = int(entry.name)
+        parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * page
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
     members, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         members.update(children)
         frontier += children
+    cpu_seen.update({pid: cpu[pid] for pid in members if pid in cpu})
     return sum(rss.get(pid, 0) for pid in members)
 
 
 def measure(command: list[str], log: Path) -> dict:
-    """Wall time, CPU time and peak RSS (whole process tree, sampled every 0.2 s) of a command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
+    """Wall time, CPU time and peak RSS of a command's whole process tree (sampled every 0.2 s).
+
+    CPU is summed over every process seen in the tree (forkserver workers are not our children,
+    so getrusage would miss them); time after a process's last sample is not counted.
+    """
+    load, start = os.getloadavg()[0], time.perf_counter()
+    peak, cpu_seen = [0], {}
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        peak = [0]
 
         def sample() -> None:
             while process.poll() is None:
-                peak[0] = max(peak[0], tree_rss(process.pid))
+                peak[0] = max(peak[0], tree_usage(process.pid, cpu_seen))
                 time.sleep(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         code = process.wait()
         sampler.join()
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed with exit code {code}; see {log}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
-        "wall_s": wall,
-        "cpu_s": cpu,
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": sum(cpu_seen.values()),
         "peak_tree_rss": peak[0],
         "load_before": load,
         "load_after": os.getloadavg()[0],
@@ -105,7 +107,7 @@ def shard(corpus: Path, folder: Path, parts: int) -> None:
 
 
 def e2e_available() -> bool:
-    probe = [sys.executable, "-m", "corpusbuilder.cli", "--help"]
+    probe = [*CLI, "--help"]
     try:
         return "build" in subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
@@ -113,7 +115,7 @@ def e2e_available() -> bool:
 
 
 def run_e2e(folder: Path, workers: int) -> dict | None:
-    """`corpusbuilder -c corpus.yaml build` on the corpus (fresh workdir), or None if unavailable."""
+    """`corpusbuilder -c corpus.yaml build` on the corpus (fresh workdir); None if unavailable."""
     if not e2e_available():
         return None
     config = folder / "corpus.yaml"
@@ -122,7 +124,7 @@ def run_e2e(folder: Path, workers: int) -> dict | None:
         "    path: corpus.jsonl\ncurate:\n  languages: null\nrelease:\n  version: 1.0.0\n"
     )
     shutil.rmtree(folder / "e2e-work", ignore_errors=True)
-    command = [sys.executable, "-m", "corpusbuilder.cli", "-q", "-c", str(config), "build"]
+    command = [*CLI, "-q", "-c", str(config), "build"]
     result = measure([*command, "--workers", str(workers)], folder / "e2e.log")
     result["log_tail"] = (folder / "e2e.log").read_text(errors="replace")[-3000:]
     return result

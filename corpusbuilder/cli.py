@@ -15,12 +15,14 @@ from corpusbuilder.config import ConfigError
 from corpusbuilder.fetch import FetchError
 from corpusbuilder.licences import Policy, format_resolution
 from corpusbuilder.project import Project
+from corpusbuilder.publish import PublishError
 from corpusbuilder.release import ReleaseError
 
 EXPECTED = (
     ConfigError,
     FetchError,
     ReleaseError,
+    PublishError,
     registry.UnknownSource,
     audit.NotInLedger,
     ValueError,
@@ -196,7 +198,8 @@ def publish(ctx: click.Context, version: str, to: str | None, repo_id: str | Non
       corpusbuilder publish 1.0.0 --to ./hub
       corpusbuilder publish 1.0.0 --repo-id my-org/open-corpus
     """
-    done = project(ctx).publish(version, to, repo_id)
+    target = str(Path(to).resolve()) if to else None  # relative to where the command runs
+    done = project(ctx).publish(version, target, repo_id)
     tag = f", tag {done.tag}" if done.tag else ""
     click.echo(f"published {version} to {done.target}: {done.files} files{tag}")
 

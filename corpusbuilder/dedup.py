@@ -66,26 +66,26 @@ def signatures(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> np.
     return minhash.signatures(shingles, doc_of, len(texts), config.num_perm, config.seed)
 
 
-def band_hashes(sigs: np.ndarray, config: DedupConfig) -> np.ndarray:
-    """(n, bands) uint64: one hash of each band's `rows` signature values (the LSH keys)."""
-    bands = sigs.reshape(len(sigs), config.bands, config.rows).astype(np.uint64)
+def band_hash(sigs: np.ndarray, band: int, config: DedupConfig) -> np.ndarray:
+    """(n,) uint64: one hash of each document's `rows` signature values in `band` (an LSH key)."""
+    rows = sigs[:, band * config.rows : (band + 1) * config.rows].astype(np.uint64)
     mix = minhash.fmix64(np.arange(1, config.rows + 1, dtype=np.uint64))
     with np.errstate(over="ignore"):
-        return minhash.fmix64((bands * mix).sum(axis=2, dtype=np.uint64))
+        return minhash.fmix64((rows * mix).sum(axis=1, dtype=np.uint64))
 
 
 def shared_buckets(sigs: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
     """Bucket ids (n, bands) int64 and whether each bucket holds more than one document.
 
-    Sort-based grouping per band (np.unique) instead of dicts of lists: ~16 bytes per document and
-    band at peak, and only documents in a shared bucket ever reach Python.
+    Sort-based grouping, one band at a time (np.unique) instead of dicts of lists: ~9 bytes per
+    document and band are kept, and only documents in a shared bucket ever reach Python.
     """
-    keys = band_hashes(sigs, config)
-    ids = np.empty(keys.shape, dtype=np.int64)
-    shared = np.empty(keys.shape, dtype=bool)
+    ids = np.empty((len(sigs), config.bands), dtype=np.int64)
+    shared = np.empty((len(sigs), config.bands), dtype=bool)
     offset = 0
     for band in range(config.bands):
-        _, inverse, counts = np.unique(keys[:, band], return_inverse=True, return_counts=True)
+        keys = band_hash(sigs, band, config)
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         ids[:, band] = inverse + offset
         shared[:, band] = counts[inverse] > 1
         offset += len(counts)

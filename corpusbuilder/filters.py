@@ -42,7 +42,7 @@ class Filter(Protocol):
 
 
 def words(text: str) -> list[str]:
-    """Words: runs of letters/digits, keeping inner apostrophes and hyphens (l'homme, well-known)."""
+    """Runs of letters/digits, keeping inner apostrophes and hyphens (l'homme, well-known)."""
     return WORD_RE.findall(text)
 
 

@@ -32,8 +32,39 @@ SEED = 0
 # Profiles whose script is Latin: the languages langdetect lacks (la, eu, eo, ga, …) are mostly
 # Latin-script too and land on one of these. CJK profiles are mostly unigrams: no trigram check.
 LATIN_SCRIPT = frozenset(
-    "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi"
-    .split()
+    {
+        "af",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "en",
+        "es",
+        "et",
+        "fi",
+        "fr",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "lt",
+        "lv",
+        "nl",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "sk",
+        "sl",
+        "so",
+        "sq",
+        "sv",
+        "sw",
+        "tl",
+        "tr",
+        "vi",
+    }
 )
 
 

@@ -1,33 +1,31 @@
-"""Curation: licence decision, language, quality filters, then deduplication, for every document
-waiting in the ledger. Each outcome is a decision row with a stable reason code.
-
-Per-document work (language, filters) runs over batches in a process pool; the licence decision
-and deduplication need the ledger and run in the parent.
+"""Curation of every document waiting in the ledger: licence decision, then (in worker processes)
+language, filters, PII redaction and MinHash signatures, then deduplication over the whole corpus.
+Every outcome is a decision row with a stable reason code and a versioned component name.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
+from sqlalchemy import select
 from tqdm import tqdm
 
-from corpusbuilder import langid
+from corpusbuilder import dedup, dedup_stage, langid, pii
+from corpusbuilder.analysis import Analysis, analyse, dedup_config
 from corpusbuilder.config import CorpusConfig
-from corpusbuilder.dedup_exact import exact_duplicates
-from corpusbuilder.filters import build_filters
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.signatures import SignatureStore
 from corpusbuilder.source import LicenceEvidence, utc_now
 from corpusbuilder.textstore import TextStore
 
-BATCH = 2000
+BATCH = 2000  # documents a ledger transaction
+CHUNK = 250  # documents a worker task
 FILTERS_COMPONENT = "curation_filters_v1"  # every configured filter passed
 LICENCE_STATUS = {
     "allowed": (Status.INGESTED, Reason.LICENCE_ALLOWED),
@@ -42,43 +40,6 @@ class CurateResult:
     counts: Counter = field(default_factory=Counter)
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """What the per-document stage found: language, and the first filter that dropped it."""
-
-    language: str
-    score: float
-    filter_name: str | None = None
-    reason: str | None = None
-    detail: str | None = None
-
-
-def analyse(texts: Sequence[str], curate: dict[str, Any]) -> list[Analysis]:
-    """Language and quality filters over a batch; pure, so it runs in worker processes."""
-    filters = build_filters(curate.get("filters"))
-    selected = set(curate.get("languages") or [])
-    results = []
-    for text in texts:
-        guess = langid.identify(text)
-        if selected and guess.language not in selected:
-            detail = f"{guess.language} not in {sorted(selected)}"
-            results.append(
-                Analysis(
-                    guess.language, guess.score, "languages", Reason.LANGUAGE_NOT_SELECTED, detail
-                )
-            )
-            continue
-        dropped = next(((f, r) for f in filters if (r := f.check(text, guess.language))), None)
-        if dropped:
-            filt, result = dropped
-            results.append(
-                Analysis(guess.language, guess.score, filt.name, result.reason, result.detail)
-            )
-        else:
-            results.append(Analysis(guess.language, guess.score))
-    return results
-
-
 class Curator:
     def __init__(
         self, config: CorpusConfig, ledger: Ledger, store: TextStore, workers: int | None = None
@@ -87,17 +48,15 @@ class Curator:
         self.policy = Policy.load(overrides=config.licences)
         self.workers = workers or os.cpu_count() or 1
         self.licence_component = f"licences.yaml@{self.policy.hash[:12]}"
+        self.dedup = dedup_config(config.curate)
+        key = (
+            "none"
+            if self.dedup is None
+            else f"{self.dedup.num_perm}-{self.dedup.ngram}-{self.dedup.seed}"
+        )
+        self.signatures = SignatureStore(config.workdir / "signatures", key)
 
-    def _decision(
-        self,
-        run_id: int,
-        doc_id: str,
-        stage: str,
-        component: str,
-        outcome: str,
-        reason: str,
-        detail: str | None = None,
-    ) -> dict:
+    def _decision(self, run_id, doc_id, stage, component, outcome, reason, detail=None) -> dict:
         return {
             "doc_id": doc_id,
             "run_id": run_id,
@@ -113,27 +72,24 @@ class Curator:
         ledger = self.ledger
         result = CurateResult(ledger.start_run("curate"))
         waiting = [d.doc_id for d in ledger.documents(Document.status == Status.INGESTED)]
+        parallel = self.workers > 1 and len(waiting) > CHUNK
         try:
-            with (
-                ProcessPoolExecutor(self.workers)
-                if self.workers > 1 and len(waiting) > BATCH
-                else _Inline() as pool
-            ):
+            with ProcessPoolExecutor(self.workers) if parallel else _Inline() as pool:
                 bar = tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress)
                 for start in range(0, len(waiting), BATCH):
-                    self._batch(waiting[start : start + BATCH], pool, result)
-                    bar.update(min(BATCH, len(waiting) - start))
+                    batch = waiting[start : start + BATCH]
+                    self._batch(batch, pool, result)
+                    bar.update(len(batch))
                 bar.close()
             self._deduplicate(result)
         except BaseException as exc:
-            ledger.finish_run(
-                result.run_id, "failed", dict(result.counts), f"{type(exc).__name__}: {exc}"
-            )
+            error = f"{type(exc).__name__}: {exc}"
+            ledger.finish_run(result.run_id, "failed", dict(result.counts), error)
             raise
         ledger.finish_run(result.run_id, "completed", dict(result.counts))
         return result
 
-    def _licence(self, doc: Document, evidence: list, run_id: int) -> tuple[dict, list[dict], dict]:
+    def _licence(self, doc: Document, evidence: list, run_id: int) -> tuple[dict, list, dict]:
         statements = [
             LicenceEvidence(e.statement, e.locator, e.kind, e.retrieved_at, e.jurisdiction)
             for e in evidence
@@ -157,18 +113,13 @@ class Curator:
                 {"id": row.id, "resolved": res.licence, "status": res.status, "rule": res.rule}
             )
         outcome = "passed" if status == Status.INGESTED else status
+        detail = f"{verdict.licence or 'no licence'}: {verdict.rule}"
         decision = self._decision(
-            run_id,
-            doc.doc_id,
-            "licence",
-            self.licence_component,
-            outcome,
-            reason,
-            f"{verdict.licence or 'no licence'}: {verdict.rule}",
+            run_id, doc.doc_id, "licence", self.licence_component, outcome, reason, detail
         )
         return update, resolved, decision
 
-    def _batch(self, doc_ids: list[str], pool, result: CurateResult) -> None:
+    def _batch(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> None:
         run_id = result.run_id
         docs = list(self.ledger.documents(Document.doc_id.in_(doc_ids)))
         evidence = self.ledger.evidence(doc_ids)
@@ -179,26 +130,52 @@ class Curator:
             decisions.append(decision)
             if update["status"] == Status.INGESTED:
                 allowed.append((doc, update))
-            else:
-                updates.append(update | {"language": None, "language_score": None})
-                result.counts[update["reason"]] += 1
-        texts = dict(self.store.get_many(d.text_sha256 for d, _ in allowed))
-        chunks = [allowed[i : i + 200] for i in range(0, len(allowed), 200)]
+                continue
+            updates.append(
+                update
+                | {
+                    "language": None,
+                    "language_score": None,
+                    "pii": None,
+                    "text_sha256": doc.raw_sha256 or doc.text_sha256,
+                }
+            )
+            result.counts[update["reason"]] += 1
+        texts = dict(self.store.get_many(d.raw_sha256 or d.text_sha256 for d, _ in allowed))
+        chunks = [allowed[i : i + CHUNK] for i in range(0, len(allowed), CHUNK)]
         futures = [
-            pool.submit(analyse, [texts[d.text_sha256] for d, _ in c], self.config.curate)
+            pool.submit(
+                analyse, [texts[d.raw_sha256 or d.text_sha256] for d, _ in c], self.config.curate
+            )
             for c in chunks
         ]
         for chunk, future in zip(chunks, futures, strict=True):
-            for (doc, update), found in zip(chunk, future.result(), strict=True):
+            analyses, sigs = future.result()
+            for (doc, update), found in zip(chunk, analyses, strict=True):
                 updates.append(self._after_analysis(doc, update, found, decisions, run_id))
                 result.counts[updates[-1]["reason"]] += 1
+            if sigs is not None:
+                kept = [
+                    i for i, u in enumerate(updates[-len(chunk) :]) if u["status"] == Status.KEPT
+                ]
+                self.signatures.put(
+                    [updates[-len(chunk) + i]["text_sha256"] for i in kept], sigs[kept]
+                )
         self.ledger.update_evidence(evidence_updates)
         self.ledger.update_documents(updates, decisions)
 
     def _after_analysis(
         self, doc: Document, update: dict, found: Analysis, decisions: list, run_id: int
     ) -> dict:
-        update |= {"language": found.language, "language_score": found.score}
+        raw = doc.raw_sha256 or doc.text_sha256
+        update |= {
+            "language": found.language,
+            "language_score": found.score,
+            "raw_sha256": raw,
+            "text_sha256": raw,
+            "pii": found.pii or None,
+        }
+        language = f"{found.language} {found.score:.4f}"
         decisions.append(
             self._decision(
                 run_id,
@@ -207,7 +184,7 @@ class Curator:
                 langid.COMPONENT,
                 "passed",
                 Reason.LANGUAGE_IDENTIFIED,
-                f"{found.language} {found.score:.4f}",
+                language,
             )
         )
         if found.reason:
@@ -215,64 +192,94 @@ class Curator:
                 self._decision(
                     run_id,
                     doc.doc_id,
-                    "filter",
-                    found.filter_name,
+                    found.stage,
+                    found.component,
                     Status.FILTERED,
                     found.reason,
                     found.detail,
                 )
             )
             return update | {"status": Status.FILTERED, "reason": found.reason}
+        if found.redacted is not None:
+            update["text_sha256"] = self.store.put_many([found.redacted])[0]
+            counts = " ".join(f"{k}={v}" for k, v in sorted(found.pii.items()))
+            decisions.append(
+                self._decision(
+                    run_id, doc.doc_id, "pii", pii.COMPONENT, "passed", Reason.PII_REDACTED, counts
+                )
+            )
         decisions.append(
             self._decision(run_id, doc.doc_id, "filter", FILTERS_COMPONENT, "passed", Reason.KEPT)
         )
         return update | {"status": Status.KEPT, "reason": Reason.KEPT}
 
-    def _deduplicate(self, result: CurateResult) -> None:
-        """Exact dedup over every kept or exact-duplicate document (the keep policy is global)."""
-        candidates = list(
-            self.ledger.documents(
-                Document.status.in_([Status.KEPT, Status.DUPLICATE]),
-            )
+    def _candidates(self) -> list[dedup_stage.Candidate]:
+        columns = (
+            Document.doc_id,
+            Document.text_sha256,
+            Document.licence,
+            Document.seq,
+            Document.status,
+            Document.duplicate_of,
         )
-        rank = {d.doc_id: (self.policy.openness(d.licence), d.seq, d.doc_id) for d in candidates}
-        winners = exact_duplicates([(d.doc_id, d.text_sha256, rank[d.doc_id]) for d in candidates])
-        updates, decisions = [], []
-        for doc in candidates:
-            winner = winners[doc.doc_id]
-            status = Status.KEPT if winner is None else Status.DUPLICATE
-            if (doc.status, doc.duplicate_of) == (status, winner):
-                continue
-            reason = Reason.KEPT if winner is None else Reason.EXACT_DUPLICATE
-            updates.append(
-                {"doc_id": doc.doc_id, "status": status, "reason": reason, "duplicate_of": winner}
+        query = select(*columns).where(Document.status.in_([Status.KEPT, Status.DUPLICATE]))
+        with self.ledger.engine.connect() as connection:
+            rows = connection.execute(query.order_by(Document.doc_id)).all()
+        return [
+            dedup_stage.Candidate(
+                r.doc_id,
+                r.text_sha256,
+                (self.policy.openness(r.licence), r.seq, r.doc_id),
+                r.status,
+                r.duplicate_of,
             )
-            detail = None if winner is None else f"same text as {winner} (similarity 1.0)"
+            for r in rows
+        ]
+
+    def _deduplicate(self, result: CurateResult) -> None:
+        """Exact then near dedup over every kept or duplicate document (a global keep policy)."""
+        candidates = self._candidates()
+        sigs = None
+        if self.dedup is not None and candidates:
+            shas = [c.text_sha256 for c in candidates]
+            missing = sorted({sha for sha in shas if sha not in self.signatures})
+            if missing:  # curated before near-dedup was configured
+                texts = [text for _, text in self.store.get_many(missing)]
+                self.signatures.put(missing, dedup.signatures(texts, self.dedup))
+            sigs = self.signatures.get(shas, self.dedup.num_perm)
+        updates, decisions = [], []
+        for verdict in dedup_stage.decide(candidates, sigs, self.dedup):
+            updates.append(
+                {
+                    "doc_id": verdict.doc_id,
+                    "status": verdict.status,
+                    "reason": verdict.reason,
+                    "duplicate_of": verdict.duplicate_of,
+                    "similarity": verdict.similarity,
+                }
+            )
+            detail = None
+            if verdict.duplicate_of:
+                detail = f"duplicates {verdict.duplicate_of} (similarity {verdict.similarity})"
             decisions.append(
                 self._decision(
-                    result.run_id, doc.doc_id, "dedup", "exact_sha256_v1", status, reason, detail
+                    result.run_id,
+                    verdict.doc_id,
+                    "dedup",
+                    verdict.component,
+                    verdict.status,
+                    verdict.reason,
+                    detail,
                 )
             )
-            result.counts[f"dedup:{reason}"] += 1
+            result.counts[f"dedup:{verdict.reason}"] += 1
         self.ledger.update_documents(updates, decisions)
 
 
-class _Inline:
-    """A stand-in for a process pool when the work is too small to be worth one."""
+class _Inline(Executor):
+    """Runs tasks in this process when the work is too small to be worth a pool."""
 
-    def __enter__(self) -> _Inline:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def submit(self, fn, *args):
-        return _Done(fn(*args))
-
-
-@dataclass(frozen=True)
-class _Done:
-    value: Any
-
-    def result(self) -> Any:
-        return self.value
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future

@@ -58,21 +58,26 @@ def card_patterns(card: str) -> dict[str, list[str]]:
         meta = yaml.safe_load(match.group(1)) if match else None
     except yaml.YAMLError as err:
         raise PublishError(f"README.md front matter is not valid YAML: {err}") from err
-    configs = (meta or {}).get("configs") if isinstance(meta, dict) else None
+    configs = meta.get("configs") if isinstance(meta, dict) else None
     if not isinstance(configs, list) or not configs:
-        raise PublishError(
-            "README.md lists no configs in its YAML front matter; rebuild the release"
-        )
+        raise PublishError("README.md lists no configs in its YAML front matter; rebuild it")
     patterns: dict[str, list[str]] = {}
     for config in configs:
-        name, files = config.get("config_name"), config.get("data_files")
-        items = files if isinstance(files, list) else [files]
-        paths = [item.get("path") if isinstance(item, dict) else item for item in items]
-        flat = [p for path in paths for p in (path if isinstance(path, list) else [path])]
-        if not name or not flat or not all(isinstance(p, str) for p in flat):
+        name = config.get("config_name") if isinstance(config, dict) else None
+        flat = _flatten(config.get("data_files")) if name else []
+        if not flat or not all(isinstance(p, str) for p in flat):
             raise PublishError(f"README.md config {config!r} needs a config_name and data_files")
         patterns[name] = flat
     return patterns
+
+
+def _flatten(data_files) -> list:
+    """data_files as a card writes them: a pattern, a list of them, or {split, path} items."""
+    if isinstance(data_files, dict):
+        return _flatten(data_files.get("path", list(data_files.values())))
+    if isinstance(data_files, list):
+        return [p for item in data_files for p in _flatten(item)]
+    return [data_files]
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -171,7 +176,7 @@ def publish_to_hub(
 def _commit_release(
     api: HfApi, release_dir: Path, repo_id: str, version: str, files: list[str]
 ) -> str:
-    """One commit: every release file added, data files of the previous release deleted."""
+    """One commit: every release file added, data files and extras of the last one deleted."""
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
     refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)

@@ -38,4 +38,5 @@ class Reason(StrEnum):
     EXACT_DUPLICATE = "exact_duplicate"
     NEAR_DUPLICATE = "near_duplicate"
     KEPT = "kept"
+    PII_REDACTED = "pii_redacted"
     TAKEDOWN = "takedown"

@@ -23,23 +23,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusbuilder.publish import PublishError, publish_to_folder
+from corpusbuilder.shards import SCHEMA
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "hf_loopback_secret_7f3a"
 REPO_ID = "corpus-org/open-text"
 LOADS = [("v1.0.0", "fr"), ("v1.0.0", "de"), ("v1.0.0", "en"), ("v1.1.0", "fr"), ("v1.1.0", "en")]
-SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("text", pa.large_string()),
-        ("source", pa.string()),
-        ("url", pa.string()),
-    ]
-    + [("title", pa.string()), ("creator", pa.string()), ("date", pa.string())]
-    + [("language", pa.string()), ("language_score", pa.float64()), ("licence", pa.string())]
-    + [("licence_url", pa.string()), ("text_sha256", pa.string())]
-    + [("chars", pa.int64()), ("words", pa.int64())]
-)
 
 
 def make_rows(lang: str, count: int) -> list[dict]:

@@ -63,9 +63,7 @@ def removed(unit: str, min_words: int) -> bool:
     (a paragraph or a verse passage cut mid-sentence), not navigation."""
     count = len(words(unit))
     prose = (
-        unit.endswith(TERMINAL)
-        or count >= PROSE_WORDS
-        or len(SENTENCE_END_RE.findall(unit)) >= 2
+        unit.endswith(TERMINAL) or count >= PROSE_WORDS or len(SENTENCE_END_RE.findall(unit)) >= 2
     )
     if not prose or count < min_words:
         return True
@@ -93,7 +91,9 @@ class C4Lines(RuleFilter):
         found = units(text, p["wrap_chars"])
         kept = [u for u in found if not removed(u, p["min_words_per_line"])]
         if p["min_kept_lines"] is not None and len(kept) < p["min_kept_lines"]:
-            return FilterResult("too_few_kept_lines", f"kept_lines={len(kept)} < {p['min_kept_lines']}")
+            return FilterResult(
+                "too_few_kept_lines", f"kept_lines={len(kept)} < {p['min_kept_lines']}"
+            )
         total = sum(map(len, found)) or 1
         fraction = sum(map(len, kept)) / total
         if p["min_kept_fraction"] is not None and fraction < p["min_kept_fraction"]:

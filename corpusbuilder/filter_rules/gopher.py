@@ -30,7 +30,9 @@ def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator
     n = len(tokens)
     hashes = text.count("#") / n
     if p["max_symbol_word_ratio"] is not None and hashes > p["max_symbol_word_ratio"]:
-        yield FilterResult("too_many_hashes", f"hash/word={hashes:.3f} > {p['max_symbol_word_ratio']}")
+        yield FilterResult(
+            "too_many_hashes", f"hash/word={hashes:.3f} > {p['max_symbol_word_ratio']}"
+        )
     ellipses = (text.count("...") + text.count("…")) / n
     if p["max_symbol_word_ratio"] is not None and ellipses > p["max_symbol_word_ratio"]:
         yield FilterResult(
@@ -39,15 +41,20 @@ def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator
     rows = lines(text) or [""]
     bullets = sum(bool(BULLET_RE.match(row)) for row in rows) / len(rows)
     if p["max_bullet_lines_ratio"] is not None and bullets > p["max_bullet_lines_ratio"]:
-        yield FilterResult("too_many_bullet_lines", f"bullet_lines={bullets:.3f} > {p['max_bullet_lines_ratio']}")
+        yield FilterResult(
+            "too_many_bullet_lines", f"bullet_lines={bullets:.3f} > {p['max_bullet_lines_ratio']}"
+        )
     trailing = sum(row.endswith(("...", "…")) for row in rows) / len(rows)
     if p["max_ellipsis_lines_ratio"] is not None and trailing > p["max_ellipsis_lines_ratio"]:
         yield FilterResult(
-            "too_many_ellipsis_lines", f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}"
+            "too_many_ellipsis_lines",
+            f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}",
         )
     alpha = sum(any(c.isalpha() for c in token) for token in tokens) / n
     if p["min_alpha_words_ratio"] is not None and alpha < p["min_alpha_words_ratio"]:
-        yield FilterResult("too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}")
+        yield FilterResult(
+            "too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}"
+        )
 
 
 class GopherQuality(RuleFilter):
@@ -79,9 +86,13 @@ class GopherQuality(RuleFilter):
             return FilterResult("too_few_words", "words=0")
         mean = sum(map(len, found)) / n
         if p["min_mean_word_length"] is not None and mean < p["min_mean_word_length"]:
-            return FilterResult("mean_word_too_short", f"mean_word={mean:.2f} < {p['min_mean_word_length']}")
+            return FilterResult(
+                "mean_word_too_short", f"mean_word={mean:.2f} < {p['min_mean_word_length']}"
+            )
         if p["max_mean_word_length"] is not None and mean > p["max_mean_word_length"]:
-            return FilterResult("mean_word_too_long", f"mean_word={mean:.2f} > {p['max_mean_word_length']}")
+            return FilterResult(
+                "mean_word_too_long", f"mean_word={mean:.2f} > {p['max_mean_word_length']}"
+            )
         failure = next(_ratio_rules(text, text.split(), p), None)
         if failure is not None:
             return failure
@@ -89,7 +100,9 @@ class GopherQuality(RuleFilter):
         if p["min_stop_words"] is not None and listed:
             hits = sum(word.lower() in listed for word in found)
             if hits < p["min_stop_words"]:
-                return FilterResult("too_few_stop_words", f"stop_words[{language}]={hits} < {p['min_stop_words']}")
+                return FilterResult(
+                    "too_few_stop_words", f"stop_words[{language}]={hits} < {p['min_stop_words']}"
+                )
         return None
 
 
@@ -137,7 +150,7 @@ def _duplicate_ngram_chars(ids: list[int], sizes: list[int], n: int) -> int:
 
 
 class GopherRepetition(RuleFilter):
-    """Documents that repeat themselves: duplicate lines/paragraphs, dominant or repeated n-grams."""
+    """Documents that repeat themselves: duplicate lines/paragraphs, dominant/repeated n-grams."""
 
     name = "gopher_repetition_v1"
     defaults = {
@@ -157,10 +170,15 @@ class GopherRepetition(RuleFilter):
             counted = [item for item in items if len(words(item)) >= p["min_dup_unit_words"]]
             frac, char_frac = _duplicates(counted)[0] / (len(counted) or 1), chars / size
             if p[f"max_dup_{unit}_fraction"] is not None and frac > p[f"max_dup_{unit}_fraction"]:
-                return FilterResult(f"dup_{unit}_fraction", f"dup_{unit}s={frac:.3f} > {p[f'max_dup_{unit}_fraction']}")
+                return FilterResult(
+                    f"dup_{unit}_fraction",
+                    f"dup_{unit}s={frac:.3f} > {p[f'max_dup_{unit}_fraction']}",
+                )
             limit = p[f"max_dup_{unit}_char_fraction"]
             if limit is not None and char_frac > limit:
-                return FilterResult(f"dup_{unit}_char_fraction", f"dup_{unit}_chars={char_frac:.3f} > {limit}")
+                return FilterResult(
+                    f"dup_{unit}_char_fraction", f"dup_{unit}_chars={char_frac:.3f} > {limit}"
+                )
         return self._ngrams(words(text), p)
 
     @staticmethod
@@ -172,9 +190,13 @@ class GopherRepetition(RuleFilter):
         for n, limit in sorted((p["max_top_ngram_char_fraction"] or {}).items()):
             frac = _top_ngram_chars(ids, sizes, int(n)) / total
             if limit is not None and frac > limit:
-                return FilterResult(f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}")
+                return FilterResult(
+                    f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}"
+                )
         for n, limit in sorted((p["max_dup_ngram_char_fraction"] or {}).items()):
             frac = _duplicate_ngram_chars(ids, sizes, int(n)) / total
             if limit is not None and frac > limit:
-                return FilterResult(f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}")
+                return FilterResult(
+                    f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}"
+                )
         return None

@@ -59,9 +59,7 @@ def measure(text: str, language: str) -> OcrMeasures:
     garbage = len(GARBAGE_RE.findall(text))
     line_count = sum(bool(line.strip()) for line in text.splitlines()) or 1
     broken = len(BROKEN_HYPHEN_RE.findall(text))
-    return OcrMeasures(
-        non_words / n, singles / n, garbage / (len(text) or 1), broken / line_count
-    )
+    return OcrMeasures(non_words / n, singles / n, garbage / (len(text) or 1), broken / line_count)
 
 
 class OcrNoise(RuleFilter):

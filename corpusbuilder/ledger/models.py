@@ -60,12 +60,15 @@ class DocumentBase(SQLModel):
     licence_rule: str | None = None
     language: str | None = None
     language_score: float | None = None
-    text_sha256: str | None = None
+    text_sha256: str | None = None  # of the text as released (after PII redaction)
+    raw_sha256: str | None = None  # of the text as ingested
+    pii: dict | None = Field(default=None, sa_column=Column(JSON))  # redactions by kind
     chars: int | None = None
     words: int | None = None
     status: str = Field(index=True)
     reason: str | None = None  # the reason code of the current status
     duplicate_of: str | None = None
+    similarity: float | None = None  # to `duplicate_of` (1.0 for an exact duplicate)
 
 
 class Document(DocumentBase, table=True):
