@@ -5,13 +5,13 @@ language selection, quality filters, PII redaction and the MinHash signature for
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from corpusbuilder import dedup, langid, pii
-from corpusbuilder.filters import build_filters
+from corpusbuilder.filters import build_filters, first_failure
 from corpusbuilder.reasons import Reason
 
 
@@ -21,6 +21,7 @@ class Analysis:
 
     language: str
     score: float
+    second: str | None = None  # a substantial second language, if any
     stage: str | None = None  # "language" or "filter" when dropped
     component: str | None = None
     reason: str | None = None
@@ -39,27 +40,27 @@ def dedup_config(curate: Mapping[str, Any]) -> dedup.DedupConfig | None:
 
 def _one(text: str, filters: list, selected: set[str], redact: bool) -> Analysis:
     guess = langid.identify(text)
+    found = Analysis(guess.language, guess.score, guess.second)
     if selected and guess.language not in selected:
         detail = f"{guess.language} not in {sorted(selected)}"
-        return Analysis(
-            guess.language,
-            guess.score,
-            "language",
-            langid.COMPONENT,
-            Reason.LANGUAGE_NOT_SELECTED,
-            detail,
+        return replace(
+            found,
+            stage="language",
+            component=langid.COMPONENT,
+            reason=Reason.LANGUAGE_NOT_SELECTED,
+            detail=detail,
         )
-    for check in filters:
-        found = check.check(text, guess.language)
-        if found is not None:
-            return Analysis(
-                guess.language, guess.score, "filter", check.name, found.reason, found.detail
-            )
+    dropped = first_failure(filters, text, guess.language)
+    if dropped is not None:
+        name, result = dropped
+        return replace(
+            found, stage="filter", component=name, reason=result.reason, detail=result.detail
+        )
     if not redact:
-        return Analysis(guess.language, guess.score)
+        return found
     cleaned, counts = pii.redact(text)
     counts = {kind: n for kind, n in counts.items() if n}
-    return Analysis(guess.language, guess.score, redacted=cleaned if counts else None, pii=counts)
+    return replace(found, redacted=cleaned if counts else None, pii=counts)
 
 
 def analyse(

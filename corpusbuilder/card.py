@@ -8,6 +8,7 @@ import re
 
 import yaml
 
+from corpusbuilder import stats
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger.models import Release
 from corpusbuilder.licences import Policy
@@ -73,13 +74,6 @@ def _licence_table(release: Release, policy: Policy) -> list[str]:
     return lines
 
 
-def _funnel_table(release: Release) -> list[str]:
-    lines = ["| source | outcome | reason | documents |", "|---|---|---|---:|"]
-    for source, status, reason, count in release.counts["funnel"]:
-        lines.append(f"| {source} | {status} | {reason or ''} | {count} |")
-    return lines
-
-
 INTRO = (
     "Every document is public domain or under an open licence allowed by the corpus policy. "
     "Each row carries its origin `url`, its `licence` and `licence_url`; the verbatim licence "
@@ -120,7 +114,7 @@ def render(config: CorpusConfig, release: Release, policy: Policy) -> str:
         f"# {config.name}", "", description, "", _summary(release), "", INTRO, "",
         "## Licences", "", *_licence_table(release, policy), "",
         "## Funnel", "", "Every item the sources yielded, and where it ended when frozen.", "",
-        *_funnel_table(release), "",
+        *stats.markdown(release.counts["funnel"]), "",
         "## Reproducibility", "", *_reproducibility(release),
     ]  # fmt: skip
     header = yaml.safe_dump(

@@ -229,7 +229,7 @@ def build(ctx: click.Context, version: str | None, workers: int | None) -> None:
     )
     if "publish" in done:
         click.echo(f"published to {done['publish'].target}")
-    click.echo(stats.render_funnel(proj.ledger))
+    click.echo(stats.render(proj.ledger.funnel()))
     click.echo(f"build took {time.perf_counter() - started:.1f} s")
 
 
@@ -247,16 +247,34 @@ def audit_command(ctx: click.Context, doc_id: str, as_json: bool) -> None:
     click.echo(audit.render(audit.report(project(ctx).ledger, doc_id), as_json))
 
 
+@cli.command("stats")
+@click.pass_context
+def stats_command(ctx: click.Context) -> None:
+    """Show the funnel: raw → licence → filters → dedup → kept, per source, language and reason.
+
+    \b
+    Example:
+      corpusbuilder stats
+    """
+    click.echo(stats.render(project(ctx).ledger.funnel()))
+
+
 @cli.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show the funnel: every item each source yielded and where it ended, and the releases.
+    """Show the releases (frozen and published) and the funnel of the ledger.
 
     \b
     Example:
       corpusbuilder status
     """
-    click.echo(stats.render_funnel(project(ctx).ledger))
+    ledger = project(ctx).ledger
+    for rel in ledger.releases():
+        tag = f" as {rel.hub_tag}" if rel.hub_tag else ""
+        where = f", published to {rel.hub_repo}{tag}" if rel.hub_repo else ""
+        parent = f", parent {rel.parent}" if rel.parent else ""
+        click.echo(f"release {rel.version}: {rel.counts['documents']} documents{parent}{where}")
+    click.echo(stats.render(ledger.funnel()))
 
 
 def main() -> None:

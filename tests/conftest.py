@@ -13,7 +13,9 @@ def shared_path(*parts: str) -> Path:
     """A path under ../shared/data; skips the test with a clear message where it is absent."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real sample {path} is absent: these tests need ../shared/data beside the repo")
+        pytest.skip(
+            f"real sample {path} is absent; these tests need ../shared/data beside the repo"
+        )
     return path
 
 

@@ -1,4 +1,4 @@
-"""Builders for corpora the tests write themselves (not real samples: those are in ../shared/data)."""
+"""Corpora the tests write themselves (real samples live in ../shared/data)."""
 
 from __future__ import annotations
 

@@ -99,8 +99,9 @@ def test_card_lists_configs_licences_and_funnel(tmp_path):
     assert meta["license"] == ["cc-by-4.0", "cc0-1.0", "etalab-2.0"]
     assert meta["language"] == ["de", "en", "es", "fr", "it"]
     assert meta["size_categories"] == ["n<1K"]
-    assert "| demo | licence_rejected | licence_rejected | 1 |" in card
-    assert "| demo | quarantined | licence_unknown | 1 |" in card
+    assert "| demo | 11 | 1 | 1 | 1 | 0 | 1 | 0 | 0 | 7 |" in card  # seen … kept
+    assert "| demo | - | licence_rejected | licence_rejected | 1 |" in card
+    assert "| demo | en | duplicate | exact_duplicate | 1 |" in card
 
 
 def test_audit_shows_the_chain_for_kept_and_the_reason_for_rejected(tmp_path):

@@ -60,6 +60,7 @@ class DocumentBase(SQLModel):
     licence_rule: str | None = None
     language: str | None = None
     language_score: float | None = None
+    second_language: str | None = None  # a substantial second language, flagged by langid
     text_sha256: str | None = None  # of the text as released (after PII redaction)
     raw_sha256: str | None = None  # of the text as ingested
     pii: dict | None = Field(default=None, sa_column=Column(JSON))  # redactions by kind

@@ -135,16 +135,19 @@ class Ledger:
                 )
 
     def update_documents(self, rows: list[Row], decisions: list[Row]) -> None:
-        """Bulk-update documents by doc_id (every row must have the same keys) and log decisions."""
+        """Bulk-update documents by doc_id and append decisions, in one transaction."""
+        by_keys: dict[tuple[str, ...], list[Row]] = {}
+        for row in rows:
+            by_keys.setdefault(tuple(sorted(k for k in row if k != "doc_id")), []).append(row)
+        table = Document.__table__
         with self.engine.begin() as connection:
-            if rows:
-                keys = [key for key in rows[0] if key != "doc_id"]
+            for keys, group in by_keys.items():
                 statement = (
-                    Document.__table__.update()
-                    .where(Document.__table__.c.doc_id == bindparam("_doc_id"))
+                    table.update()
+                    .where(table.c.doc_id == bindparam("_doc_id"))
                     .values({key: bindparam(key) for key in keys})
                 )
-                connection.execute(statement, [{**row, "_doc_id": row["doc_id"]} for row in rows])
+                connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in group])
             if decisions:
                 connection.execute(Decision.__table__.insert(), decisions)
 
@@ -187,13 +190,10 @@ class Ledger:
             query = select(Decision).where(Decision.doc_id == doc_id).order_by(Decision.id)
             return [row for (row,) in session.execute(query)]
 
-    def funnel(self) -> list[tuple[str, str, str | None, int]]:
-        """(source, status, reason, count) over every document, for stats and the card."""
-        query = (
-            select(Document.source, Document.status, Document.reason, func.count())
-            .group_by(Document.source, Document.status, Document.reason)
-            .order_by(Document.source, Document.status, Document.reason)
-        )
+    def funnel(self) -> list[tuple[str, str | None, str, str | None, int]]:
+        """(source, language, status, reason, count) over every document: the funnel's raw rows."""
+        columns = (Document.source, Document.language, Document.status, Document.reason)
+        query = select(*columns, func.count()).group_by(*columns).order_by(*columns)
         with self.engine.connect() as connection:
             return [tuple(row) for row in connection.execute(query)]
 
@@ -201,6 +201,11 @@ class Ledger:
     def release(self, version: str) -> Release | None:
         with self.session() as session:
             return session.get(Release, version)
+
+    def releases(self) -> list[Release]:
+        with self.session() as session:
+            query = select(Release).order_by(Release.created_at)
+            return [row for (row,) in session.execute(query)]
 
     def latest_release(self) -> Release | None:
         with self.session() as session:

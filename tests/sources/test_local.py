@@ -1,4 +1,4 @@
-"""The `local` adapter: JSONL and a folder of texts with sidecars; every bad line is a reasoned skip."""
+"""The `local` adapter: JSONL, or a folder of texts with sidecars; bad lines are reasoned skips."""
 
 from __future__ import annotations
 

@@ -72,6 +72,7 @@ def test_enwiki_outcomes_per_page(enwiki):
     assert skipped["10"].detail == "redirect to Computer accessibility"
     disambiguation = {k for k, i in skipped.items() if i.reason == "disambiguation"}
     assert disambiguation == {"579", "590", "630", "632"}  # Alien, Austin (…), Ada, Aberdeen (…)
+    assert skipped["630"].detail == "template {{Disambiguation}}"
     assert list(docs(enwiki))[:3] == ["12", "25", "39"]  # dump order: Anarchism, Autism, Albedo
 
 
@@ -269,7 +270,7 @@ def test_cleaner_removes_non_prose_and_keeps_labels():
     wikitext = (
         "{{Infobox|x=1}}'''Nice''' est une [[ville]] de [[France|la France]]"
         "<ref>{{Lien web|url=x}}</ref>. [[Fichier:Nice.jpg|vignette|La [[baie]]]]<!-- note -->"
-        "\n\n== Histoire ==\nFondée par les [[Grecs]] ([[:en:Nice|en anglais]], [http://x.org lien])."
+        "\n\n== Histoire ==\nFondée par les [[Grecs]] ([[:en:Nice|en anglais]], [http://x.fr lien])."
         "\n\n== Notes ==\n{{Références}}\n[[Catégorie:Ville]]\n[[en:Nice]]\n"
     )
     assert cleaner.clean(wikitext) == (
