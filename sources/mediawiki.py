@@ -125,7 +125,7 @@ class MediaWikiSource(SourceAdapter):
         if not isinstance(self.dump, str) or not self.dump.strip():
             raise ValueError("mediawiki source: set 'dump' to the path or URL of the XML dump")
         self.licences = _licences(self.config.get("licence"))
-        self.namespaces = frozenset(int(n) for n in self.config.get("namespaces", [0]))
+        self.namespaces = _namespaces(self.config.get("namespaces", [0]))
         templates = self.config.get("disambiguation_templates", DISAMBIGUATION_TEMPLATES)
         self.disambiguation = _template_pattern(templates)
         self.checkpoint_every = int(self.config.get("checkpoint_every", 1000))
@@ -235,7 +235,9 @@ class MediaWikiSource(SourceAdapter):
 
 def _template_pattern(names: Iterable[str]) -> re.Pattern:
     """``{{Name`` or ``{{template:name |`` for any of `names`; spaces match underscores."""
-    alternatives = "|".join(r"[ _]+".join(map(re.escape, n.split())) for n in names)
+    alternatives = "|".join(r"[ _]+".join(map(re.escape, n.split())) for n in names if n.strip())
+    if not alternatives:
+        return re.compile(r"(?!)")  # an empty list: no page is a disambiguation page
     return re.compile(rf"\{{\{{\s*(?:template\s*:\s*)?(?:{alternatives})\s*(?=[|}}])", re.I)
 
 
@@ -246,6 +248,16 @@ def _index_url(wiki_url: str) -> str | None:
     if wiki_url.endswith("/wiki/"):
         return wiki_url.removesuffix("/wiki/") + "/w/index.php"
     return None
+
+
+def _namespaces(value: Any) -> frozenset[int]:
+    try:
+        return frozenset(int(n) for n in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"mediawiki source: 'namespaces' is {value!r}; give a list of namespace numbers, "
+            "e.g. [0] for articles (see the dump's <namespaces>)"
+        ) from None
 
 
 def _licences(value: Any) -> tuple[str, ...]:

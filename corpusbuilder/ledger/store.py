@@ -193,9 +193,11 @@ class Ledger:
     def funnel(self) -> list[tuple[str, str | None, str, str | None, int]]:
         """(source, language, status, reason, count) over every document: the funnel's raw rows."""
         columns = (Document.source, Document.language, Document.status, Document.reason)
-        query = select(*columns, func.count()).group_by(*columns).order_by(*columns)
+        query = select(*columns, func.count()).group_by(*columns)
         with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(query)]
+            rows = [tuple(row) for row in connection.execute(query)]
+        # Sorted here, not in SQL: databases disagree on where NULLs sort.
+        return sorted(rows, key=lambda row: tuple("" if v is None else str(v) for v in row[:4]))
 
     # -- releases -----------------------------------------------------------------------
     def release(self, version: str) -> Release | None:

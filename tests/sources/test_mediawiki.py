@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bz2
 import collections
-import functools
 import gzip
 import http.server
 import lzma
@@ -25,9 +24,10 @@ SYNTHETIC = "mwxml_dump_export-0.8_synthetic.xml"
 LICENCE = ["CC-BY-SA-3.0", "GFDL-1.3"]
 
 
-def run(dump: Path | str, **config) -> list:
+def run(dump: Path | str, fetcher: Fetcher | None = None, **config) -> list:
+    limit = config.pop("limit", None)
     adapter = MediaWikiSource({"dump": str(dump), "licence": LICENCE, **config})
-    return list(adapter.documents(Fetcher(), limit=config.pop("limit", None)))
+    return list(adapter.documents(fetcher or Fetcher(), limit=limit))
 
 
 def outcomes(items: list) -> collections.Counter:
@@ -238,22 +238,41 @@ def test_terms_url_and_wiki_url_config(tmp_path):
     assert doc.creator.endswith("https://wiki.example/index.php?title=Le_Mans&action=history")
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+class DumpHandler(http.server.BaseHTTPRequestHandler):
+    """Serves the enwiki sample; ``/cut`` sends half of it under the full Content-Length."""
+
+    def do_GET(self) -> None:
+        data = shared_path("mediawiki", ENWIKI).read_bytes()
+        if self.path == "/robots.txt":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2] if self.path == "/cut" else data)
+
     def log_message(self, *args) -> None:
         pass
 
 
-def test_streams_over_http_from_a_loopback_server():
-    handler = functools.partial(QuietHandler, directory=str(shared_path("mediawiki")))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+@pytest.fixture
+def server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DumpHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        items = run(f"http://127.0.0.1:{server.server_port}/{BGWIKI}")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert outcomes(items) == {"SourceDocument": 1, "non_content_namespace": 2}
-    assert docs(items)["558"].evidence[0].locator.startswith("http://127.0.0.1:")
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_streams_over_http_and_a_cut_connection_is_a_truncated_dump(server, enwiki):
+    fetcher = Fetcher(min_interval=0)
+    items = run(f"{server}/full", fetcher)
+    assert [i.source_key for i in items] == [i.source_key for i in enwiki]
+    assert docs(items)["12"].evidence[0].locator == f"{server}/full#config:licence"
+    cut = run(f"{server}/cut", fetcher)
+    assert (cut[-1].source_key, cut[-1].reason) == (f"{server}/cut", "truncated_dump")
+    assert "EOFError" in cut[-1].detail  # http.client returns the short body; bz2 notices
+    assert 0 < len(docs(cut)) < 41
 
 
 @pytest.mark.parametrize(
@@ -270,7 +289,7 @@ def test_cleaner_removes_non_prose_and_keeps_labels():
     wikitext = (
         "{{Infobox|x=1}}'''Nice''' est une [[ville]] de [[France|la France]]"
         "<ref>{{Lien web|url=x}}</ref>. [[Fichier:Nice.jpg|vignette|La [[baie]]]]<!-- note -->"
-        "\n\n== Histoire ==\nFondée par les [[Grecs]] ([[:en:Nice|en anglais]], [http://x.fr lien])."
+        "\n\n== Histoire ==\nFondée par les [[Grecs]] ([[:en:Nice|en anglais]], [http://x lien])."
         "\n\n== Notes ==\n{{Références}}\n[[Catégorie:Ville]]\n[[en:Nice]]\n"
     )
     assert cleaner.clean(wikitext) == (
