@@ -129,6 +129,8 @@ class MediaWikiSource(SourceAdapter):
         templates = self.config.get("disambiguation_templates", DISAMBIGUATION_TEMPLATES)
         self.disambiguation = _template_pattern(templates)
         self.checkpoint_every = int(self.config.get("checkpoint_every", 1000))
+        if self.checkpoint_every < 1:
+            raise ValueError("mediawiki source: 'checkpoint_every' is a number of pages, >= 1")
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
@@ -315,7 +317,9 @@ def read_dump(stream: _Stream, location: str) -> Iterator[Site | Page | Skipped]
         site = _site(dump.site_info, root.attr(XML_LANG), location)
         yield site
         for page in dump.pages:
-            yield _latest(page, site)
+            latest = _latest(page, site)
+            del root.element[:]  # read pages: else the root keeps ~90 bytes per page
+            yield latest
     except READ_ERRORS as exc:
         truncated = isinstance(exc, EOFError | ConnectionError | TimeoutError | IncompleteRead)
         truncated |= stream.at_eof and getattr(exc, "code", None) in TRUNCATION_CODES
