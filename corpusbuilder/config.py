@@ -40,6 +40,7 @@ class CorpusConfig:
     curate: dict[str, Any] = field(default_factory=dict)
     release: dict[str, Any] = field(default_factory=dict)
     publish: dict[str, Any] = field(default_factory=dict)
+    fetch: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -102,7 +103,32 @@ def load(path: Path | str = DEFAULT_FILE) -> CorpusConfig:
         curate=dict(raw.get("curate") or {}),
         release=dict(raw.get("release") or {}),
         publish=dict(raw.get("publish") or {}),
+        fetch=_fetch(raw.get("fetch"), path),
     )
+
+
+FETCH_OPTIONS = {
+    "cache_dir",
+    "timeout",
+    "min_interval",
+    "max_attempts",
+    "backoff",
+    "max_wait",
+    "respect_robots",
+}
+
+
+def _fetch(raw: Any, path: Path) -> dict[str, Any]:
+    """The fetcher's settings; `cache_dir` is relative to corpus.yaml."""
+    options = dict(raw or {})
+    unknown = set(options) - FETCH_OPTIONS
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown `fetch:` options {sorted(unknown)}; known: {sorted(FETCH_OPTIONS)}"
+        )
+    if options.get("cache_dir"):
+        options["cache_dir"] = (path.parent / options["cache_dir"]).resolve()
+    return options
 
 
 def _sources(raw: Any, path: Path) -> list[SourceConfig]:

@@ -40,7 +40,7 @@ class Project:
 
     @cached_property
     def fetcher(self) -> Fetcher:
-        return Fetcher(base_dir=self.config.root)
+        return Fetcher(base_dir=self.config.root, **self.config.fetch)
 
     def ingest(self, name: str, limit: int | None = None) -> IngestResult:
         source = self.config.source(name)
