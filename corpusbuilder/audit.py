@@ -44,7 +44,7 @@ def report(ledger: Ledger, doc_id: str) -> dict:
             " (see `corpusbuilder status`)"
         )
     source = ledger.source(doc.source)
-    also = [d.doc_id for d in ledger.documents(Document.duplicate_of == doc_id)]
+    also = ledger.doc_ids(Document.duplicate_of == doc_id)
     return {
         "document": _dump(doc),
         "source": _dump(source) if source else None,

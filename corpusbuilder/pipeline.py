@@ -71,7 +71,8 @@ class Curator:
     def run(self, progress: bool = True) -> CurateResult:
         ledger = self.ledger
         result = CurateResult(ledger.start_run("curate"))
-        waiting = [d.doc_id for d in ledger.documents(Document.status == Status.INGESTED)]
+        # In ingest order, so that each batch reads few text-store segments.
+        waiting = ledger.doc_ids(Document.status == Status.INGESTED, order_by=Document.seq)
         parallel = self.workers > 1 and len(waiting) > CHUNK
         try:
             with ProcessPoolExecutor(self.workers) if parallel else _Inline() as pool:

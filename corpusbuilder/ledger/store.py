@@ -158,6 +158,11 @@ class Ledger:
             for (document,) in session.execute(query.execution_options(yield_per=2000)):
                 yield document
 
+    def doc_ids(self, *conditions: Any, order_by: Any = None) -> list[str]:
+        query = select(Document.doc_id).where(*conditions).order_by(order_by or Document.doc_id)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
     def document(self, doc_id: str) -> Document | None:
         with self.session() as session:
             return session.get(Document, doc_id)
