@@ -39,7 +39,7 @@ LINE_BREAK_TAGS = frozenset({"br", "p"})
 MEDIA_NAMESPACES = ("file", "image", "media", "category")
 INTERLANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]+)*|simple")
 BEHAVIOUR_SWITCH = re.compile(r"__[A-Z]+__")
-HEADING_MARK = "\x00"
+HEADING_MARK = "\x00"  # XML cannot carry NUL, so no page text contains it
 # Comments, references and templates go before parsing: they are most of the parser's work
 # (2.7x faster on the enwiki sample) and never prose. An unclosed comment hides the rest, as in
 # MediaWiki. Templates are removed innermost first; ``{{{arguments}}}`` are left to the parser.

@@ -213,6 +213,18 @@ def test_schema_04_without_ns_model_and_redirect_elements(tmp_path):
     ]
 
 
+def test_schema_011_with_origin_sha1_and_text_attributes(tmp_path):
+    one = page(1, "Zéro", "Le '''zéro''' est un nombre.").replace(
+        "<model>", "<origin>9</origin><model>"
+    )
+    one = one.replace("<text ", '<text bytes="30" sha1="a" ').replace(
+        "</rev", "<sha1>a</sha1></rev"
+    )
+    target = tmp_path / "new.xml"
+    target.write_text(dump_xml(one, schema="0.11"), encoding="utf-8")
+    assert [(d.source_key, d.text) for d in run(target)] == [("1", "Le zéro est un nombre.")]
+
+
 def test_limit_resume_and_checkpoints(tmp_path):
     pages = [page(n, f"P{n}", f"Texte {n}.") for n in range(1, 6)]
     target = tmp_path / "five.xml"
@@ -277,7 +289,12 @@ def test_streams_over_http_and_a_cut_connection_is_a_truncated_dump(server, enwi
 
 @pytest.mark.parametrize(
     ("config", "message"),
-    [({"licence": "CC-BY-SA-4.0"}, "'dump'"), ({"dump": "x.xml"}, "'licence'")],
+    [
+        ({"licence": "CC-BY-SA-4.0"}, "'dump'"),
+        ({"dump": "x.xml"}, "'licence'"),
+        ({"dump": "x.xml", "licence": "CC-BY-SA-4.0", "namespaces": ["main"]}, "'namespaces'"),
+        ({"dump": "x.xml", "licence": "CC-BY-SA-4.0", "checkpoint_every": 0}, "'checkpoint_every'"),
+    ],
 )
 def test_config_errors_say_what_to_set(config, message):
     with pytest.raises(ValueError, match=message):
