@@ -34,7 +34,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,6 +50,7 @@ from corpusbuilder.source import (
     SourceAdapter,
     SourceDocument,
 )
+from sources.oai_formats import READERS, Fields, child, element_text, local
 
 OPTIONS = {"base_url", "metadata_prefix", "set", "from", "until", "full_text", "collection_licence"}
 _ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^>]*>")
@@ -73,19 +74,6 @@ class _Page:
     items: list[ET.Element | Skipped]
     token: str | None
     error: str | None = None
-
-
-@dataclass
-class _Fields:
-    """What one metadata format yields, in format-neutral form."""
-
-    titles: list[str] = field(default_factory=list)
-    descriptions: list[str] = field(default_factory=list)
-    creators: list[str] = field(default_factory=list)
-    date: str | None = None
-    language: str | None = None
-    rights: list[tuple[str, str]] = field(default_factory=list)  # (statement, field name)
-    links: list[str] = field(default_factory=list)  # http(s) URLs, landing page first
 
 
 class OaiPmhSource(SourceAdapter):
@@ -141,7 +129,7 @@ class OaiPmhSource(SourceAdapter):
         except (ET.ParseError, DefusedXmlException) as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
         _raise_protocol_error(root, url)
-        if _local(root.tag) != "OAI-PMH" or _child(root, "Identify") is None:
+        if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
 
     def _pages(self, fetch: Fetcher, token: str | None) -> Iterator[_Page]:
@@ -165,19 +153,19 @@ class OaiPmhSource(SourceAdapter):
             token = page.token
 
     def _item(self, fetch: Fetcher, page: _Page, record: ET.Element, position: int) -> Item:
-        header = _child(record, "header")
-        identifier = _text(_child(header, "identifier")) if header is not None else ""
+        header = child(record, "header")
+        identifier = element_text(child(header, "identifier")) if header is not None else ""
         if not identifier:
             return Skipped(f"{page.url}#record-{position + 1}", "missing_identifier")
         if header is not None and header.get("status") == "deleted":
             return Skipped(identifier, "deleted_record")
-        metadata = _child(record, "metadata")
+        metadata = child(record, "metadata")
         payload = next(iter(metadata), None) if metadata is not None else None
         if payload is None:
             return Skipped(identifier, "empty_metadata", "the record has no metadata")
-        reader = _READERS.get(_local(payload.tag))
+        reader = READERS.get(local(payload.tag))
         if reader is None:
-            return Skipped(identifier, "unsupported_metadata_format", _local(payload.tag))
+            return Skipped(identifier, "unsupported_metadata_format", local(payload.tag))
         fields = reader(payload)
         if not fields.titles and not fields.descriptions:
             return Skipped(identifier, "empty_metadata", "no title and no description")
@@ -201,7 +189,7 @@ class OaiPmhSource(SourceAdapter):
         params = {"verb": "GetRecord", "identifier": identifier, "metadataPrefix": self.prefix}
         return fetch.url_for(self.base_url, params)
 
-    def _evidence(self, url: str, identifier: str, fields: _Fields) -> tuple[LicenceEvidence, ...]:
+    def _evidence(self, url: str, identifier: str, fields: Fields) -> tuple[LicenceEvidence, ...]:
         found = [
             LicenceEvidence(statement, f"{url}#{identifier}/{name}")
             for statement, name in fields.rights
@@ -213,7 +201,7 @@ class OaiPmhSource(SourceAdapter):
             found.append(LicenceEvidence(statement, locator, kind="collection"))
         return tuple(found)
 
-    def _full_text(self, fetch: Fetcher, fields: _Fields) -> str | Skipped | None:
+    def _full_text(self, fetch: Fetcher, fields: Fields) -> str | Skipped | None:
         """The linked plain-text file, if the record links one (None: metadata only)."""
         link = next((u for u in fields.links if urlsplit(u).path.lower().endswith(".txt")), None)
         if link is None:
@@ -232,14 +220,14 @@ def _parse_page(data: bytes, url: str) -> _Page:
     except (ET.ParseError, DefusedXmlException) as exc:
         return _salvage(data, url, exc)
     _raise_protocol_error(root, url)
-    listing = _child(root, "ListRecords")
+    listing = child(root, "ListRecords")
     if listing is None:
-        found = _local(root.tag)
+        found = local(root.tag)
         raise OaiPmhError(
             "unexpected_response", f"{url} answered <{found}>, not ListRecords; retry"
         )
-    records: list[ET.Element | Skipped] = [r for r in listing if _local(r.tag) == "record"]
-    token = _text(_child(listing, "resumptionToken")) or None
+    records: list[ET.Element | Skipped] = [r for r in listing if local(r.tag) == "record"]
+    token = element_text(child(listing, "resumptionToken")) or None
     return _Page(url, records, token)
 
 
@@ -269,107 +257,7 @@ def _salvage(data: bytes, url: str, error: Exception) -> _Page:
 
 
 def _raise_protocol_error(root: ET.Element, url: str) -> None:
-    error = _child(root, "error")
+    error = child(root, "error")
     if error is not None:
         code = error.get("code", "unknown")
-        raise OaiPmhError(code, f"{url} answered {code}: {_text(error) or 'no detail'}")
-
-
-def _dublin_core(dc: ET.Element) -> _Fields:
-    values: dict[str, list[str]] = {}
-    rights = []
-    for element in dc:
-        name = _local(element.tag)
-        if name == "rights" and (element.text or "").strip():
-            rights.append(((element.text or "").strip(), "dc:rights"))
-        elif value := _text(element):
-            values.setdefault(name, []).append(value)
-    links = [v for v in values.get("identifier", []) + values.get("relation", []) if _is_http(v)]
-    return _Fields(
-        titles=values.get("title", []),
-        descriptions=values.get("description", []),
-        creators=values.get("creator", []),
-        date=next(iter(values.get("date", [])), None),
-        language=next(iter(values.get("language", [])), None),
-        rights=rights,
-        links=links,
-    )
-
-
-def _arxiv(meta: ET.Element) -> _Fields:
-    """arXiv and arXivRaw: the ``<license>`` element is the author's licence choice."""
-    authors = _child(meta, "authors")
-    names = [_person(a, ("forenames", "keyname", "suffix")) for a in _all(authors, "author")]
-    if authors is not None and not names:  # arXivRaw: one free-text author list
-        names = [_text(authors)]
-    licence = _child(meta, "license")
-    created = _child(meta, "created")
-    created = _first(meta, "date") if created is None else created  # arXivRaw: version dates
-    return _Fields(
-        titles=[t for t in [_text(_child(meta, "title"))] if t],
-        descriptions=[d for d in [_text(_child(meta, "abstract"))] if d],
-        creators=[n for n in names if n],
-        date=_text(created) or None,
-        rights=[((licence.text or "").strip(), "arXiv:license")] if licence is not None else [],
-    )
-
-
-def _tei(tei: ET.Element) -> _Fields:
-    """HAL TEI: the described item is the ``biblFull``; the licence is in the TEI header."""
-    bibl = _first(tei, "biblFull")
-    bibl = tei if bibl is None else bibl
-    statement = _first(bibl, "titleStmt")
-    statement = bibl if statement is None else statement
-    rights = []
-    for licence in _all(tei, "licence"):
-        if licence.get("target"):
-            rights.append((licence.get("target", "").strip(), "tei:licence@target"))
-        if (licence.text or "").strip():
-            rights.append(((licence.text or "").strip(), "tei:licence"))
-    language = _first(bibl, "language")
-    produced = [d for d in _all(bibl, "date") if d.get("type") == "whenProduced"]
-    uris = [_text(i) for i in _all(bibl, "idno") if i.get("type") == "halUri"]
-    files = [r.get("target", "") for r in _all(bibl, "ref") if r.get("type") == "file"]
-    return _Fields(
-        titles=[_text(t) for t in statement if _local(t.tag) == "title" and _text(t)],
-        descriptions=[_text(a) for a in _all(bibl, "abstract") if _text(a)],
-        creators=[_person(a, ("forename", "surname")) for a in _all(statement, "author")],
-        date=_text(produced[0]) if produced else None,
-        language=language.get("ident") if language is not None else None,
-        rights=rights,
-        links=[u for u in uris + files if _is_http(u)],
-    )
-
-
-_READERS = {"dc": _dublin_core, "arXiv": _arxiv, "arXivRaw": _arxiv, "TEI": _tei}
-
-
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(element: ET.Element | None, name: str) -> ET.Element | None:
-    if element is None:
-        return None
-    return next((c for c in element if _local(c.tag) == name), None)
-
-
-def _all(element: ET.Element | None, name: str) -> list[ET.Element]:
-    return [] if element is None else [e for e in element.iter() if _local(e.tag) == name]
-
-
-def _first(element: ET.Element | None, name: str) -> ET.Element | None:
-    return next(iter(_all(element, name)), None)
-
-
-def _text(element: ET.Element | None) -> str:
-    """The element's text with whitespace runs collapsed (metadata fields wrap lines freely)."""
-    return "" if element is None else " ".join("".join(element.itertext()).split())
-
-
-def _person(element: ET.Element, parts: tuple[str, ...]) -> str:
-    return " ".join(t for t in (_text(_first(element, p)) for p in parts) if t)
-
-
-def _is_http(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+        raise OaiPmhError(code, f"{url} answered {code}: {element_text(error) or 'no detail'}")

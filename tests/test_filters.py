@@ -160,3 +160,14 @@ def test_filters_pickle_for_a_process_pool():
     clone = pickle.loads(pickle.dumps(filters))
     assert clone[0].per_language == filters[0].per_language
     assert clone[0].check("trop court", "fr") == filters[0].check("trop court", "fr")
+
+
+@pytest.mark.parametrize("language", ["bg", "ru", "pl", "cs", "uk"])
+def test_ocr_noise_does_not_judge_one_letter_words_of_unlisted_languages(language):
+    """Slavic languages write many one-letter words (и, в, z, w): real sentences must pass."""
+    path = shared_path("langid", "sentences.tsv")
+    with open(path, encoding="utf-8") as handle:
+        rows = [line.rstrip("\n").split("\t") for line in handle]
+    text = " ".join(row[1] for row in rows if row[0] == language)
+    assert len(text.split()) > 500
+    assert build_filters({"ocr_noise_v1": {}})[0].check(text, language) is None

@@ -21,7 +21,8 @@ WORDLIKE_RE = re.compile(
     r"|\d+(?:[.,:/\-–]\d+)*(?:[^\W\d_]{1,3})?"  # 1848, 3.14, 12:30, 1st, 2e
     r"|[IVXLCDMivxlcdm]+\d*"
 )
-# Single letters that are words in the language; others standing alone are OCR debris.
+# Single letters that are words in the language; others standing alone are OCR debris. In a
+# language missing here (Slavic ones have many one-letter words: и, в, с, z, w) it is not judged.
 SINGLE_LETTER_WORDS = {
     "en": "aiAIoO",
     "fr": "aàyAÀYôÔ",
@@ -31,7 +32,6 @@ SINGLE_LETTER_WORDS = {
     "de": "",
     "nl": "uU",
 }
-DEFAULT_SINGLE_LETTERS = "aiouyAIOUYàèéÀÈÉ"
 ORDINARY_SYMBOLS = set(".,;:!?¡¿'\"()[]-–—…«»‹›“”„‘’′″/&%*$£€°§#+=_•·†™\ufeff\u00a0\u2009\u202f")
 GARBAGE_RE = re.compile("[^\\w\\s" + re.escape("".join(sorted(ORDINARY_SYMBOLS))) + "]")
 ELISION_RE = re.compile(r"^\W*[^\W\d_]['’]")  # l’ amor, d' un: elided articles
@@ -51,8 +51,8 @@ def measure(text: str, language: str) -> OcrMeasures:
     cores = [core for _, core in pairs if core]
     n = len(cores) or 1
     non_words = sum(not WORDLIKE_RE.fullmatch(core) for core in cores)
-    allowed = SINGLE_LETTER_WORDS.get(language, DEFAULT_SINGLE_LETTERS)
-    singles = sum(
+    allowed = SINGLE_LETTER_WORDS.get(language)
+    singles = allowed is not None and sum(
         len(core) == 1 and core.isalpha() and core not in allowed and not ELISION_RE.search(token)
         for token, core in pairs
     )
