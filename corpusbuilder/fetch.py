@@ -123,8 +123,7 @@ class Fetcher:
             return cached.open("rb")
         if self.respect_robots:
             self._check_robots(url)
-        response = self._request(url)
-        return response if cached is None else self._store(response, cached)
+        return self._request(url, cached)
 
     def read_bytes(self, location: str, params: Mapping[str, str] | None = None) -> bytes:
         """The whole content of `location`; a connection cut mid-body is a FetchError too."""
@@ -143,14 +142,16 @@ class Fetcher:
 
     # -- http(s) ---------------------------------------------------------------------------
 
-    def _request(self, url: str) -> BinaryIO:
-        """The response to GET `url`, retrying transient failures; FetchError when it gives up."""
+    def _request(self, url: str, cached: Path | None = None) -> BinaryIO:
+        """The response to GET `url` (or its `cached` copy, downloaded whole), retrying transient
+        failures, a body cut short included; FetchError when it gives up."""
         last, status = "", None
         for attempt in range(1, self.max_attempts + 1):
             self._wait_turn(url)
             try:
                 request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-                return urllib.request.urlopen(request, timeout=self.timeout)
+                response = urllib.request.urlopen(request, timeout=self.timeout)
+                return response if cached is None else self._store(response, cached)
             except urllib.error.HTTPError as exc:
                 exc.close()
                 if exc.code not in RETRY_STATUSES:
@@ -159,6 +160,8 @@ class Fetcher:
                 wait = _retry_after(exc.headers.get("Retry-After"))
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 last, wait = str(getattr(exc, "reason", exc)), None
+            except _CutOff as exc:
+                last, wait = str(exc), None
             if attempt < self.max_attempts:
                 default = self.backoff * 2 ** (attempt - 1)
                 self.sleep(min(default if wait is None else wait, self.max_wait))
@@ -213,18 +216,42 @@ class Fetcher:
         return self.cache_dir / hashlib.sha256(url.encode("utf-8")).hexdigest()
 
     def _store(self, response: BinaryIO, path: Path) -> BinaryIO:
-        """Copy `response` into the cache atomically, then return the cached copy."""
+        """Copy `response` into the cache atomically, then return the cached copy.
+
+        A body cut short raises `_CutOff` (the caller retries); only a complete body is kept.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
         try:
             with response, os.fdopen(fd, "wb") as out:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
+                _copy(response, out)
             os.replace(tmp, path)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise FetchError(f"cannot cache {path}: {exc}; check cache_dir") from exc
+        finally:
+            Path(tmp).unlink(missing_ok=True)  # gone already after a successful replace
         return path.open("rb")
+
+
+class _CutOff(Exception):
+    """The connection ended before the whole body arrived (a transient failure)."""
+
+
+def _copy(response: BinaryIO, out: BinaryIO) -> None:
+    """Copy the body; http.client's read(n) returns b"" on an early close, so check the length."""
+    copied = 0
+    while True:
+        try:
+            chunk = response.read(1 << 20)
+        except (OSError, http.client.HTTPException) as exc:
+            raise _CutOff(f"download cut off after {copied} bytes: {exc!r}") from exc
+        if not chunk:
+            break
+        out.write(chunk)
+        copied += len(chunk)
+    missing = getattr(response, "length", None)  # bytes still due per Content-Length
+    if missing:
+        raise _CutOff(f"download cut off after {copied} bytes, {missing} more announced")
 
 
 def _retry_after(value: str | None) -> float | None:

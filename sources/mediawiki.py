@@ -47,7 +47,6 @@ from corpusbuilder.source import (
 from sources.mediawiki_dump import Page, Site, open_dump, read_dump
 from sources.wikitext import WikitextCleaner
 
-
 DISAMBIGUATION_TEMPLATES = (
     *("disambig", "disambiguation", "dab", "disamb", "hndis", "geodis", "homonymie"),
     *("begriffsklärung", "desambiguación", "disambigua", "неоднозначность", "пояснение"),

@@ -33,7 +33,8 @@ class ScriptedServer:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                if "Content-Length" not in headers:  # a scripted one may announce more
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -157,6 +158,39 @@ def test_failures_are_not_cached(serve, tmp_path) -> None:
     with pytest.raises(FetchError):
         fetch.read_bytes(server.url + "/a")
     assert fetch.read_bytes(server.url + "/a") == b"ok"
+
+
+def test_cached_download_cut_short_is_retried_and_only_the_whole_body_kept(serve, tmp_path) -> None:
+    short = (200, {"Content-Length": "100"}, b"only forty bytes of the hundred announced")
+    server = serve({"/a": [short, (200, {}, b"whole")]})
+    clock = FakeClock()
+    fetch = fetcher(clock, cache_dir=tmp_path, respect_robots=False)
+    assert fetch.read_bytes(server.url + "/a") == b"whole"
+    assert server.hits["/a"] == 2
+    assert clock.sleeps == [2.0]
+    assert [p.read_bytes() for p in tmp_path.iterdir()] == [b"whole"]
+
+
+CHUNKED = {"Transfer-Encoding": "chunked", "Content-Length": "0"}  # chunked wins in http.client
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "detail"),
+    [
+        ({"Content-Length": "100"}, b"cut", "after 3 bytes, 97 more announced"),
+        (CHUNKED, b"10\r\nshort", r"after 0 bytes: IncompleteRead"),
+    ],
+)
+def test_cached_download_always_cut_short_is_a_fetch_error_naming_the_url(
+    serve, tmp_path, headers, body, detail
+) -> None:
+    server = serve({"/a": [(200, headers, body)]})
+    fetch = fetcher(FakeClock(), cache_dir=tmp_path, max_attempts=2, respect_robots=False)
+    pattern = rf"gave up on {server.url}/a after 2 attempts \(last: download cut off {detail}"
+    with pytest.raises(FetchError, match=pattern):
+        fetch.read_bytes(server.url + "/a")
+    assert server.hits["/a"] == 2
+    assert list(tmp_path.iterdir()) == []  # no partial file, nothing cached
 
 
 def test_rate_limit_spaces_requests_to_one_host(serve) -> None:
