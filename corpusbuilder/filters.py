@@ -15,14 +15,18 @@ from ``corpus.yaml``::
 
 ``None`` builds the default set, ``{}`` no filters, an unknown name or threshold is a ValueError
 naming the available ones. Tokenising is a regex (spaCy tokenisation is 90 % of datatrove's
-filter cost); filters hold only their thresholds, so they pickle into a process pool.
+filter cost), done once per document: ``first_failure`` wraps the text in a ``Document`` whose
+words, tokens and lines every filter shares. Filters hold only their thresholds, so they pickle
+into a process pool.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, ClassVar, Protocol
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -55,11 +59,61 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in PARAGRAPH_RE.split(text) if p.strip()]
 
 
+class Document:
+    """One text's words, tokens and lines, each computed on first use and shared by the filters
+    (four filters used to split the same text eight times)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def words(self) -> list[str]:
+        return WORD_RE.findall(self.text)
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        """Whitespace-separated tokens, as ``str.split()`` gives them."""
+        return self.text.split()
+
+    @cached_property
+    def token_counts(self) -> Counter[str]:
+        return Counter(self.tokens)
+
+    @cached_property
+    def stripped_lines(self) -> list[str]:
+        """Every physical line, stripped; blank ones are kept as ''."""
+        return list(map(str.strip, self.text.splitlines()))
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """As ``lines(text)``: non-blank lines, stripped."""
+        return list(filter(None, self.stripped_lines))
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        return paragraphs(self.text)
+
+
+class Memo(dict):
+    """A bounded per-process table of a pure function of one token. Book vocabularies are
+    Zipfian, so after a few documents nearly every token has been judged before."""
+
+    def __init__(self, function: Callable[[Any], Any], limit: int = 100_000) -> None:
+        super().__init__()
+        self.function, self.limit = function, limit
+
+    def __missing__(self, key: Hashable) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.function(key)
+        return value
+
+
 class RuleFilter:
     """Base of the built-in filters: thresholds = defaults ⊕ config ⊕ config['languages'][lang].
 
-    Subclasses set ``name`` and ``defaults`` and implement ``evaluate(text, params, language)``.
-    A threshold set to ``None`` disables its rule.
+    Subclasses set ``name`` and ``defaults`` and implement ``evaluate(doc, params, language)``
+    on a ``Document``. A threshold set to ``None`` disables its rule.
     """
 
     name: ClassVar[str]
@@ -87,9 +141,13 @@ class RuleFilter:
         return self.per_language.get(language, self.params)
 
     def check(self, text: str, language: str) -> FilterResult | None:
-        return self.evaluate(text, self.params_for(language), language)
+        return self.evaluate(Document(text), self.params_for(language), language)
 
-    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
+    def check_document(self, doc: Document, language: str) -> FilterResult | None:
+        """As ``check``, on a Document other filters may already have tokenised."""
+        return self.evaluate(doc, self.params_for(language), language)
+
+    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
         raise NotImplementedError
 
 
@@ -125,8 +183,9 @@ def first_failure(
     filters: list[RuleFilter], text: str, language: str
 ) -> tuple[str, FilterResult] | None:
     """(filter name, result) of the first filter that drops `text`, or None when all keep it."""
+    doc = Document(text)
     for rule in filters:
-        result = rule.check(text, language)
+        result = rule.check_document(doc, language)
         if result is not None:
             return rule.name, result
     return None
