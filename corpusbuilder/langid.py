@@ -14,13 +14,14 @@ Why windows: scoring a whole book costs far more for no accuracy gain, so a long
 ``WINDOWS`` slices of ``WINDOW_CHARS`` spread over it; a 50 KB document costs about what a 3 KB one
 does. Each window is scored on its own, so windows that disagree reveal a second language.
 
-Why ``und``: a wrong label is worse than none. The profiles cover 55 languages, and the naive
-Bayes sum always names one of them, even for Latin or Basque. Two checks answer ``und`` instead:
-the window posterior (the log-likelihoods divided by ``TEMPERATURE``, through a softmax) is below
-``MIN_SCORE``, or (for Latin-script winners) too few of the text's character trigrams occur in the
-winner's profile (``MIN_COVERAGE``): text in a language the profiles lack is made of n-grams its
-nearest profile has never seen. Thresholds were chosen on ``langid/sentences.tsv`` and checked on
-the paragraph sets (see ``bench/langid_bench.py``).
+Why ``und``: a wrong label is worse than none. The profiles cover 55 languages, and naive Bayes
+always names one of them, even for Latin or Basque. Two checks answer ``und`` instead: the window
+posterior is below ``MIN_SCORE``, or (for Latin-script winners) too few of the text's character
+trigrams occur in the winner's profile (``MIN_COVERAGE``): text in a language the profiles lack is
+made of n-grams its nearest profile has never seen. The posterior is a softmax of the *mean*
+log-likelihood per n-gram times ``SHARPNESS``, not of the sum: sums grow with length, so a
+paragraph of Basque would look as certain as one of Spanish. Thresholds were chosen on
+``langid/sentences.tsv`` only and checked on the paragraph sets (see ``bench/langid_bench.py``).
 """
 
 from __future__ import annotations
@@ -42,18 +43,19 @@ UNDETERMINED = "und"
 WINDOW_CHARS = 1000
 WINDOWS = 3
 SMOOTHING = 0.5 / 10_000  # langdetect's alpha / BASE_FREQ, added to every P(gram | language)
-TEMPERATURE = 8.0  # log-likelihood sums are divided by this before the softmax
-MIN_SCORE = 0.90  # below this window posterior of the winner → und
-MIN_COVERAGE = 0.65  # share of trigrams known to the winner's profile (Latin-script winners)
+SHARPNESS = 12.0  # mean log-likelihood per n-gram is multiplied by this before the softmax
+MIN_SCORE = 0.55  # below this window posterior of the winner → und
+MIN_COVERAGE = 0.60  # share of trigrams known to the winner's profile (Latin-script winners)
 SECOND_MIN_SCORE = 0.20  # a second language at least this probable is reported
 CACHE_WORDS = 50_000  # distinct words whose scores are kept per process
 # Profiles whose script is Latin: the languages the profiles lack (la, eu, eo, ga, …) are mostly
 # Latin-script too and land on one of these. CJK profiles are mostly unigrams: no trigram check.
-LATIN_SCRIPT = frozenset(
+_LATIN_CODES = (
     "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi"
-    .split()
 )
-_LATIN_LETTER = re.compile("[A-z]")
+LATIN_SCRIPT = frozenset(_LATIN_CODES.split())
+_NOT_LATIN_BYTES = bytes(c for c in range(128) if not ord("A") <= c <= ord("z"))
+_VI_MARK = re.compile(f"[{NGram.DMARK_CLASS}]")
 _NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # ≥ U+0300, not Latin Ext. Additional
 
 
@@ -66,7 +68,7 @@ class LanguageGuess:
 
 
 class _Normaliser(dict):
-    """langdetect's per-character ``NGram.normalize`` as a ``str.translate`` table, filled lazily."""
+    """langdetect's per-character ``NGram.normalize`` as a lazily filled ``str.translate`` table."""
 
     def __missing__(self, code: int) -> str:
         self[code] = value = NGram.normalize(chr(code))
@@ -74,6 +76,7 @@ class _Normaliser(dict):
 
 
 _NORMALISE = _Normaliser()
+_DROP_LATIN = dict.fromkeys(range(ord("A"), ord("z") + 1))
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,27 @@ def _profiles() -> _Profiles:
 def _word_grams(word: str, rows: dict[str, int], grams: list[int], trigrams: list[int]) -> int:
     """Append the rows of `word`'s known 1–3-grams and trigrams; return its trigram count.
 
-    As langdetect's ``NGram``: the word is space-padded and a character that continues a run of
-    capitals adds no n-gram (acronyms and shouted words say little about the language).
+    As langdetect's ``NGram``, the word is space-padded. Words with a possible run of capitals take
+    the slow per-character path.
     """
+    rest = word[1:]
+    if rest.lower() != rest:
+        return _capital_word_grams(word, rows, grams, trigrams)
+    padded = f" {word} "
+    size = len(padded)
+    known = [row for i in range(size - 2) if (row := rows.get(padded[i : i + 3])) is not None]
+    grams += [row for char in word if (row := rows.get(char)) is not None]
+    grams += [row for i in range(size - 1) if (row := rows.get(padded[i : i + 2])) is not None]
+    grams += known
+    trigrams += known
+    return size - 2
+
+
+def _capital_word_grams(
+    word: str, rows: dict[str, int], grams: list[int], trigrams: list[int]
+) -> int:
+    """`_word_grams` where, as in langdetect, a character that continues a run of capitals adds no
+    n-gram (acronyms and shouted words say little about the language)."""
     padded = f" {word} "
     seen = 0
     for end in range(2, len(padded) + 1):
@@ -159,23 +180,24 @@ class _WordTable:
         pad = len(self.profiles.rows)  # the zero row: every word's segment is non-empty
         grams: list[int] = []
         trigrams: list[int] = []
-        starts = np.zeros((2, len(words)), dtype=np.intp)
-        counts = np.zeros((len(words), 2), dtype=np.float32)
-        for i, word in enumerate(words):
-            starts[:, i] = len(grams), len(trigrams)
+        starts: list[tuple[int, int]] = []
+        counts: list[tuple[int, int]] = []
+        for word in words:
+            starts.append((len(grams), len(trigrams)))
             grams.append(pad)
             trigrams.append(pad)
-            counts[i, 0] = _word_grams(word, self.profiles.rows, grams, trigrams)
-            counts[i, 1] = len(grams) - starts[0, i] - 1
+            seen = _word_grams(word, self.profiles.rows, grams, trigrams)
+            counts.append((seen, len(grams) - starts[-1][0] - 1))
         first = len(self.index)
         block = self.table[first : first + len(words)]
         n = len(self.profiles.names)
-        block[:, :n] = np.add.reduceat(self.profiles.log_prob[grams], starts[0], axis=0)
+        gram_starts, trigram_starts = np.array(starts, dtype=np.intp).T
+        block[:, :n] = np.add.reduceat(self.profiles.log_prob[grams], gram_starts, axis=0)
         block[:, n : 2 * n] = np.add.reduceat(
-            self.profiles.known[trigrams], starts[1], axis=0, dtype=np.float32
+            self.profiles.known[trigrams], trigram_starts, axis=0, dtype=np.float32
         )
         block[:, 2 * n :] = counts
-        self.index.update(zip(words, range(first, first + len(words))))
+        self.index.update((word, first + i) for i, word in enumerate(words))
 
 
 @cache
@@ -205,12 +227,20 @@ def sample(text: str, windows: int = WINDOWS, width: int = WINDOW_CHARS) -> list
 def _clean(window: str) -> str:
     """langdetect's ``Detector`` cleaning: no URLs or e-mails, no Latin letters in mostly
     non-Latin text, Vietnamese diacritics composed, then per-character normalisation."""
-    text = Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", window))
-    text = NGram.normalize_vi(text)
-    if not text.isascii() and _NON_LATIN.search(text):
-        if 2 * len(_LATIN_LETTER.findall(text)) < len(_NON_LATIN.findall(text)):
-            text = _LATIN_LETTER.sub("", text)
+    text = Detector.URL_RE.sub(" ", window) if "://" in window else window
+    text = Detector.MAIL_RE.sub(" ", text) if "@" in text else text
+    if text.isascii():
+        return text.translate(_NORMALISE)
+    text = NGram.normalize_vi(text) if _VI_MARK.search(text) else text
+    non_latin = len(_NON_LATIN.findall(text))
+    if non_latin and 2 * _latin_letters(text) < non_latin:
+        text = text.translate(_DROP_LATIN)
     return text.translate(_NORMALISE)
+
+
+def _latin_letters(text: str) -> int:
+    """How many characters of `text` are in langdetect's Latin range ``A``–``z``."""
+    return len(text.encode("ascii", "ignore").translate(None, _NOT_LATIN_BYTES))
 
 
 def _features(window: str) -> np.ndarray | None:
@@ -225,9 +255,9 @@ def _features(window: str) -> np.ndarray | None:
 
 
 def _posterior(features: np.ndarray) -> np.ndarray:
-    """P(language | window) per reported code, from the tempered log-likelihoods."""
+    """P(language | window) per reported code, from the mean log-likelihood per n-gram."""
     profiles = _profiles()
-    log_like = features[: len(profiles.names)].astype(float) / TEMPERATURE
+    log_like = features[: len(profiles.names)].astype(float) * (SHARPNESS / features[-1])
     weights = np.exp(log_like - log_like.max())
     return weights / weights.sum() @ profiles.merge
 
@@ -250,7 +280,7 @@ def identify(text: str) -> LanguageGuess:
     language, score = codes[main], round(float(total[main]), 4)
     second, second_score = _second(total, per_window)
     won = per_window.argmax(axis=1) == main
-    confident = per_window[won, main].mean() >= MIN_SCORE
+    confident = won.any() and per_window[won, main].mean() >= MIN_SCORE
     if not confident or _coverage(features[won].sum(axis=0), language) < MIN_COVERAGE:
         return LanguageGuess(UNDETERMINED, score, second, second_score)
     return LanguageGuess(language, score, second, second_score)

@@ -14,11 +14,13 @@ and short speaker names lose few characters.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
-from corpusbuilder.filters import FilterResult, RuleFilter, words
+from corpusbuilder.filters import WORD_RE, Document, FilterResult, RuleFilter
 
 TERMINAL = (".", "!", "?", '"', "”", "’", "'", "»", "«", "›", "‹", "…", ")", "。", "！", "？")
 SENTENCE_END_RE = re.compile(r"[.!?…][\"”’»«)]*\s+\S")
@@ -31,14 +33,18 @@ POLICY_RE = re.compile(
 )
 PROSE_WORDS = 40  # a unit this long is running text whatever its last character
 LOREM_RE = re.compile(r"lorem ipsum", re.IGNORECASE)
+# Every phrase of the three patterns above holds one of these words (a test checks it). Under
+# re.IGNORECASE, "İ", "ı" and "ſ" match i, i and s, but str.lower() keeps them apart; every other
+# character that matches a letter of these words lowers to it (checked over all of Unicode).
+KEYWORDS = ("lorem", "javascript", "cookie", "privacy", "terms", "reserved")
+UNLOWERED = ("İ", "ı", "ſ")
 
 
-def units(text: str, wrap_chars: int) -> list[str]:
+def units(stripped_lines: list[str], wrap_chars: int) -> list[str]:
     """Lines, with hard-wrapped continuations joined back into one unit."""
     joined: list[str] = []
     pending = last = ""
-    for raw in text.splitlines():
-        line = raw.strip()
+    for line in stripped_lines:
         if pending and line and _continues(last, line, wrap_chars):
             pending = f"{pending} {line}"
         else:
@@ -58,16 +64,33 @@ def _continues(last: str, line: str, wrap_chars: int) -> bool:
     return len(last) >= wrap_chars and not last.endswith(TERMINAL)
 
 
-def removed(unit: str, min_words: int) -> bool:
-    """Would C4 delete this line? Long units and units holding two sentence ends are prose
-    (a paragraph or a verse passage cut mid-sentence), not navigation."""
-    count = len(words(unit))
-    prose = (
-        unit.endswith(TERMINAL) or count >= PROSE_WORDS or len(SENTENCE_END_RE.findall(unit)) >= 2
-    )
-    if not prose or count < min_words:
+def may_hold_notice(text: str) -> bool:
+    """False when no lorem ipsum, javascript or policy phrase can match the text or any of its
+    units: one fast pass instead of a case-insensitive regex search per unit."""
+    if any(map(text.__contains__, UNLOWERED)):
         return True
-    return bool(JAVASCRIPT_RE.search(unit) or POLICY_RE.search(unit))
+    lowered = text.lower()
+    return any(map(lowered.__contains__, KEYWORDS))
+
+
+def _at_least(pattern: re.Pattern[str], text: str, count: float) -> bool:
+    """Does `pattern` match `text` at least `count` times? Stops at the count-th match."""
+    needed = math.ceil(count)
+    return needed <= 0 or next(islice(pattern.finditer(text), needed - 1, None), None) is not None
+
+
+def removed(unit: str, min_words: int, notices: bool = True) -> bool:
+    """Would C4 delete this line? Long units and units holding two sentence ends are prose
+    (a paragraph or a verse passage cut mid-sentence), not navigation. `notices=False` says
+    the document holds no javascript/policy phrase (``may_hold_notice``): none is searched for."""
+    prose = (
+        unit.endswith(TERMINAL)
+        or _at_least(WORD_RE, unit, PROSE_WORDS)
+        or _at_least(SENTENCE_END_RE, unit, 2)
+    )
+    if not prose or not _at_least(WORD_RE, unit, min_words):
+        return True
+    return notices and bool(JAVASCRIPT_RE.search(unit) or POLICY_RE.search(unit))
 
 
 class C4Lines(RuleFilter):
@@ -83,13 +106,15 @@ class C4Lines(RuleFilter):
         "drop_curly_bracket": False,  # C4 drops any "{": off, books and papers use it legitimately
     }
 
-    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
-        if p["drop_lorem_ipsum"] and LOREM_RE.search(text):
+    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        text = doc.text
+        notices = may_hold_notice(text)
+        if p["drop_lorem_ipsum"] and notices and LOREM_RE.search(text):
             return FilterResult("lorem_ipsum", "contains 'lorem ipsum'")
         if p["drop_curly_bracket"] and "{" in text:
             return FilterResult("curly_bracket", "contains '{'")
-        found = units(text, p["wrap_chars"])
-        kept = [u for u in found if not removed(u, p["min_words_per_line"])]
+        found = units(doc.stripped_lines, p["wrap_chars"])
+        kept = [u for u in found if not removed(u, p["min_words_per_line"], notices)]
         if p["min_kept_lines"] is not None and len(kept) < p["min_kept_lines"]:
             return FilterResult(
                 "too_few_kept_lines", f"kept_lines={len(kept)} < {p['min_kept_lines']}"

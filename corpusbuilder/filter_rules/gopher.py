@@ -7,27 +7,29 @@ not counted as duplicate lines; n-gram character fractions are measured over wor
 default because whole books exceed Gopher's 100,000-word bound; set it to restore the bound.
 The duplicate line/paragraph *count* fractions ignore units under ``min_dup_unit_words`` words:
 in plays and verse a speaker's name or a refrain repeats by design (their characters still count).
+Repeated n-grams are found by refining shorter ones (``ngrams.py``), with the same answers.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from corpusbuilder.filter_rules.ngrams import RepeatedNgrams
 from corpusbuilder.filter_rules.stopwords import stop_words
-from corpusbuilder.filters import FilterResult, RuleFilter, lines, paragraphs, words
+from corpusbuilder.filters import Document, FilterResult, Memo, RuleFilter, words
 
 # Scripts written without spaces between words: word counts mean nothing there.
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 # A bullet mark, or "-"/"*" followed by a space (not the "--" of dialogue in French books).
 BULLET_RE = re.compile(r"[•●○▪◦‣·]|[-*]\s")
+HAS_ALPHA = Memo(lambda token: token.isalpha() or any(c.isalpha() for c in token))
 
 
-def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator[FilterResult]:
+def _ratio_rules(doc: Document, p: Mapping[str, Any]) -> Iterator[FilterResult]:
     """Symbol/word ratios, bullet and ellipsis lines, alphabetic words (in Gopher's order)."""
-    n = len(tokens)
+    text, n = doc.text, len(doc.tokens)
     hashes = text.count("#") / n
     if p["max_symbol_word_ratio"] is not None and hashes > p["max_symbol_word_ratio"]:
         yield FilterResult(
@@ -38,7 +40,7 @@ def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator
         yield FilterResult(
             "too_many_ellipses", f"ellipsis/word={ellipses:.3f} > {p['max_symbol_word_ratio']}"
         )
-    rows = lines(text) or [""]
+    rows = doc.lines or [""]
     bullets = sum(bool(BULLET_RE.match(row)) for row in rows) / len(rows)
     if p["max_bullet_lines_ratio"] is not None and bullets > p["max_bullet_lines_ratio"]:
         yield FilterResult(
@@ -50,11 +52,22 @@ def _ratio_rules(text: str, tokens: list[str], p: Mapping[str, Any]) -> Iterator
             "too_many_ellipsis_lines",
             f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}",
         )
-    alpha = sum(any(c.isalpha() for c in token) for token in tokens) / n
+    alpha = sum(map(HAS_ALPHA.__getitem__, doc.tokens)) / n
     if p["min_alpha_words_ratio"] is not None and alpha < p["min_alpha_words_ratio"]:
         yield FilterResult(
             "too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}"
         )
+
+
+def _stop_word_hits(found: list[str], listed: frozenset[str], enough: float) -> int:
+    """Stop words among `found`; counting stops at `enough`, all the rule needs to know."""
+    hits = 0
+    for word in found:
+        if word.lower() in listed:
+            hits += 1
+            if hits >= enough:
+                break
+    return hits
 
 
 class GopherQuality(RuleFilter):
@@ -73,10 +86,10 @@ class GopherQuality(RuleFilter):
         "min_stop_words": 2,
     }
 
-    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
+    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
         if language in UNSPACED:
             return None
-        found = words(text)
+        found = doc.words
         n = len(found)
         if p["min_words"] is not None and n < p["min_words"]:
             return FilterResult("too_few_words", f"words={n} < {p['min_words']}")
@@ -93,12 +106,12 @@ class GopherQuality(RuleFilter):
             return FilterResult(
                 "mean_word_too_long", f"mean_word={mean:.2f} > {p['max_mean_word_length']}"
             )
-        failure = next(_ratio_rules(text, text.split(), p), None)
+        failure = next(_ratio_rules(doc, p), None)
         if failure is not None:
             return failure
         listed = stop_words(language)
         if p["min_stop_words"] is not None and listed:
-            hits = sum(word.lower() in listed for word in found)
+            hits = _stop_word_hits(found, listed, p["min_stop_words"])
             if hits < p["min_stop_words"]:
                 return FilterResult(
                     "too_few_stop_words", f"stop_words[{language}]={hits} < {p['min_stop_words']}"
@@ -106,47 +119,16 @@ class GopherQuality(RuleFilter):
         return None
 
 
-def _duplicates(items: list[str]) -> tuple[int, int]:
-    """How many items repeat an earlier one, and their characters."""
-    seen: set[str] = set()
-    count = chars = 0
-    for item in items:
-        if item in seen:
-            count += 1
-            chars += len(item)
-        else:
-            seen.add(item)
-    return count, chars
-
-
-def _ngrams(ids: list[int], n: int) -> list[tuple[int, ...]]:
-    return list(zip(*(ids[i:] for i in range(n)), strict=False))
-
-
-def _top_ngram_chars(ids: list[int], sizes: list[int], n: int) -> int:
-    """Characters covered by the most frequent n-gram (ties: the longest); 0 if none repeats."""
-    counts = Counter(_ngrams(ids, n))
-    if not counts:
-        return 0
-    top = max(counts.values())
-    if top < 2:
-        return 0
-    return top * max(sum(sizes[i] for i in gram) for gram, c in counts.items() if c == top)
-
-
-def _duplicate_ngram_chars(ids: list[int], sizes: list[int], n: int) -> int:
-    """Characters in n-grams that repeat an earlier one (a repeat skips ahead n words)."""
-    grams = _ngrams(ids, n)
-    seen: set[tuple[int, ...]] = set()
-    chars = i = 0
-    while i < len(grams):
-        if grams[i] in seen:
-            chars += sum(sizes[w] for w in grams[i])
-            i += n
-        else:
-            seen.add(grams[i])
-            i += 1
-    return chars
+def _duplicate_fractions(items: list[str], min_words: int, size: int) -> tuple[float, float]:
+    """Share of the items (of ≥ `min_words` words) that repeat an earlier one, and share of
+    `size` characters in repeated items. Equal items have equal lengths, so the repeated
+    characters are all characters minus those of the distinct items."""
+    distinct = set(items)
+    if len(distinct) == len(items):
+        return 0.0, 0 / size
+    chars = sum(map(len, items)) - sum(map(len, distinct))
+    counted = [item for item in items if len(words(item)) >= min_words]
+    return (len(counted) - len(set(counted))) / (len(counted) or 1), chars / size
 
 
 class GopherRepetition(RuleFilter):
@@ -163,12 +145,11 @@ class GopherRepetition(RuleFilter):
         "max_dup_ngram_char_fraction": {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
     }
 
-    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
-        size = len(text) or 1
-        for unit, items in (("para", paragraphs(text)), ("line", lines(text))):
-            dup, chars = _duplicates(items)
-            counted = [item for item in items if len(words(item)) >= p["min_dup_unit_words"]]
-            frac, char_frac = _duplicates(counted)[0] / (len(counted) or 1), chars / size
+    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        size = len(doc.text) or 1
+        for unit, attribute in (("para", "paragraphs"), ("line", "lines")):
+            items = getattr(doc, attribute)
+            frac, char_frac = _duplicate_fractions(items, p["min_dup_unit_words"], size)
             if p[f"max_dup_{unit}_fraction"] is not None and frac > p[f"max_dup_{unit}_fraction"]:
                 return FilterResult(
                     f"dup_{unit}_fraction",
@@ -179,22 +160,19 @@ class GopherRepetition(RuleFilter):
                 return FilterResult(
                     f"dup_{unit}_char_fraction", f"dup_{unit}_chars={char_frac:.3f} > {limit}"
                 )
-        return self._ngrams(words(text), p)
+        return self._ngrams(RepeatedNgrams(doc.words), p)
 
     @staticmethod
-    def _ngrams(found: list[str], p: Mapping[str, Any]) -> FilterResult | None:
-        vocabulary: dict[str, int] = {}
-        ids = [vocabulary.setdefault(word, len(vocabulary)) for word in found]
-        sizes = [len(word) for word in vocabulary]
-        total = sum(map(len, found)) or 1
+    def _ngrams(grams: RepeatedNgrams, p: Mapping[str, Any]) -> FilterResult | None:
+        total = grams.total_chars or 1
         for n, limit in sorted((p["max_top_ngram_char_fraction"] or {}).items()):
-            frac = _top_ngram_chars(ids, sizes, int(n)) / total
+            frac = grams.top_chars(int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(
                     f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}"
                 )
         for n, limit in sorted((p["max_dup_ngram_char_fraction"] or {}).items()):
-            frac = _duplicate_ngram_chars(ids, sizes, int(n)) / total
+            frac = grams.duplicate_chars(int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(
                     f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}"

@@ -4,16 +4,18 @@ Bad OCR leaves tokens that are not words ("tbe", "w0rd", "j;ust"), letters stand
 word broke apart ("t h e"), symbols no typesetter used ("■", "¦", "~"), and words hyphenated at a
 line end that no one joined back. Each is measured as a ratio and compared with a threshold set
 well above what clean Project Gutenberg books show (``bench``: 3 KB chunks of shared/data/books).
+Each distinct token is judged once per process (``TOKEN_JUDGEMENTS``), not once per occurrence.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from corpusbuilder.filters import FilterResult, RuleFilter
+from corpusbuilder.filters import Document, FilterResult, Memo, RuleFilter
 
 EDGE_PUNCT_RE = re.compile(r"^[\W_]+|[\W_]+$")
 WORDLIKE_RE = re.compile(
@@ -36,6 +38,8 @@ ORDINARY_SYMBOLS = set(".,;:!?¡¿'\"()[]-–—…«»‹›“”„‘’′�
 GARBAGE_RE = re.compile("[^\\w\\s" + re.escape("".join(sorted(ORDINARY_SYMBOLS))) + "]")
 ELISION_RE = re.compile(r"^\W*[^\W\d_]['’]")  # l’ amor, d' un: elided articles
 BROKEN_HYPHEN_RE = re.compile(r"[^\W\d_]-[ \t]*\r?\n[ \t]*[^\W\d_]*[a-zà-ÿ]")
+HYPHEN_AT_LINE_END_RE = re.compile(r"-[ \t]*\r?\n")  # in every broken hyphen; rare, fast to find
+IS_GARBAGE = Memo(lambda char: GARBAGE_RE.match(char) is not None)
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,37 @@ class OcrMeasures:
     broken_hyphen_ratio: float  # of non-blank lines
 
 
-def measure(text: str, language: str) -> OcrMeasures:
-    pairs = [(token, EDGE_PUNCT_RE.sub("", token)) for token in text.split()]
-    cores = [core for _, core in pairs if core]
-    n = len(cores) or 1
-    non_words = sum(not WORDLIKE_RE.fullmatch(core) for core in cores)
+def _judge(token: str) -> tuple[bool, bool, str]:
+    """(has a core, core is not word-like, the core if it is one letter not an elided article).
+    A token of letters only is its own core and word-like (the common case, decided first)."""
+    if token.isalpha():
+        return True, False, token if len(token) == 1 else ""
+    core = EDGE_PUNCT_RE.sub("", token)
+    if not core:
+        return False, False, ""
+    single = len(core) == 1 and core.isalpha() and not ELISION_RE.search(token)
+    return True, WORDLIKE_RE.fullmatch(core) is None, core if single else ""
+
+
+TOKEN_JUDGEMENTS = Memo(_judge)
+
+
+def measure(doc: Document, language: str) -> OcrMeasures:
     allowed = SINGLE_LETTER_WORDS.get(language)
-    singles = allowed is not None and sum(
-        len(core) == 1 and core.isalpha() and core not in allowed and not ELISION_RE.search(token)
-        for token, core in pairs
-    )
-    garbage = len(GARBAGE_RE.findall(text))
-    line_count = sum(bool(line.strip()) for line in text.splitlines()) or 1
-    broken = len(BROKEN_HYPHEN_RE.findall(text))
+    n = non_words = singles = 0
+    # A few distinct judgements per document, however many tokens: count those.
+    for (has_core, non_word, single), count in Counter(
+        map(TOKEN_JUDGEMENTS.__getitem__, doc.tokens)
+    ).items():
+        n += has_core * count
+        non_words += non_word * count
+        if single and allowed is not None and single not in allowed:
+            singles += count
+    n = n or 1
+    text = doc.text
+    garbage = sum(map(text.count, filter(IS_GARBAGE.__getitem__, set(text))))
+    line_count = len(doc.lines) or 1
+    broken = len(BROKEN_HYPHEN_RE.findall(text)) if HYPHEN_AT_LINE_END_RE.search(text) else 0
     return OcrMeasures(non_words / n, singles / n, garbage / (len(text) or 1), broken / line_count)
 
 
@@ -74,10 +96,10 @@ class OcrNoise(RuleFilter):
         "min_tokens": 20,  # below this the ratios are too noisy to judge
     }
 
-    def evaluate(self, text: str, p: Mapping[str, Any], language: str) -> FilterResult | None:
-        if len(text.split()) < p["min_tokens"]:
+    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+        if len(doc.tokens) < p["min_tokens"]:
             return None
-        found = measure(text, language)
+        found = measure(doc, language)
         for field, reason in (
             ("non_word_ratio", "too_many_non_words"),
             ("single_letter_ratio", "too_many_single_letters"),
