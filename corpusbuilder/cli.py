@@ -233,6 +233,25 @@ def build(ctx: click.Context, version: str | None, workers: int | None) -> None:
     click.echo(f"build took {time.perf_counter() - started:.1f} s")
 
 
+@cli.command("takedown")
+@click.argument("selector")
+@click.option("--reason", required=True, help="Why (kept with the takedown, shown by audit).")
+@click.pass_context
+def takedown_command(ctx: click.Context, selector: str, reason: str) -> None:
+    """Take down the documents SELECTOR names (a doc_id, a text sha256 or an origin URL).
+
+    They leave every later release; frozen releases stay as they are, so release a new version.
+
+    \b
+    Example:
+      corpusbuilder takedown demo/fr-riviere --reason "author's request, 2026-11-28"
+    """
+    taken = project(ctx).take_down(selector, reason)
+    if not taken:
+        raise click.ClickException(f"no document matches {selector!r}; see `corpusbuilder stats`")
+    click.echo(f"taken down: {', '.join(taken)}; release a new version to publish the removal")
+
+
 @cli.command("audit")
 @click.argument("doc_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from tqdm import tqdm
 
-from corpusbuilder import dedup, dedup_stage, langid, pii
+from corpusbuilder import dedup, dedup_stage, langid, pii, takedown
 from corpusbuilder.analysis import Analysis, analyse, dedup_config
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger import Ledger
@@ -71,6 +71,7 @@ class Curator:
     def run(self, progress: bool = True) -> CurateResult:
         ledger = self.ledger
         result = CurateResult(ledger.start_run("curate"))
+        result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
         # In ingest order, so that each batch reads few text-store segments.
         waiting = ledger.doc_ids(Document.status == Status.INGESTED, order_by=Document.seq)
         parallel = self.workers > 1 and len(waiting) > CHUNK

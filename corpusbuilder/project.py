@@ -11,7 +11,7 @@ from pathlib import Path
 
 from corpusbuilder import config as corpus_config
 from corpusbuilder import publish as publishing
-from corpusbuilder import registry
+from corpusbuilder import registry, takedown
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ingest import IngestResult, ingest
 from corpusbuilder.ledger import Ledger
@@ -51,6 +51,9 @@ class Project:
         if redo:
             self.ledger.reopen_for_curation()
         return Curator(self.config, self.ledger, self.store, workers).run(self.progress)
+
+    def take_down(self, selector: str, reason: str) -> list[str]:
+        return takedown.take_down(self.ledger, selector, reason)
 
     def release(self, version: str) -> ReleaseResult:
         return release(self.config, self.ledger, self.store, version)

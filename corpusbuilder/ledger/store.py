@@ -23,6 +23,7 @@ from corpusbuilder.ledger.models import (
     ReleaseDocument,
     Run,
     Source,
+    Takedown,
 )
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import utc_now
@@ -248,3 +249,13 @@ class Ledger:
         with self.engine.begin() as connection:
             query = update(Document).where(Document.status.not_in(done)).values(**values)
             return connection.execute(query).rowcount
+
+    # -- takedowns ----------------------------------------------------------------------
+    def add_takedown(self, selector: str, reason: str) -> None:
+        row = {"selector": selector, "reason": reason, "created_at": utc_now()}
+        with self.engine.begin() as connection:
+            connection.execute(Takedown.__table__.insert(), [row])
+
+    def takedowns(self) -> list[Takedown]:
+        with self.session() as session:
+            return [row for (row,) in session.execute(select(Takedown).order_by(Takedown.id))]

@@ -1,0 +1,61 @@
+"""Takedowns: a document someone asks to remove leaves every later release, with the reason kept.
+
+A selector names a doc_id, a text sha256, or an origin URL; every document it matches becomes
+`taken_down` with a decision row, now and in any later ingest or curation (the selector is kept
+in the `takedown` table). Frozen releases are not rewritten: publish a new version without it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+
+from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.models import Document
+from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.source import utc_now
+
+COMPONENT = "takedown_v1"
+
+
+def matching(selector: str):
+    """The SQL condition for documents a selector names."""
+    return or_(
+        Document.doc_id == selector,
+        Document.text_sha256 == selector,
+        Document.raw_sha256 == selector,
+        Document.url == selector,
+    )
+
+
+def apply(ledger: Ledger, run_id: int, selectors: list[tuple[str, str]]) -> list[str]:
+    """Mark every document a selector matches as taken down; return their doc_ids."""
+    updates, decisions = [], []
+    for selector, reason in selectors:
+        ids = ledger.doc_ids(matching(selector), Document.status != Status.TAKEN_DOWN)
+        for doc_id in ids:
+            updates.append(
+                {"doc_id": doc_id, "status": Status.TAKEN_DOWN, "reason": Reason.TAKEDOWN}
+            )
+            decisions.append({
+                "doc_id": doc_id, "run_id": run_id, "stage": "takedown", "component": COMPONENT,
+                "outcome": Status.TAKEN_DOWN, "reason": Reason.TAKEDOWN,
+                "detail": f"{selector}: {reason}", "created_at": utc_now(),
+            })  # fmt: skip
+    ledger.update_documents(updates, decisions)
+    return [u["doc_id"] for u in updates]
+
+
+def take_down(ledger: Ledger, selector: str, reason: str) -> list[str]:
+    """Record a takedown and apply it; return the doc_ids it took down."""
+    if not reason.strip():
+        raise ValueError("say why: `--reason` is kept with the takedown and shown by audit")
+    ledger.add_takedown(selector, reason)
+    run_id = ledger.start_run("takedown")
+    taken = apply(ledger, run_id, [(selector, reason)])
+    ledger.finish_run(run_id, "completed", {"taken_down": len(taken)})
+    return taken
+
+
+def reapply(ledger: Ledger, run_id: int) -> list[str]:
+    """Apply every recorded takedown again (after an ingest that re-added a document)."""
+    return apply(ledger, run_id, [(t.selector, t.reason) for t in ledger.takedowns()])
