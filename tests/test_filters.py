@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import pickle
 import random
 from collections import Counter
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bench import filters_bench
+from corpusbuilder.filter_rules import c4
+from corpusbuilder.filter_rules.ngrams import RepeatedNgrams
 from corpusbuilder.filters import FilterResult, build_filters, first_failure
 from tests.conftest import shared_path
 
@@ -171,3 +178,77 @@ def test_ocr_noise_does_not_judge_one_letter_words_of_unlisted_languages(languag
     text = " ".join(row[1] for row in rows if row[0] == language)
     assert len(text.split()) > 500
     assert build_filters({"ocr_noise_v1": {}})[0].check(text, language) is None
+
+
+# sha256 of every decision (reason and detail, so every measured value) of the first, unoptimised
+# version of the filters, on the 200 documents below under the 36 probe configs of
+# bench/filters_bench.py; computed by that version before the filters were made faster.
+FIRST_VERSION_DECISIONS = "26d3740e8d2ee269b6f01c80e1be90bad97f36b1ba9470a10727c7f7c1d571ca"
+FIRST_VERSION_DROPS = {
+    "c4_lines_v1:default:too_few_kept_lines": 1,
+    "c4_lines_v1:default:too_little_kept_text": 1,
+    "gopher_quality_v1:default:too_few_words": 1,
+    "gopher_repetition_v1:default:dup_5_gram_char_fraction": 1,
+    "gopher_repetition_v1:default:dup_line_fraction": 6,
+    "gopher_repetition_v1:default:dup_para_char_fraction": 7,
+    "gopher_repetition_v1:default:dup_para_fraction": 20,
+}
+
+
+def test_decisions_and_measurements_identical_to_the_first_version():
+    books = shared_path("books")
+    docs = filters_bench.corpus_docs(100, 1, books) + filters_bench.raw_docs(100, 1, books)
+    rows = filters_bench.decisions(docs)
+    drops = Counter(f"{r['probe']}:{r['reason']}" for r in rows if r["reason"])
+    drops = {key: count for key, count in drops.items() if ":default:" in key}
+    assert drops == FIRST_VERSION_DROPS
+    lines = (json.dumps(r, sort_keys=True, ensure_ascii=False) for r in rows)
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == FIRST_VERSION_DECISIONS
+    # first_failure shares one Document between the filters: same answer as checking one by one
+    rules = build_filters(None)
+    for _, language, text in docs[::5]:
+        results = ((rule.name, rule.check(text, language)) for rule in rules)
+        alone = next((pair for pair in results if pair[1] is not None), None)
+        assert first_failure(rules, text, language) == alone
+
+
+def _reference_top(words: list[str], n: int) -> int:
+    """The first version's direct definition over every n-gram."""
+    counts = Counter(zip(*(words[i:] for i in range(n)), strict=False))
+    top = max(counts.values(), default=0)
+    if top < 2:
+        return 0
+    return top * max(sum(map(len, gram)) for gram, c in counts.items() if c == top)
+
+
+def _reference_duplicates(words: list[str], n: int) -> int:
+    grams = list(zip(*(words[i:] for i in range(n)), strict=False))
+    seen, chars, i = set(), 0, 0
+    while i < len(grams):
+        if grams[i] in seen:
+            chars += sum(map(len, grams[i]))
+            i += n
+        else:
+            seen.add(grams[i])
+            i += 1
+    return chars
+
+
+@given(st.lists(st.sampled_from(["a", "bb", "ccc", "a-b", "l'x"]), max_size=60), st.integers(1, 7))
+def test_repeated_ngrams_equal_the_direct_definitions(words, n):
+    grams = RepeatedNgrams(words)
+    assert grams.top_chars(n) == _reference_top(words, n)
+    assert grams.duplicate_chars(n) == _reference_duplicates(words, n)
+    assert grams.total_chars == sum(map(len, words))
+
+
+def test_c4_notice_keywords_cover_every_phrase():
+    """may_hold_notice skips the per-line searches: each phrase must hold one of its keywords."""
+    for pattern in (c4.LOREM_RE, c4.JAVASCRIPT_RE, c4.POLICY_RE):
+        for phrase in pattern.pattern.split("|"):
+            assert any(word in phrase for word in c4.KEYWORDS), phrase
+    story = read_tsv("paragraphs_gutenberg.tsv")[0][1]
+    assert not c4.may_hold_notice(story)
+    for odd in ("USE OF COOKİES", "uſes cookies", "Enable\nJavaScript"):  # İ, ſ match i, s
+        assert c4.may_hold_notice(odd)
+    assert c4.POLICY_RE.search("USE OF COOKİES") and c4.POLICY_RE.search("uſes cookies")
