@@ -139,7 +139,12 @@ def render(inputs: Inputs) -> str:
         "",
         f"Ratio corpusbuilder components / datatrove, docs/s: {dt['wall_s'] / cb['wall_s']:.2f}x; "
         f"MinHash dedup alone (signatures over 2 workers + index vs 4 stages): "
-        f"{dt_minhash / cb_minhash:.1f}x.",
+        f"{dt_minhash / cb_minhash:.1f}x."
+        + (
+            f" `corpusbuilder build` / datatrove: {dt['wall_s'] / inputs.e2e['wall_s']:.2f}x."
+            if inputs.e2e
+            else ""
+        ),
         "",
         "## Per stage",
         "",

@@ -32,9 +32,11 @@ DATATROVE = ["datatrove[processing]>=0.10", "spacy", "orjson"]
 
 
 def ensure_venv() -> None:
-    """bench/.venv with datatrove (never the project's dependencies)."""
-    if VENV_PYTHON.exists():
+    """bench/.venv with datatrove (never the project's dependencies); rebuilt if broken."""
+    probe = [str(VENV_PYTHON), "-c", "import datatrove, spacy, orjson"]
+    if VENV_PYTHON.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return
+    shutil.rmtree(BENCH / ".venv", ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(BENCH / ".venv")], check=True)
     subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "-q", *DATATROVE], check=True)
 
