@@ -35,6 +35,17 @@ LICENCE_STATUS = {
 
 
 @dataclass
+class _Batch:
+    """A batch in flight: the ledger rows decided so far and the workers' pending results."""
+
+    size: int
+    updates: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)
+    chunks: list = field(default_factory=list)  # [(documents, future)]
+
+
+@dataclass
 class CurateResult:
     run_id: int
     counts: Counter = field(default_factory=Counter)
@@ -78,10 +89,14 @@ class Curator:
         try:
             with ProcessPoolExecutor(self.workers) if parallel else _Inline() as pool:
                 bar = tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress)
-                for start in range(0, len(waiting), BATCH):
+                pending = None
+                for start in range(0, len(waiting) + BATCH, BATCH):
+                    # Submit the next batch before writing this one: the workers never wait.
                     batch = waiting[start : start + BATCH]
-                    self._batch(batch, pool, result)
-                    bar.update(len(batch))
+                    submitted = self._submit(batch, pool, result) if batch else None
+                    if pending is not None:
+                        bar.update(self._collect(pending, result))
+                    pending = submitted
                 bar.close()
             self._deduplicate(result)
         except BaseException as exc:
@@ -121,51 +136,48 @@ class Curator:
         )
         return update, resolved, decision
 
-    def _batch(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> None:
-        run_id = result.run_id
-        docs = list(self.ledger.documents(Document.doc_id.in_(doc_ids)))
+    def _submit(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> _Batch:
+        """Decide the licences of a batch and send the allowed texts to the workers."""
+        batch = _Batch(len(doc_ids))
         evidence = self.ledger.evidence(doc_ids)
-        updates, evidence_updates, decisions, allowed = [], [], [], []
-        for doc in docs:
-            update, resolved, decision = self._licence(doc, evidence[doc.doc_id], run_id)
-            evidence_updates += resolved
-            decisions.append(decision)
+        allowed = []
+        for doc in self.ledger.documents(Document.doc_id.in_(doc_ids)):
+            update, resolved, decision = self._licence(doc, evidence[doc.doc_id], result.run_id)
+            batch.evidence += resolved
+            batch.decisions.append(decision)
             if update["status"] == Status.INGESTED:
                 allowed.append((doc, update))
                 continue
-            updates.append(
-                update
-                | {
-                    "language": None,
-                    "language_score": None,
-                    "pii": None,
-                    "text_sha256": doc.raw_sha256 or doc.text_sha256,
-                }
-            )
+            raw = doc.raw_sha256 or doc.text_sha256
+            cleared = {"language": None, "language_score": None, "second_language": None}
+            batch.updates.append(update | cleared | {"pii": None, "text_sha256": raw})
             result.counts[update["reason"]] += 1
-        texts = dict(self.store.get_many(d.raw_sha256 or d.text_sha256 for d, _ in allowed))
-        chunks = [allowed[i : i + CHUNK] for i in range(0, len(allowed), CHUNK)]
-        futures = [
-            pool.submit(
-                analyse, [texts[d.raw_sha256 or d.text_sha256] for d, _ in c], self.config.curate
-            )
-            for c in chunks
-        ]
-        for chunk, future in zip(chunks, futures, strict=True):
+        shas = [d.raw_sha256 or d.text_sha256 for d, _ in allowed]
+        texts = dict(self.store.get_many(shas))
+        for start in range(0, len(allowed), CHUNK):
+            chunk = allowed[start : start + CHUNK]
+            work = [texts[sha] for sha in shas[start : start + CHUNK]]
+            batch.chunks.append((chunk, pool.submit(analyse, work, self.config.curate)))
+        return batch
+
+    def _collect(self, batch: _Batch, result: CurateResult) -> int:
+        """Record what the workers found for a batch; return its size."""
+        for chunk, future in batch.chunks:
             analyses, sigs = future.result()
-            for (doc, update), found in zip(chunk, analyses, strict=True):
-                updates.append(self._after_analysis(doc, update, found, decisions, run_id))
-                reason = updates[-1]["reason"]
+            done = [
+                self._after_analysis(doc, update, found, batch.decisions, result.run_id)
+                for (doc, update), found in zip(chunk, analyses, strict=True)
+            ]
+            for update in done:
+                reason = update["reason"]
                 result.counts["passed_filters" if reason == Reason.KEPT else reason] += 1
             if sigs is not None:
-                kept = [
-                    i for i, u in enumerate(updates[-len(chunk) :]) if u["status"] == Status.KEPT
-                ]
-                self.signatures.put(
-                    [updates[-len(chunk) + i]["text_sha256"] for i in kept], sigs[kept]
-                )
-        self.ledger.update_evidence(evidence_updates)
-        self.ledger.update_documents(updates, decisions)
+                kept = [i for i, update in enumerate(done) if update["status"] == Status.KEPT]
+                self.signatures.put([done[i]["text_sha256"] for i in kept], sigs[kept])
+            batch.updates += done
+        self.ledger.update_evidence(batch.evidence)
+        self.ledger.update_documents(batch.updates, batch.decisions)
+        return batch.size
 
     def _after_analysis(
         self, doc: Document, update: dict, found: Analysis, decisions: list, run_id: int

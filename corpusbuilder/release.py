@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def _manifest(ledger: Ledger, policy: Policy, version: str, shard_bytes: int) ->
     for doc in docs:
         _check_releasable(doc, len(evidence[doc.doc_id]), policy)
         by_config.setdefault(doc.language or "und", []).append(doc)
+    for group in by_config.values():
+        group.sort(key=lambda d: (d.seq, d.doc_id))  # ingest order: texts stream from the store
     members = []
     for config in sorted(by_config):
         group = by_config[config]
@@ -142,18 +145,24 @@ def write_files(
         by_shard.setdefault(member.shard, []).append(member)
     for shard, group in sorted(by_shard.items()):
         group.sort(key=lambda m: m.row)
-        docs = {
-            d.doc_id: d for d in ledger.documents(Document.doc_id.in_([m.doc_id for m in group]))
-        }
-        texts = dict(store.get_many(m.text_sha256 for m in group))
-        shards.write_shard(
-            directory / shard,
-            [_row(docs[m.doc_id], texts[m.text_sha256], m.text_sha256, policy) for m in group],
-        )
+        shards.write_shard(directory / shard, _rows(ledger, store, policy, group))
     (directory / "README.md").write_text(card.render(config, release, policy), encoding="utf-8")
     licences = card.render_licences(release, policy)
     (directory / "LICENSE.md").write_text(licences, encoding="utf-8")
     return directory
+
+
+def _rows(ledger: Ledger, store: TextStore, policy: Policy, members: list) -> Iterator[dict]:
+    """The shard rows of `members`, streamed: metadata a thousand at a time, texts one by one."""
+    texts = store.get_many(m.text_sha256 for m in members)
+    for start in range(0, len(members), 1000):
+        part = members[start : start + 1000]
+        docs = {
+            d.doc_id: d for d in ledger.documents(Document.doc_id.in_([m.doc_id for m in part]))
+        }
+        for member in part:
+            sha, text = next(texts)
+            yield _row(docs[member.doc_id], text, sha, policy)
 
 
 def _row(doc: Document, text: str, sha: str, policy: Policy) -> dict:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -52,10 +52,12 @@ def plan_shards(config: str, sizes: Sequence[int], shard_bytes: int = SHARD_BYTE
     return plan
 
 
-def write_shard(path: Path, rows: Sequence[dict]) -> None:
-    """Write `rows` (dicts with the SCHEMA's keys) to one shard, a row group per ~64 MB of text."""
+def write_shard(path: Path, rows: Iterable[dict]) -> int:
+    """Stream `rows` (dicts with the SCHEMA's keys) into one shard, a row group per ~64 MB of
+    text, so memory holds one row group, never the shard; return the number of rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
+    written = 0
     with pq.ParquetWriter(
         tmp, SCHEMA, compression="zstd", write_page_index=True, write_statistics=True
     ) as writer:
@@ -66,7 +68,9 @@ def write_shard(path: Path, rows: Sequence[dict]) -> None:
             group_bytes += len(row["text"].encode("utf-8"))
             if group_bytes >= ROW_GROUP_BYTES:
                 writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
-                group, group_bytes = [], 0
-        if group or not rows:
+                written, group, group_bytes = written + len(group), [], 0
+        if group or not written:
             writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
+            written += len(group)
     tmp.replace(path)
+    return written

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+CACHED_SEGMENTS = 4  # decoded segments kept while reading (~1,000 texts each)
 SCHEMA = pa.schema([("sha256", pa.string()), ("text", pa.large_string())])
 
 
@@ -69,17 +71,22 @@ class TextStore:
         self._index(name, keys)
 
     def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
-        """(sha256, text) for each asked sha256, reading each segment once; KeyError if absent."""
-        by_segment: dict[str, list[tuple[str, int]]] = {}
+        """(sha256, text) for each asked sha256, in the asked order; KeyError if one is absent.
+
+        Decoded segments are kept in a small LRU, so asking in ingest order decodes each once.
+        """
+        cache: OrderedDict[str, pa.ChunkedArray] = OrderedDict()
         for sha in shas:
             if sha not in self._where:
                 raise KeyError(f"text {sha} is not in the text store {self.root}")
             segment, row = self._where[sha]
-            by_segment.setdefault(segment, []).append((sha, row))
-        for segment in sorted(by_segment):
-            column = pq.read_table(self.root / segment, columns=["text"]).column(0)
-            for sha, row in by_segment[segment]:
-                yield sha, column[row].as_py()
+            if segment in cache:
+                cache.move_to_end(segment)
+            else:
+                cache[segment] = pq.read_table(self.root / segment, columns=["text"]).column(0)
+                if len(cache) > CACHED_SEGMENTS:
+                    cache.popitem(last=False)
+            yield sha, cache[segment][row].as_py()
 
     def get(self, sha: str) -> str:
         return next(self.get_many([sha]))[1]

@@ -123,7 +123,7 @@ def test_audit_shows_the_chain_for_kept_and_the_reason_for_rejected(tmp_path):
     ]
     assert data["releases"] == [
         {"version": "1.0.0", "config": "fr", "shard": "data/fr/train-00000-of-00001.parquet",
-         "row": 1}
+         "row": 0}
     ]  # fmt: skip
     rejected = runner.invoke(cli, ["-c", config, "audit", "demo/en-recipes-nc"])
     assert "not released because its licence is not allowed by the policy" in rejected.output
