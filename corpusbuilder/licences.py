@@ -123,6 +123,7 @@ class Policy:
 
     def __init__(self, data: Mapping[str, Any], digest: str) -> None:
         self.hash = digest
+        self.jurisdictions: frozenset[str] | None = None  # None: any territorial claim suffices
         cc = data["creative_commons"]
         self._clause = {c: _regex("|".join(p), f"clauses.{c}") for c, p in data["clauses"].items()}
         self._cc_marker = _regex(cc["marker"], "creative_commons.marker")
@@ -188,9 +189,14 @@ class Policy:
         overrides = dict(overrides or {})
         digest = hashlib.sha256(raw + json.dumps(overrides, sort_keys=True).encode()).hexdigest()
         policy = cls(yaml.safe_load(raw), digest)
-        unknown = set(overrides) - {"allow", "deny"}
+        unknown = set(overrides) - {"allow", "deny", "jurisdictions"}
         if unknown:
-            raise ValueError(f"licences overrides: unknown keys {sorted(unknown)}; use allow/deny")
+            raise ValueError(
+                f"licences overrides: unknown keys {sorted(unknown)};"
+                " use allow, deny, jurisdictions"
+            )
+        if overrides.get("jurisdictions") is not None:
+            policy.jurisdictions = frozenset(overrides["jurisdictions"])
         for key in ("allow", "deny"):
             for pattern in overrides.get(key) or []:
                 policy._set_allowed(str(pattern), key == "allow")
@@ -309,12 +315,27 @@ class Policy:
         unknown, rule ``conflict: …``; an unrecognised statement next to an allowed one → unknown,
         rule ``conflict: unrecognised statement …`` (conservative: quarantined).
         """
-        resolutions = tuple(self.resolve(e.statement) for e in evidence)
+        resolutions = tuple(self._territorial(e, self.resolve(e.statement)) for e in evidence)
         items = [r for e, r in zip(evidence, resolutions, strict=True) if e.kind in ITEM_KINDS]
         considered = items if any(r.licence for r in items) else resolutions
         relevant = [r for r in considered if not r.rule.startswith(NEUTRAL_PREFIX)]
         status, licence, rule = self._verdict(relevant, len(evidence))
         return LicenceDecision(licence, status, rule, resolutions)
+
+    def _territorial(self, evidence: LicenceEvidence, res: Resolution) -> Resolution:
+        """A claim limited to a jurisdiction the policy does not accept is rejected.
+
+        `jurisdictions` (corpus.yaml `licences: {jurisdictions: [..]}`) lists the territories whose
+        limited claims suffice; None (the default) accepts any. "Public domain in the USA." is
+        such a claim: a corpus for use outside the USA can require more.
+        """
+        if self.jurisdictions is None or evidence.jurisdiction is None:
+            return res
+        if evidence.jurisdiction in self.jurisdictions or res.status != "allowed":
+            return res
+        accepted = ", ".join(sorted(self.jurisdictions)) or "none"
+        rule = f"jurisdiction: {res.licence} only in {evidence.jurisdiction}; accepted: {accepted}"
+        return replace(res, status="rejected", rule=rule)
 
     def _verdict(self, relevant: list[Resolution], n_evidence: int) -> tuple[str, str | None, str]:
         def rank(lid: str) -> tuple[int, str]:
@@ -327,7 +348,8 @@ class Policy:
             both = f"allowed {'|'.join(allowed)} vs rejected {'|'.join(rejected)}"
             return "unknown", None, f"conflict: {both}"
         if rejected:
-            return "rejected", rejected[0], f"rejected: {'|'.join(rejected)}"
+            rule = next(r.rule for r in relevant if r.licence == rejected[0])
+            return "rejected", rejected[0], f"rejected: {'|'.join(rejected)} by {rule}"
         if unrecognised:
             first = unrecognised[0]
             what = f"unrecognised statement {first.statement[:80]!r} ({first.rule})"

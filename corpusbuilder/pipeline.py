@@ -123,12 +123,10 @@ class Curator:
             "status": status,
             "reason": reason,
         }
-        resolved = []
-        for row in evidence:
-            res = self.policy.resolve(row.statement)
-            resolved.append(
-                {"id": row.id, "resolved": res.licence, "status": res.status, "rule": res.rule}
-            )
+        resolved = [
+            {"id": row.id, "resolved": res.licence, "status": res.status, "rule": res.rule}
+            for row, res in zip(evidence, verdict.resolutions, strict=True)
+        ]
         outcome = "passed" if status == Status.INGESTED else status
         detail = f"{verdict.licence or 'no licence'}: {verdict.rule}"
         decision = self._decision(

@@ -105,7 +105,7 @@ def test_overrides_change_allowed_and_hash():
 def test_bad_overrides_say_what_to_fix():
     with pytest.raises(KeyError, match="did you mean"):
         Policy.load(overrides={"allow": ["CC-BY-NC-4"]})
-    with pytest.raises(ValueError, match="allow/deny"):
+    with pytest.raises(ValueError, match="use allow, deny, jurisdictions"):
         Policy.load(overrides={"permit": ["MIT"]})
 
 
@@ -330,8 +330,8 @@ def test_dual_licence_takes_the_most_open(policy):
 
 def test_rejected_and_nothing(policy):
     d = policy.decide([_ev("http://arxiv.org/licenses/nonexclusive-distrib/1.0/")])
-    assert (d.licence, d.status, d.rule) == ("arxiv-nonexclusive-1.0", "rejected",
-                                            "rejected: arxiv-nonexclusive-1.0")  # fmt: skip
+    rule = "rejected: arxiv-nonexclusive-1.0 by url:arxiv.org/licenses/nonexclusive-distrib"
+    assert (d.licence, d.status, d.rule) == ("arxiv-nonexclusive-1.0", "rejected", rule)
     assert policy.decide([]).rule == "no evidence"
     assert policy.decide([_ev("Unspecified")]).rule == "no licence statement"
     assert policy.decide([_ev("Various")]).rule.startswith("unrecognised statement 'Various'")
@@ -409,3 +409,20 @@ def test_real_statements_meet_the_targets(policy, capsys):
     assert figures["false_accepts"] == []
     assert figures["clause_losses"] == []
     assert share >= 0.95
+
+
+def test_a_policy_can_require_more_than_a_claim_limited_to_one_jurisdiction():
+    """Project Gutenberg's "Public domain in the USA." suffices by default, not when a corpus
+    lists the jurisdictions whose limited claims it accepts."""
+    evidence = [
+        LicenceEvidence("Public domain in the USA.", "pg#dcterms:rights", jurisdiction="US")
+    ]
+    assert Policy.load().decide(evidence).status == "allowed"
+    assert Policy.load(overrides={"jurisdictions": ["US"]}).decide(evidence).status == "allowed"
+    strict = Policy.load(overrides={"jurisdictions": []})
+    decision = strict.decide(evidence)
+    assert (decision.status, decision.licence) == ("rejected", "public-domain")
+    assert "jurisdiction: public-domain only in US; accepted: none" in decision.rule
+    worldwide = [LicenceEvidence("CC0 1.0", "x#rights")]
+    assert strict.decide(worldwide).status == "allowed"  # no territorial limit
+    assert strict.hash != Policy.load().hash
