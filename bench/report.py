@@ -3,44 +3,53 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import report_e2e
 
 MB = 1_000_000
 
 
 NOTES = [
-    "- Same corpus, same run, 2 worker processes each. The machine is shared with other sessions'"
-    " test runs: the load average columns show how busy it was; compare ratios, not absolutes.",
+    "- Same corpus, same run, 2 worker processes each, one run after the other on an otherwise idle"
+    " machine (load average columns); compare ratios rather than absolutes.",
     "- datatrove runs GopherRepetitionFilter + GopherQualityFilter (defaults, english tokenizer),"
     " then MinhashDedupSignature/Buckets/Cluster/Filter (5-grams, 14 buckets x 8 hashes) on"
-    " 4 JSONL shards. Its fastText LanguageFilter is NOT run: it downloads its model at run"
-    " time, which this machine cannot.",
-    "- corpusbuilder components do more work per document: langid (3 windows), every default"
-    " filter (gopher_quality, gopher_repetition, c4_lines, ocr_noise), PII redaction when"
-    " corpusbuilder.pii exists, MinHash signatures; then the one index pass in the parent.",
-    "- Both tools deduplicate the whole corpus (filter verdicts do not remove documents first),"
-    " so recall is comparable. Scoring is by seeded cluster: a cluster of n copies must lose"
-    " n - 1 documents, whichever are kept; removals beyond that or outside any cluster are"
-    " false removals (% of all documents).",
-    "- Stage docs/s for corpusbuilder are per-stage seconds summed over the workers, divided by"
-    " 2 workers; datatrove stages are the wall time of each executor run. CPU s sums every"
-    " process of the tree sampled from /proc every 0.2 s; peak RSS is the tree's sampled sum.",
-    "- near_duplicates index memory: ~356 bytes per document at peak (28 band bucket ids as"
-    " int64 + flags, one band's temporaries), plus the caller's 448-byte signature per"
-    " document (measured with tracemalloc on 200,000 signatures: 3.0 s).",
+    " 4 JSONL shards; it writes no output dataset (only its signatures, buckets and the removed"
+    " documents). Its fastText LanguageFilter is NOT run: it downloads its model at run time,"
+    " which this machine cannot.",
+    "- corpusbuilder build = bench/e2e.py: `Project.open(corpus.yaml).build()` in one process on a"
+    " fresh workdir: ingest (local JSONL adapter → ledger + content-addressed text store), curate"
+    " (licence decision, langid, filters, [PII], MinHash in 2 workers; exact + near dedup in the"
+    " parent), release (manifest in the ledger, language-split Parquet shards, card); no publish"
+    " target. Every decision is a ledger row. `same_steps` sets `curate: {filters:"
+    " {gopher_quality_v1: {}, gopher_repetition_v1: {}}, pii: false}`; `full` is the default.",
+    "- corpusbuilder components (cb_components.py): the curation functions alone over the JSONL,"
+    " in a pool: langid, the 4 default filters, PII, MinHash, then the index pass; no ledger,"
+    " no store.",
+    "- Dedup scoring is by seeded cluster: a cluster of n copies must lose n - 1 documents,"
+    " whichever are kept; removals beyond that or outside any cluster are false removals (% of the"
+    " documents scored). Components and datatrove deduplicate the whole corpus; the build"
+    " deduplicates only what passed its filters, so it is scored on those documents.",
+    "- Stage docs/s for the components are per-stage seconds summed over the workers, divided by"
+    " 2; datatrove stages are the wall time of each executor run; build stages are wall time in"
+    " the build's process. CPU s sums every process of the tree sampled from /proc every 0.2 s."
+    " Peak RSS is the tree's sampled sum (pages shared after fork counted in each process: an"
+    " upper bound); PSS shares them out, so the PSS sum is the tree's real footprint.",
 ]
 
 
 @dataclass
 class Inputs:
-    command: str
     corpus: Path
     truth: Path
+    command: str
     cb: dict
     dt: dict
-    e2e: dict | None
+    e2e: dict[str, dict]  # config name -> bench/e2e.py's figures and run.py's measurement
     machine: dict
+    scales: dict[int, dict] = field(default_factory=dict)  # docs -> saved `--scale` run
 
 
 @dataclass
@@ -103,50 +112,158 @@ def _dedup_line(name: str, s: Score) -> str:
     )
 
 
+E2E_LABELS = {
+    "same_steps": "corpusbuilder build, same steps (Gopher quality + repetition, near-dedup;"
+    " + langid, ledger, release)",
+    "full": "corpusbuilder build, full (4 filters + PII + near-dedup; + langid, ledger, release)",
+}
+
+
+def _end_to_end(inputs: Inputs, docs: int, mb: float) -> list[str]:
+    cb, dt = inputs.cb, inputs.dt
+    runs = [(E2E_LABELS.get(name, name), result) for name, result in inputs.e2e.items()]
+    runs.append(("corpusbuilder components only (langid + 4 filters + PII + MinHash + index)", cb))
+    runs.append(("datatrove (Gopher quality + repetition, 4-stage MinHash)", dt))
+    lines = [
+        "| run | docs/s | MB/s | wall s | CPU s | peak RSS / PSS (tree) | load before→after "
+        "| x datatrove |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in runs:
+        lines.append(
+            f"| {name} | {_rate(docs, m['wall_s'], mb)} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
+            f"{m['peak_tree_rss'] / 2**20:,.0f} / {m.get('peak_tree_pss', 0) / 2**20:,.0f} MiB | "
+            f"{m['load_before']:.1f}→{m['load_after']:.1f} | {dt['wall_s'] / m['wall_s']:.2f}x |"
+        )
+    dt_minhash = sum(v for k, v in dt["seconds"].items() if k.startswith("minhash"))
+    cb_minhash = cb["stage_cpu_s"]["minhash_signatures"] / 2 + cb["index_wall_s"]
+    lines += [
+        "",
+        "Wall time is the whole process, imports included. MinHash dedup alone (components:"
+        " signatures over 2 workers + index, vs datatrove's 4 stages): "
+        f"{dt_minhash / cb_minhash:.1f}x.",
+    ]
+    return lines
+
+
+def _dedup(inputs: Inputs, truth: list[dict]) -> list[str]:
+    cb, dt = inputs.cb, inputs.dt
+    lines = [
+        "| tool | seeded duplicates removed | false removals | clusters of two, by kind |",
+        "|---|---|---|---|",
+        _dedup_line(
+            "corpusbuilder components minhash_lsh_v1 (28x4, J>=0.65 verified)",
+            score(truth, {r[0] for r in cb["removed"]}),
+        ),  # fmt: skip
+        _dedup_line("datatrove MinHash (14x8, no verification)", score(truth, set(dt["removed"]))),
+    ]
+    cluster = {row["id"]: row["original"] for row in truth}
+    mispaired = {}
+    for name, result in inputs.e2e.items():
+        filtered = set(result["filtered"])
+        reached = [row for row in truth if row["id"] not in filtered]
+        removed = {doc for doc, _ in result["removed"]}
+        label = f"corpusbuilder build {name} ({len(reached):,} docs passed its filters)"
+        lines.append(_dedup_line(label, score(reached, removed)))
+        mispaired[name] = sum(cluster[a] != cluster[b] for a, b in result["removed"])
+    lines += [
+        "",
+        "Removals whose `duplicate_of` is outside the seeded cluster: components "
+        f"{sum(cluster[a] != cluster[b] for a, b, _ in cb['removed'])}, "
+        + ", ".join(f"build {k} {v}" for k, v in mispaired.items())
+        + ".",
+        f"Filters (components, first failure per doc): {json.dumps(cb['filter_outcomes'])}.",
+        f"Languages (components langid): {json.dumps(cb['languages'])}.",
+    ]
+    return lines
+
+
+def _scale_runs(inputs: Inputs, docs: int, mb: float) -> tuple[list, list[str]]:
+    """(docs, MB, full build) per size, and one line per scale run on its own dedup figures."""
+    runs, lines = [(docs, mb, inputs.e2e["full"])], []
+    for size, saved in sorted(inputs.scales.items()):
+        if size == docs:
+            continue
+        full = saved["e2e"]["full"]
+        runs.append((size, full["corpus_bytes"] / MB, full))
+        status = ", ".join(f"{k} {v:,}" for k, v in sorted(full["status"].items()))
+        lines.append(f"- {size:,} docs (`{saved['command']}`): {status}.")
+    return runs, lines
+
+
+def _targets(inputs: Inputs, truth: list[dict], runs: list) -> list[str]:
+    """Each target of the issue against this run's figures."""
+    dt, e2e = inputs.dt, inputs.e2e
+    full, same = e2e["full"], e2e["same_steps"]
+    scored = [row for row in truth if row["id"] not in set(full["filtered"])]
+    s = score(scored, {doc for doc, _ in full["removed"]})
+    peaks = [r["peak_tree_rss"] for _, _, r in runs]
+    pss = [r["peak_tree_pss"] for _, _, r in runs]
+    shares = [r["ledger_write_share"] for r in e2e.values()] + [
+        r["ledger_write_share"] for _, _, r in runs
+    ]
+    rows = [
+        ("end to end ≥ 10x datatrove, same steps", f"{dt['wall_s'] / same['wall_s']:.2f}x",
+         dt["wall_s"] / same["wall_s"] >= 10),
+        ("(full build, more steps, vs datatrove)", f"{dt['wall_s'] / full['wall_s']:.2f}x",
+         dt["wall_s"] / full["wall_s"] >= 10),
+        ("≥ 98 % seeded duplicates removed (full build)", f"{100 * s.recall:.2f} %",
+         s.recall >= 0.98),
+        ("≤ 0.1 % false removals (full build)", f"{100 * s.false / s.docs:.3f} %",
+         s.false / s.docs <= 0.001),
+        ("peak RSS ≤ 1 GB, process tree, GiB (RSS sum / PSS sum, each size)",
+         " · ".join(f"{r / 2**30:.2f} / {p / 2**30:.2f}" for r, p in zip(peaks, pss, strict=True)),
+         max(peaks) <= 2**30),
+        ("peak memory flat from smallest to largest run (PSS ratio ≤ 1.25x)",
+         f"{pss[-1] / pss[0]:.2f}x" if len(runs) > 1 else "not measured",
+         len(runs) > 1 and pss[-1] / pss[0] <= 1.25),
+        ("ledger writes ≤ 5 % of build time (max over runs)", f"{100 * max(shares):.1f} %",
+         max(shares) <= 0.05),
+    ]  # fmt: skip
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in rows]
+    return lines
+
+
 def render(inputs: Inputs) -> str:
     truth = [json.loads(line) for line in inputs.truth.open(encoding="utf-8")]
     docs = len(truth)
     mb = inputs.corpus.stat().st_size / MB
-    cb, dt = inputs.cb, inputs.dt
-    cb_removed = {r[0] for r in cb["removed"]}
-    cb_score, dt_score = score(truth, cb_removed), score(truth, set(dt["removed"]))
-    cluster = {row["id"]: row["original"] for row in truth}
-    mispaired = sum(cluster[a] != cluster[b] for a, b, _ in cb["removed"])
-    dt_minhash = sum(v for k, v in dt["seconds"].items() if k.startswith("minhash"))
-    cb_minhash = cb["stage_cpu_s"]["minhash_signatures"] / 2 + cb["index_wall_s"]
+    runs, scale_lines = _scale_runs(inputs, docs, mb)
+    commands = [inputs.command] + [
+        s["command"] for n, s in sorted(inputs.scales.items()) if n != docs
+    ]
+    reading = Path(__file__).with_name("READING.md")
     lines = [
         "# Benchmark: corpusbuilder vs datatrove",
         "",
-        f"Command: `{inputs.command}` — corpus `{inputs.corpus.parent.name}`: {docs:,} documents, "
-        f"{mb:,.1f} MB of JSONL, 10 % seeded near-duplicates and 5 % exact duplicates.",
+        "Commands: " + "; ".join(f"`{c}`" for c in commands) + f". Comparison corpus "
+        f"`{inputs.corpus.parent.name}`: {docs:,} documents, {mb:,.1f} MB of JSONL, 10 % seeded "
+        "near-duplicates and 5 % exact duplicates.",
+        "",
+        "## Targets",
+        "",
+        *_targets(inputs, truth, runs),
         "",
         "## End to end",
         "",
-        "| run | docs/s | MB/s | wall s | CPU s | peak RSS (process tree) | load before→after |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    runs = [("corpusbuilder components (langid+filters+minhash+index)", cb)]
-    runs += [("datatrove (Gopher filters + 4-stage MinHash)", dt)]
-    if inputs.e2e:
-        runs.append(("corpusbuilder build (ingest+ledger+curate+release)", inputs.e2e))
-    for name, m in runs:
-        lines.append(
-            f"| {name} | {_rate(docs, m['wall_s'], mb)} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | "
-            f"{m['peak_tree_rss'] / 2**20:,.0f} MiB | "
-            f"{m['load_before']:.1f}→{m['load_after']:.1f} |"
-        )
-    lines += [
+        *_end_to_end(inputs, docs, mb),
         "",
-        f"Ratio corpusbuilder components / datatrove, docs/s: {dt['wall_s'] / cb['wall_s']:.2f}x; "
-        f"MinHash dedup alone (signatures over 2 workers + index vs 4 stages): "
-        f"{dt_minhash / cb_minhash:.1f}x."
-        + (
-            f" `corpusbuilder build` / datatrove: {dt['wall_s'] / inputs.e2e['wall_s']:.2f}x."
-            if inputs.e2e
-            else ""
-        ),
+        "## Where the build's time goes (per stage)",
         "",
-        "## Per stage",
+        *report_e2e.stage_table(inputs.e2e, docs, mb),
+        "",
+        "## Ledger writes",
+        "",
+        *report_e2e.ledger_table(inputs.e2e),
+        "",
+        "## Memory and speed, full build, by corpus size",
+        "",
+        *report_e2e.memory_table(runs),
+        "",
+        *scale_lines,
+        "",
+        "## Components per stage",
         "",
         "| tool | stage | docs/s | MB/s |",
         "|---|---|---|---|",
@@ -154,16 +271,9 @@ def render(inputs: Inputs) -> str:
         "",
         "## Duplicates removed vs ground truth",
         "",
-        "| tool | seeded duplicates removed | false removals | clusters of two, by kind |",
-        "|---|---|---|---|",
-        _dedup_line("corpusbuilder minhash_lsh_v1 (28x4, J>=0.65 verified)", cb_score),
-        _dedup_line("datatrove MinHash (14x8, no verification)", dt_score),
+        *_dedup(inputs, truth),
         "",
-        f"corpusbuilder removals whose `duplicate_of` is outside the seeded cluster: {mispaired}.",
-        f"Filters (corpusbuilder, first failure per doc): {json.dumps(cb['filter_outcomes'])}.",
-        f"Languages (corpusbuilder langid): {json.dumps(cb['languages'])}.",
-        f"Signature bytes per document: {cb['signature_bytes_per_doc']}.",
-        "",
+        *(reading.read_text().splitlines() + [""] if reading.exists() else []),
         "## Notes",
         "",
         *NOTES,
@@ -174,6 +284,4 @@ def render(inputs: Inputs) -> str:
         json.dumps(inputs.machine, indent=1),
         "```",
     ]
-    if inputs.e2e:
-        lines += ["", "`corpusbuilder build` output (tail):", "```", inputs.e2e["log_tail"], "```"]
     return "\n".join(lines) + "\n"

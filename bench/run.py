@@ -1,10 +1,12 @@
 """The benchmark, one command: corpusbuilder vs datatrove on the same seeded corpus, 2 cores.
 
-    python bench/run.py --docs 20000
+    python bench/run.py --docs 20000       # components, datatrove, e2e `full` and `same_steps`
+    python bench/run.py --scale 200000     # e2e `full` only, at 200k docs (memory, docs/s)
 
 Builds (or reuses) bench/out/corpus-<docs>/, creates bench/.venv with datatrove if missing, runs
-corpusbuilder's components, datatrove's Gopher filters + 4-stage MinHash and, when `corpusbuilder
-build` exists, the end-to-end build; then writes bench/RESULTS.md.
+corpusbuilder's components, datatrove's Gopher filters + 4-stage MinHash and corpusbuilder's
+whole build (bench/e2e.py) once per config; saves the figures in the corpus folder and renders
+bench/RESULTS.md from the comparison at --docs plus every saved scale run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,9 +26,10 @@ sys.path.insert(0, str(BENCH))
 
 import make_corpus  # noqa: E402
 import report  # noqa: E402
+from proctree import Sampler  # noqa: E402
 
 VENV_PYTHON = BENCH / ".venv" / "bin" / "python"
-CLI = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
+E2E_CONFIGS = ("full", "same_steps")
 DATATROVE = ["datatrove[processing]>=0.10", "spacy", "orjson"]
 
 
@@ -41,56 +43,24 @@ def ensure_venv() -> None:
     subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "-q", *DATATROVE], check=True)
 
 
-def tree_usage(root: int, cpu_seen: dict[int, float]) -> int:
-    """Resident bytes of `root` and its descendants now; records each one's CPU seconds so far."""
-    parents, rss, cpu = {}, {}, {}
-    ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * page
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    members, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        members.update(children)
-        frontier += children
-    cpu_seen.update({pid: cpu[pid] for pid in members if pid in cpu})
-    return sum(rss.get(pid, 0) for pid in members)
-
-
 def measure(command: list[str], log: Path) -> dict:
-    """Wall time, CPU time and peak RSS of a command's whole process tree (sampled every 0.2 s).
+    """Wall time, CPU time and peak memory of a command's whole process tree (sampled every 0.2 s).
 
     CPU is summed over every process seen in the tree (forkserver workers are not our children,
     so getrusage would miss them); time after a process's last sample is not counted.
     """
     load, start = os.getloadavg()[0], time.perf_counter()
-    peak, cpu_seen = [0], {}
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-        def sample() -> None:
-            while process.poll() is None:
-                peak[0] = max(peak[0], tree_usage(process.pid, cpu_seen))
-                time.sleep(0.2)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        code = process.wait()
-        sampler.join()
+        with Sampler(process.pid) as sampler:
+            code = process.wait()
     if code != 0:
         raise SystemExit(f"{' '.join(command)} failed with exit code {code}; see {log}")
     return {
         "wall_s": time.perf_counter() - start,
-        "cpu_s": sum(cpu_seen.values()),
-        "peak_tree_rss": peak[0],
+        "cpu_s": sampler.cpu_s,
+        "peak_tree_rss": sampler.peak_rss,
+        "peak_tree_pss": sampler.peak_pss,
         "load_before": load,
         "load_after": os.getloadavg()[0],
     }
@@ -108,40 +78,26 @@ def shard(corpus: Path, folder: Path, parts: int) -> None:
         out.close()
 
 
-def e2e_available() -> bool:
-    probe = [*CLI, "--help"]
-    try:
-        return "build" in subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def run_e2e(folder: Path, workers: int) -> dict | None:
-    """`corpusbuilder -c corpus.yaml build` on the corpus (fresh workdir); None if unavailable."""
-    if not e2e_available():
-        return None
-    config = folder / "corpus.yaml"
-    config.write_text(
-        "name: bench\nworkdir: e2e-work\nsources:\n  - name: bench\n    adapter: local\n"
-        "    path: corpus.jsonl\ncurate:\n  languages: null\nrelease:\n  version: 1.0.0\n"
-    )
-    shutil.rmtree(folder / "e2e-work", ignore_errors=True)
-    command = [*CLI, "-q", "-c", str(config), "build"]
-    result = measure([*command, "--workers", str(workers)], folder / "e2e.log")
-    result["log_tail"] = (folder / "e2e.log").read_text(errors="replace")[-3000:]
-    return result
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--docs", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--no-e2e", action="store_true", help="skip `corpusbuilder build`")
-    parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
-    args = parser.parse_args()
-    folder = BENCH / "out" / f"corpus-{args.docs}"
+def corpus_folder(docs: int) -> Path:
+    """bench/out/corpus-<docs>/, generated (seed 0) unless it is already there."""
+    folder = BENCH / "out" / f"corpus-{docs}"
     if not (folder / "truth.jsonl").exists():
-        make_corpus.main(["--docs", str(args.docs), "--out", str(folder)])
+        make_corpus.main(["--docs", str(docs), "--out", str(folder)])
+    return folder
+
+
+def run_e2e(folder: Path, config: str, workers: int) -> dict:
+    """bench/e2e.py (one in-process `build` on a fresh workdir), measured from outside as well."""
+    out = folder / f"e2e-{config}.json"
+    command = [sys.executable, str(BENCH / "e2e.py"), str(folder), "--config", config]
+    command += ["--workers", str(workers), "--out", str(out)]
+    measured = measure(command, folder / f"e2e-{config}.log")
+    return measured | json.loads(out.read_text())
+
+
+def run_comparison(args: argparse.Namespace) -> dict:
+    """Components, datatrove and every e2e config on the same corpus, one after the other."""
+    folder = corpus_folder(args.docs)
     corpus = folder / "corpus.jsonl"
     ensure_venv()
     shard(corpus, folder / "shards", 2 * args.workers)
@@ -152,21 +108,54 @@ def main() -> None:
     cb = measure([*cb_command, "--out", str(cb_out)], folder / "cb.log")
     dt_command = [str(VENV_PYTHON), str(BENCH / "dt_run.py"), str(folder / "shards"), *workers]
     dt = measure([*dt_command, "--work", str(work), "--out", str(dt_out)], folder / "dt.log")
-    e2e = None if args.no_e2e else run_e2e(folder, args.workers)
-    command = "python bench/run.py " + " ".join(sys.argv[1:])
-    text = report.render(
-        report.Inputs(
-            command=command,
-            corpus=corpus,
-            truth=folder / "truth.jsonl",
-            cb=cb | json.loads(cb_out.read_text()),
-            dt=dt | json.loads(dt_out.read_text()),
-            e2e=e2e,
-            machine=machine(),
-        )
+    return {
+        "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+        "cb": cb | json.loads(cb_out.read_text()),
+        "dt": dt | json.loads(dt_out.read_text()),
+        "e2e": {name: run_e2e(folder, name, args.workers) for name in E2E_CONFIGS},
+        "machine": machine(),
+    }
+
+
+def render(docs: int, path: Path) -> None:
+    """RESULTS.md from the saved comparison at `docs` and every saved scale run."""
+    saved = BENCH / "out" / f"corpus-{docs}" / "results.json"
+    if not saved.exists():
+        print(f"no comparison at {docs} docs yet: run `python bench/run.py --docs {docs}`")
+        return
+    scales = {}
+    for scale in sorted((BENCH / "out").glob("corpus-*/scale.json")):
+        scales[int(scale.parent.name.split("-")[1])] = json.loads(scale.read_text())
+    folder = saved.parent
+    inputs = report.Inputs(folder / "corpus.jsonl", folder / "truth.jsonl", scales=scales,
+                           **json.loads(saved.read_text()))  # fmt: skip
+    path.write_text(report.render(inputs))
+    print(f"wrote {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=20_000, help="size of the comparison corpus")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        metavar="N",
+        help="instead: only corpusbuilder's full build at N docs (memory and docs/s at scale)",
     )
-    args.results.write_text(text)
-    print(text)
+    parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    if args.scale:
+        folder = corpus_folder(args.scale)
+        result = {
+            "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+            "e2e": {"full": run_e2e(folder, "full", args.workers)},
+        }
+        (folder / "scale.json").write_text(json.dumps(result))
+    else:
+        result = run_comparison(args)
+        (corpus_folder(args.docs) / "results.json").write_text(json.dumps(result))
+    render(args.docs, args.results)
 
 
 def machine() -> dict:
