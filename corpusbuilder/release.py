@@ -6,6 +6,7 @@ gives the same bytes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document, Release
 from corpusbuilder.licences import Policy
-from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 from corpusbuilder.textstore import TextStore, sha256_text
 
@@ -35,11 +35,11 @@ class ReleaseResult:
     created: bool
 
 
-def _check_releasable(doc: Document, evidence_count: int, policy: Policy) -> None:
+def _check_releasable(doc, policy: Policy) -> None:
     problems = []
     if not doc.licence or not policy.get(doc.licence).allowed:
         problems.append(f"licence {doc.licence!r} is not allowed by the policy")
-    if evidence_count == 0:
+    if doc.evidence == 0:
         problems.append("it has no licence evidence")
     if not doc.url:
         problems.append("it has no origin URL")
@@ -50,12 +50,10 @@ def _check_releasable(doc: Document, evidence_count: int, policy: Policy) -> Non
         )
 
 
-def _manifest(ledger: Ledger, policy: Policy, version: str, shard_bytes: int) -> list[dict]:
-    docs = list(ledger.documents(Document.status == Status.KEPT))
-    evidence = ledger.evidence(d.doc_id for d in docs)
-    by_config: dict[str, list[Document]] = {}
+def _manifest(docs: list, policy: Policy, version: str, shard_bytes: int) -> list[dict]:
+    by_config: dict[str, list] = {}
     for doc in docs:
-        _check_releasable(doc, len(evidence[doc.doc_id]), policy)
+        _check_releasable(doc, policy)
         by_config.setdefault(doc.language or "und", []).append(doc)
     for group in by_config.values():
         group.sort(key=lambda d: (d.seq, d.doc_id))  # ingest order: texts stream from the store
@@ -92,7 +90,8 @@ def freeze(
     if existing is not None:
         return existing, False
     shard_bytes = int(config.release.get("shard_bytes", shards.SHARD_BYTES))
-    members = _manifest(ledger, policy, version, shard_bytes)
+    docs = ledger.releasable()
+    members = _manifest(docs, policy, version, shard_bytes)
     if not members:
         raise ReleaseError("no document is kept yet: run `corpusbuilder ingest` and `curate` first")
     parent = ledger.latest_release()
@@ -103,25 +102,22 @@ def freeze(
         policy_hash=policy.hash,
         config_hash=config.curation_hash(),
         manifest_hash=manifest_hash(members),
-        counts=_counts(ledger, members, parent),
+        counts=_counts(ledger, docs, members, parent),
     )
     ledger.add_release(release, members)
     return release, True
 
 
-def _counts(ledger: Ledger, members: list[dict], parent: Release | None) -> dict:
-    docs = {
-        d.doc_id: d for d in ledger.documents(Document.doc_id.in_([m["doc_id"] for m in members]))
-    }
+def _counts(ledger: Ledger, docs: list, members: list[dict], parent: Release | None) -> dict:
     counts = {
         "documents": len(members),
-        "chars": sum(docs[m["doc_id"]].chars or 0 for m in members),
+        "chars": sum(d.chars or 0 for d in docs),
         "configs": dict(Counter(m["config"] for m in members)),
-        "licences": dict(Counter(docs[m["doc_id"]].licence for m in members)),
+        "licences": dict(Counter(d.licence for d in docs)),
         "funnel": [list(row) for row in ledger.funnel()],
     }
     if parent is not None:
-        before = {r.doc_id: r.text_sha256 for r in ledger.release_documents(parent.version)}
+        before = {r.doc_id: r.text_sha256 for r in ledger.release_members(parent.version)}
         now = {m["doc_id"]: m["text_sha256"] for m in members}
         counts["diff"] = {
             "parent": parent.version,
@@ -139,13 +135,9 @@ def write_files(
     directory = config.release_dir(release.version)
     if directory.exists():
         shutil.rmtree(directory)
-    members = ledger.release_documents(release.version)
-    by_shard: dict[str, list] = {}
-    for member in members:
-        by_shard.setdefault(member.shard, []).append(member)
-    for shard, group in sorted(by_shard.items()):
-        group.sort(key=lambda m: m.row)
-        shards.write_shard(directory / shard, _rows(ledger, store, policy, group))
+    members = ledger.release_members(release.version)
+    for shard, group in itertools.groupby(members, key=lambda m: m.shard):
+        shards.write_shard(directory / shard, _rows(ledger, store, policy, list(group)))
     (directory / "README.md").write_text(card.render(config, release, policy), encoding="utf-8")
     licences = card.render_licences(release, policy)
     (directory / "LICENSE.md").write_text(licences, encoding="utf-8")

@@ -227,6 +227,32 @@ class Ledger:
             if members:
                 connection.execute(ReleaseDocument.__table__.insert(), members)
 
+    def releasable(self) -> list[Any]:
+        """Light rows of every kept document with its evidence count, for freezing a release."""
+        evidence = (
+            select(Evidence.doc_id, func.count().label("evidence"))
+            .group_by(Evidence.doc_id)
+            .subquery()
+        )
+        columns = (Document.doc_id, Document.seq, Document.language, Document.chars,
+                   Document.licence, Document.url, Document.text_sha256)  # fmt: skip
+        query = (
+            select(*columns, func.coalesce(evidence.c.evidence, 0).label("evidence"))
+            .outerjoin(evidence, evidence.c.doc_id == Document.doc_id)
+            .where(Document.status == Status.KEPT)
+            .order_by(Document.doc_id)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
+    def release_members(self, version: str) -> list[Any]:
+        """Light (doc_id, text_sha256, config, shard, row) rows of a release, in shard order."""
+        table = ReleaseDocument
+        columns = (table.doc_id, table.text_sha256, table.config, table.shard, table.row)
+        query = select(*columns).where(table.version == version).order_by(table.shard, table.row)
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
     def release_documents(self, version: str) -> list[ReleaseDocument]:
         with self.session() as session:
             query = select(ReleaseDocument).where(ReleaseDocument.version == version)
