@@ -2,16 +2,18 @@
 
     python bench/run.py --docs 20000       # components, datatrove, e2e `full` and `same_steps`
     python bench/run.py --scale 200000     # e2e `full` only, at 200k docs (memory, docs/s)
+    python bench/run.py --render           # RESULTS.md again from the saved figures
 
 Builds (or reuses) bench/out/corpus-<docs>/, creates bench/.venv with datatrove if missing, runs
 corpusbuilder's components, datatrove's Gopher filters + 4-stage MinHash and corpusbuilder's
 whole build (bench/e2e.py) once per config; saves the figures in the corpus folder and renders
-bench/RESULTS.md from the comparison at --docs plus every saved scale run.
+bench/RESULTS.md from the comparison at --docs, every saved scale run and bench/READING.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -49,13 +51,13 @@ def measure(command: list[str], log: Path) -> dict:
     CPU is summed over every process seen in the tree (forkserver workers are not our children,
     so getrusage would miss them); time after a process's last sample is not counted.
     """
-    load, start = os.getloadavg()[0], time.perf_counter()
+    code, load, start = code_hash(), os.getloadavg()[0], time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         with Sampler(process.pid) as sampler:
-            code = process.wait()
-    if code != 0:
-        raise SystemExit(f"{' '.join(command)} failed with exit code {code}; see {log}")
+            status = process.wait()
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {status}; see {log}")
     return {
         "wall_s": time.perf_counter() - start,
         "cpu_s": sampler.cpu_s,
@@ -63,7 +65,18 @@ def measure(command: list[str], log: Path) -> dict:
         "peak_tree_pss": sampler.peak_pss,
         "load_before": load,
         "load_after": os.getloadavg()[0],
+        "code": code if code == code_hash() else f"{code}, changed during the run",
     }
+
+
+def code_hash() -> str:
+    """Hash of the code a run imports: others edit the tree while runs go on, so it is recorded."""
+    digest = hashlib.sha256()
+    root = BENCH.parent
+    for path in sorted((root / "corpusbuilder").rglob("*")) + sorted((root / "sources").rglob("*")):
+        if path.suffix in (".py", ".yaml") and path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def shard(corpus: Path, folder: Path, parts: int) -> None:
@@ -144,7 +157,11 @@ def main() -> None:
         help="instead: only corpusbuilder's full build at N docs (memory and docs/s at scale)",
     )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--render", action="store_true", help="only re-render from saved figures")
     args = parser.parse_args()
+    if args.render:
+        render(args.docs, args.results)
+        return
     if args.scale:
         folder = corpus_folder(args.scale)
         result = {
@@ -165,8 +182,26 @@ def machine() -> dict:
     venv = {p["name"].lower(): p["version"] for p in json.loads(versions.stdout or "[]")}
     import numpy
 
+    git = ["git", "-C", str(BENCH.parent)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "corpusbuilder", "sources"],
+        capture_output=True,
+        text=True,
+    )
     return {
+        "git_head": head.stdout.strip(),
+        "uncommitted": [line[3:] for line in dirty.stdout.splitlines()],
         "nproc": os.cpu_count(),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").open()
+                if line.startswith("model name")
+            ),
+            None,
+        ),  # fmt: skip
+        "memory_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "numpy": numpy.__version__,

@@ -5,6 +5,7 @@ Every outcome is a decision row with a stable reason code and a versioned compon
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import Counter
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -87,7 +88,7 @@ class Curator:
         waiting = ledger.doc_ids(Document.status == Status.INGESTED, order_by=Document.seq)
         parallel = self.workers > 1 and len(waiting) > CHUNK
         try:
-            with ProcessPoolExecutor(self.workers) if parallel else _Inline() as pool:
+            with _pool(self.workers) if parallel else _Inline() as pool:
                 bar = tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress)
                 pending = None
                 for start in range(0, len(waiting) + BATCH, BATCH):
@@ -289,6 +290,14 @@ class Curator:
             )
             result.counts[f"dedup:{verdict.reason}"] += 1
         self.ledger.update_documents(updates, decisions)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Workers started from a fresh forkserver: they hold the analysers' state only, not a copy
+    of the parent's ledger, text-store index and signatures."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["corpusbuilder.analysis"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 class _Inline(Executor):

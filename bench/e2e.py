@@ -1,0 +1,205 @@
+"""corpusbuilder's whole build in this process, timed per stage, with the ledger's writes timed.
+
+    python bench/e2e.py bench/out/corpus-20000 --config full --workers 2 --out e2e-full.json
+
+Runs `Project.open(corpus.yaml).build()` on a fresh workdir. Stage and ledger timers are wrappers
+set on the classes in this process only (the project's code is unchanged); a thread samples the
+process tree's memory from /proc every 0.2 s and keeps the peak of each stage. Run by run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from proctree import Sampler  # noqa: E402
+
+from corpusbuilder.ledger.models import Decision, Document  # noqa: E402
+from corpusbuilder.ledger.store import Ledger  # noqa: E402
+from corpusbuilder.pipeline import Curator  # noqa: E402
+from corpusbuilder.project import Project  # noqa: E402
+from corpusbuilder.reasons import Status  # noqa: E402
+from corpusbuilder.signatures import SignatureStore  # noqa: E402
+from corpusbuilder.textstore import TextStore  # noqa: E402
+
+SAME_STEPS = {"gopher_quality_v1": {}, "gopher_repetition_v1": {}}
+CONFIGS = {
+    "full": {"languages": None},  # every default filter, PII, near-dedup
+    "same_steps": {"languages": None, "filters": SAME_STEPS, "pii": False},  # datatrove's steps
+}
+STAGES = ("ingest", "curate", "release", "publish")
+LEDGER_WRITES = (
+    "write_ingest_batch",
+    "update_documents",
+    "update_evidence",
+    "add_release",
+    "start_run",
+    "finish_run",
+    "register_source",
+    "mark_published",
+)
+LEDGER_READS = ("known_texts", "next_seq", "doc_ids", "evidence", "documents", "funnel")
+LEDGER_READS += ("release", "latest_release", "release_documents", "resume_point", "source")
+STORES = {TextStore: ("put_many", "get_many"), SignatureStore: ("put", "get")}
+
+
+class Timers:
+    """Seconds and calls per label, accumulated by wrappers around methods."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter = Counter()
+        self.calls: Counter = Counter()
+        self.cpu: Counter = Counter()  # this process's CPU seconds, for the stage wrappers
+
+    def _add(self, label: str, start: float) -> None:
+        self.seconds[label] += time.perf_counter() - start
+        self.calls[label] += 1
+
+    def wrap(self, owner: type, name: str, label: str, sampler: Sampler | None = None) -> None:
+        """Time `owner.name`; generators are timed per item, not while their consumer works."""
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            start, cpu, before = time.perf_counter(), time.process_time(), sampler and sampler.label
+            if sampler:
+                sampler.label = label
+            try:
+                result = original(*args, **kwargs)
+            finally:
+                self._add(label, start)
+                if sampler:
+                    sampler.label = before
+                    self.cpu[label] += time.process_time() - cpu
+            return _timed_items(result, label, self) if name == "documents" else result
+
+        setattr(owner, name, timed)
+
+
+def _timed_items(items, label: str, timers: Timers):
+    while True:
+        start = time.perf_counter()
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            timers.seconds[label] += time.perf_counter() - start
+        yield item
+
+
+def write_config(folder: Path, name: str) -> Path:
+    """corpus-<name>.yaml next to the corpus, with a fresh workdir e2e-<name>-work/."""
+    config = {
+        "name": "bench",
+        "workdir": f"e2e-{name}-work",
+        "sources": [{"name": "bench", "adapter": "local", "path": "corpus.jsonl"}],
+        "curate": CONFIGS[name],
+        "release": {"version": "1.0.0"},
+    }
+    path = folder / f"corpus-{name}.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    shutil.rmtree(folder / f"e2e-{name}-work", ignore_errors=True)
+    return path
+
+
+def _counts(connection, column) -> dict[str, int]:
+    rows = connection.execute(select(column, func.count()).group_by(column)).all()
+    return {str(key): count for key, count in rows}
+
+
+def outcomes(ledger: Ledger) -> dict:
+    """What the ledger holds after the build: decisions, statuses, removals for scoring."""
+    removed = (Status.DUPLICATE, Status.FILTERED)
+    query = select(Document.source_key, Document.status, Document.duplicate_of)
+    with ledger.engine.connect() as connection:
+        decisions = connection.execute(select(func.count()).select_from(Decision)).scalar()
+        status, languages = (
+            _counts(connection, Document.status),
+            _counts(connection, Document.language),
+        )
+        rows = connection.execute(query.where(Document.status.in_(removed))).all()
+    prefix = len("bench/")
+    return {
+        "decisions": decisions,
+        "status": status,
+        "languages": languages,
+        "removed": [[k, (d or "")[prefix:]] for k, s, d in rows if s == Status.DUPLICATE],
+        "filtered": [k for k, s, _ in rows if s == Status.FILTERED],
+    }
+
+
+def disk(workdir: Path) -> dict[str, int]:
+    """Bytes of each top-level entry of the workdir (ledger, texts, signatures, releases)."""
+    sizes = {}
+    for entry in workdir.iterdir():
+        files = [entry] if entry.is_file() else [p for p in entry.rglob("*") if p.is_file()]
+        sizes[entry.name] = sum(p.stat().st_size for p in files)
+    return sizes
+
+
+def instrument(timers: Timers, sampler: Sampler) -> None:
+    for stage in STAGES:
+        timers.wrap(Project, stage, f"stage:{stage}", sampler)
+    timers.wrap(Curator, "_deduplicate", "curate:dedup", sampler)
+    for name in LEDGER_WRITES:
+        timers.wrap(Ledger, name, f"ledger_write:{name}")
+    for name in LEDGER_READS:
+        timers.wrap(Ledger, name, f"ledger_read:{name}")
+    for owner, names in STORES.items():
+        for name in names:
+            timers.wrap(owner, name, f"{owner.__name__}.{name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="holds corpus.jsonl")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="full")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    path = write_config(args.folder, args.config)
+    timers = Timers()
+    with Sampler(os.getpid()) as sampler:
+        instrument(timers, sampler)
+        start = time.perf_counter()
+        project = Project.open(path, progress=False)
+        done = project.build(workers=args.workers)
+        wall = time.perf_counter() - start
+        sampler.label = "after"
+    writes = sum(s for k, s in timers.seconds.items() if k.startswith("ledger_write:"))
+    result = {
+        "config": args.config,
+        "curate": CONFIGS[args.config],
+        "workers": args.workers,
+        "build_wall_s": wall,
+        "released": done["release"].documents,
+        "corpus_bytes": (args.folder / "corpus.jsonl").stat().st_size,
+        "timers": {k: [timers.calls[k], s] for k, s in sorted(timers.seconds.items())},
+        "parent_cpu": dict(timers.cpu),
+        "ledger_write_s": writes,
+        "ledger_write_share": writes / wall,
+        "peak_tree_rss": sampler.peak_rss,
+        "peak_tree_pss": sampler.peak_pss,
+        "peak_by_stage": sampler.by_label,
+        "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        "disk": disk(project.config.workdir),
+        **outcomes(project.ledger),
+    }
+    args.out.write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
