@@ -30,6 +30,7 @@ FLAGS = ("attribution", "share_alike", "non_commercial", "no_derivatives")
 CLAUSE_FLAGS = {"sa": "share_alike", "nc": "non_commercial", "nd": "no_derivatives"}
 ITEM_KINDS = frozenset({"item", "sidecar"})
 NEUTRAL_PREFIX = "not_licence:"
+MEMO_SIZE = 100_000  # distinct statements remembered by `Policy.resolve`
 _URL = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"']*)")
 _VERSION = re.compile(r"(?<![\d.])([1-4])[.,](\d)(?!\d)")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
@@ -124,6 +125,7 @@ class Policy:
     def __init__(self, data: Mapping[str, Any], digest: str) -> None:
         self.hash = digest
         self.jurisdictions: frozenset[str] | None = None  # None: any territorial claim suffices
+        self._memo: dict[str, Resolution] = {}
         cc = data["creative_commons"]
         self._clause = {c: _regex("|".join(p), f"clauses.{c}") for c, p in data["clauses"].items()}
         self._cc_marker = _regex(cc["marker"], "creative_commons.marker")
@@ -230,7 +232,18 @@ class Policy:
         return 2 if licence.share_alike else 1 if licence.attribution else 0
 
     def resolve(self, statement: str) -> Resolution:
-        """Resolve one verbatim statement: aliases, URLs, CC names, patterns, then clause guard."""
+        """Resolve one verbatim statement: aliases, URLs, CC names, patterns, then clause guard.
+
+        Memoised: a corpus repeats few distinct statements over many documents.
+        """
+        found = self._memo.get(statement)
+        if found is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[statement] = self._resolve(statement)
+        return found
+
+    def _resolve(self, statement: str) -> Resolution:
         text = normalise(statement)
         if not text:
             return Resolution(statement, None, "unknown", "empty")

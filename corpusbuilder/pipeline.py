@@ -107,7 +107,7 @@ class Curator:
         ledger.finish_run(result.run_id, "completed", dict(result.counts))
         return result
 
-    def _licence(self, doc: Document, evidence: list, run_id: int) -> tuple[dict, list, dict]:
+    def _licence(self, doc, evidence: list, run_id: int) -> tuple[dict, list, dict]:
         statements = [
             LicenceEvidence(e.statement, e.locator, e.kind, e.retrieved_at, e.jurisdiction)
             for e in evidence
@@ -138,9 +138,9 @@ class Curator:
     def _submit(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> _Batch:
         """Decide the licences of a batch and send the allowed texts to the workers."""
         batch = _Batch(len(doc_ids))
-        evidence = self.ledger.evidence(doc_ids)
+        evidence = self.ledger.evidence_rows(doc_ids)
         allowed = []
-        for doc in self.ledger.documents(Document.doc_id.in_(doc_ids)):
+        for doc in self.ledger.text_rows(doc_ids):
             update, resolved, decision = self._licence(doc, evidence[doc.doc_id], result.run_id)
             batch.evidence += resolved
             batch.decisions.append(decision)
@@ -179,7 +179,7 @@ class Curator:
         return batch.size
 
     def _after_analysis(
-        self, doc: Document, update: dict, found: Analysis, decisions: list, run_id: int
+        self, doc, update: dict, found: Analysis, decisions: list, run_id: int
     ) -> dict:
         raw = doc.raw_sha256 or doc.text_sha256
         update |= {

@@ -178,6 +178,26 @@ class Ledger:
                     found[row.doc_id].append(row)
         return found
 
+    def evidence_rows(self, doc_ids: Sequence[str]) -> dict[str, list[Any]]:
+        """Light evidence rows (no ORM objects) of the asked documents, for curation."""
+        found: dict[str, list[Any]] = {doc_id: [] for doc_id in doc_ids}
+        columns = (Evidence.id, Evidence.doc_id, Evidence.statement, Evidence.locator,
+                   Evidence.kind, Evidence.retrieved_at, Evidence.jurisdiction)  # fmt: skip
+        with self.engine.connect() as connection:
+            for start in range(0, len(doc_ids), 500):
+                chunk = doc_ids[start : start + 500]
+                query = select(*columns).where(Evidence.doc_id.in_(chunk)).order_by(Evidence.id)
+                for row in connection.execute(query):
+                    found[row.doc_id].append(row)
+        return found
+
+    def text_rows(self, doc_ids: Sequence[str]) -> list[Any]:
+        """(doc_id, raw_sha256, text_sha256) of the asked documents, in doc_id order."""
+        columns = (Document.doc_id, Document.raw_sha256, Document.text_sha256)
+        query = select(*columns).where(Document.doc_id.in_(doc_ids)).order_by(Document.doc_id)
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
     def update_evidence(self, rows: list[Row]) -> None:
         if not rows:
             return
