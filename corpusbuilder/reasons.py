@@ -20,9 +20,6 @@ class Status(StrEnum):
     TAKEN_DOWN = "taken_down"
 
 
-FINAL_EXCLUSIONS = frozenset(Status) - {Status.INGESTED, Status.KEPT}
-
-
 class Reason(StrEnum):
     """Reason codes of the core's decisions (adapters' skip reasons are their own codes)."""
 
@@ -32,7 +29,6 @@ class Reason(StrEnum):
     LICENCE_REJECTED = "licence_rejected"
     LICENCE_UNKNOWN = "licence_unknown"
     LICENCE_CONFLICT = "licence_conflict"
-    EMPTY_TEXT = "empty_text"
     LANGUAGE_IDENTIFIED = "language_identified"
     LANGUAGE_NOT_SELECTED = "language_not_selected"
     EXACT_DUPLICATE = "exact_duplicate"

@@ -39,9 +39,6 @@ class TextStore:
     def __contains__(self, sha: str) -> bool:
         return sha in self._where
 
-    def __len__(self) -> int:
-        return len(self._where)
-
     def put_many(self, texts: Iterable[str]) -> list[str]:
         """Store `texts` (those not already stored) durably; return their sha256 in order."""
         shas, new = [], {}
