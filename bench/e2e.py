@@ -51,7 +51,7 @@ LEDGER_WRITES = (
     "mark_published",
 )
 LEDGER_READS = ("known_texts", "next_seq", "doc_ids", "evidence", "documents", "funnel")
-LEDGER_READS += ("release", "latest_release", "release_documents", "resume_point", "source")
+LEDGER_READS += ("release", "latest_release", "release_members", "resume_point", "source")
 STORES = {TextStore: ("put_many", "get_many"), SignatureStore: ("put", "get")}
 
 

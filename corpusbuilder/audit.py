@@ -27,7 +27,8 @@ class NotInLedger(LookupError):
 
 
 def _dump(row: Any, *fields: str) -> dict:
-    data = row.model_dump()
+    """A ledger row as plain JSON-able data (ORM objects and light rows alike)."""
+    data = row._asdict() if hasattr(row, "_asdict") else row.model_dump()
     return {
         k: (v.isoformat() if hasattr(v, "isoformat") else v)
         for k, v in data.items()

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore
@@ -49,18 +50,6 @@ class _Batch:
             self.items[doc_id] = replace(item, text=unicodedata.normalize("NFC", item.text))
         else:
             self.items[doc_id] = item
-
-    def decision(self, doc_id: str, outcome: str, reason: str, detail: str | None) -> dict:
-        return {
-            "doc_id": doc_id,
-            "run_id": self.run_id,
-            "stage": "ingest",
-            "component": self.component,
-            "outcome": outcome,
-            "reason": reason,
-            "detail": detail,
-            "created_at": utc_now(),
-        }
 
 
 def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | None) -> dict:
@@ -110,7 +99,11 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
         (changed if doc_id in known else new).append(row)
         reason = row["reason"] if doc_id not in known else Reason.TEXT_CHANGED
         detail = item.detail if isinstance(item, Skipped) else None
-        decisions.append(batch.decision(doc_id, row["status"], reason, detail))
+        decisions.append(
+            decision_row(
+                doc_id, batch.run_id, "ingest", batch.component, row["status"], reason, detail
+            )
+        )
         if isinstance(item, SourceDocument):
             evidence += _evidence_rows(doc_id, item)
         if doc_id in known:

@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 from tqdm import tqdm
@@ -18,12 +19,12 @@ from corpusbuilder import dedup, dedup_stage, langid, pii, takedown
 from corpusbuilder.analysis import Analysis, analyse, dedup_config
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Document
+from corpusbuilder.ledger.models import Document, decision_row
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.signatures import SignatureStore
-from corpusbuilder.source import LicenceEvidence, utc_now
-from corpusbuilder.textstore import TextStore
+from corpusbuilder.source import LicenceEvidence
+from corpusbuilder.textstore import TextStore, sha256_text
 
 BATCH = 2000  # documents a ledger transaction
 CHUNK = 250  # documents a worker task
@@ -67,18 +68,6 @@ class Curator:
             else f"{self.dedup.num_perm}-{self.dedup.ngram}-{self.dedup.seed}"
         )
         self.signatures = SignatureStore(config.workdir / "signatures", key)
-
-    def _decision(self, run_id, doc_id, stage, component, outcome, reason, detail=None) -> dict:
-        return {
-            "doc_id": doc_id,
-            "run_id": run_id,
-            "stage": stage,
-            "component": component,
-            "outcome": outcome,
-            "reason": reason,
-            "detail": detail,
-            "created_at": utc_now(),
-        }
 
     def run(self, progress: bool = True) -> CurateResult:
         ledger = self.ledger
@@ -130,15 +119,15 @@ class Curator:
         ]
         outcome = "passed" if status == Status.INGESTED else status
         detail = f"{verdict.licence or 'no licence'}: {verdict.rule}"
-        decision = self._decision(
-            run_id, doc.doc_id, "licence", self.licence_component, outcome, reason, detail
+        decision = decision_row(
+            doc.doc_id, run_id, "licence", self.licence_component, outcome, reason, detail
         )
         return update, resolved, decision
 
     def _submit(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> _Batch:
         """Decide the licences of a batch and send the allowed texts to the workers."""
         batch = _Batch(len(doc_ids))
-        evidence = self.ledger.evidence_rows(doc_ids)
+        evidence = self.ledger.evidence(doc_ids)
         allowed = []
         for doc in self.ledger.text_rows(doc_ids):
             update, resolved, decision = self._licence(doc, evidence[doc.doc_id], result.run_id)
@@ -161,11 +150,15 @@ class Curator:
 
     def _collect(self, batch: _Batch, result: CurateResult) -> int:
         """Record what the workers found for a batch; return its size."""
+        redacted: list[str] = []
         for chunk, future in batch.chunks:
             analyses, sigs = future.result()
             done = [
                 self._after_analysis(doc, update, found, batch.decisions, result.run_id)
                 for (doc, update), found in zip(chunk, analyses, strict=True)
+            ]
+            redacted += [
+                found.redacted for found in analyses if found.redacted and not found.reason
             ]
             for update in done:
                 reason = update["reason"]
@@ -174,6 +167,7 @@ class Curator:
                 kept = [i for i, update in enumerate(done) if update["status"] == Status.KEPT]
                 self.signatures.put([done[i]["text_sha256"] for i in kept], sigs[kept])
             batch.updates += done
+        self.store.put_many(redacted)  # durable before the rows that name them commit
         self.ledger.update_evidence(batch.evidence)
         self.ledger.update_documents(batch.updates, batch.decisions)
         return batch.size
@@ -185,6 +179,7 @@ class Curator:
         update |= {
             "language": found.language,
             "language_score": found.score,
+            "second_language": found.second,
             "raw_sha256": raw,
             "text_sha256": raw,
             "pii": found.pii or None,
@@ -192,41 +187,19 @@ class Curator:
         language = f"{found.language} {found.score:.4f}"
         if found.second:
             language += f"; substantial second language {found.second}"
+        decide = partial(decision_row, doc.doc_id, run_id)
         decisions.append(
-            self._decision(
-                run_id,
-                doc.doc_id,
-                "language",
-                langid.COMPONENT,
-                "passed",
-                Reason.LANGUAGE_IDENTIFIED,
-                language,
-            )
+            decide("language", langid.COMPONENT, "passed", Reason.LANGUAGE_IDENTIFIED, language)
         )
         if found.reason:
-            decisions.append(
-                self._decision(
-                    run_id,
-                    doc.doc_id,
-                    found.stage,
-                    found.component,
-                    Status.FILTERED,
-                    found.reason,
-                    found.detail,
-                )
-            )
+            drop = (found.stage, found.component, Status.FILTERED, found.reason, found.detail)
+            decisions.append(decide(*drop))
             return update | {"status": Status.FILTERED, "reason": found.reason}
         if found.redacted is not None:
-            update["text_sha256"] = self.store.put_many([found.redacted])[0]
+            update["text_sha256"] = sha256_text(found.redacted)  # stored by _collect, per batch
             counts = " ".join(f"{k}={v}" for k, v in sorted(found.pii.items()))
-            decisions.append(
-                self._decision(
-                    run_id, doc.doc_id, "pii", pii.COMPONENT, "passed", Reason.PII_REDACTED, counts
-                )
-            )
-        decisions.append(
-            self._decision(run_id, doc.doc_id, "filter", FILTERS_COMPONENT, "passed", Reason.KEPT)
-        )
+            decisions.append(decide("pii", pii.COMPONENT, "passed", Reason.PII_REDACTED, counts))
+        decisions.append(decide("filter", FILTERS_COMPONENT, "passed", Reason.KEPT))
         return update | {"status": Status.KEPT, "reason": Reason.KEPT}
 
     def _candidates(self) -> list[dedup_stage.Candidate]:
@@ -278,9 +251,9 @@ class Curator:
             if verdict.duplicate_of:
                 detail = f"duplicates {verdict.duplicate_of} (similarity {verdict.similarity})"
             decisions.append(
-                self._decision(
-                    result.run_id,
+                decision_row(
                     verdict.doc_id,
+                    result.run_id,
                     "dedup",
                     verdict.component,
                     verdict.status,

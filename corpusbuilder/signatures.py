@@ -6,13 +6,14 @@ recomputes the old ones, and near-dedup can run over the whole corpus each time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from corpusbuilder.textstore import write_segment
 
 
 class SignatureStore:
@@ -33,11 +34,8 @@ class SignatureStore:
         if not new:
             return
         keys = sorted(new)
-        name = "sig-" + hashlib.sha256("".join(keys).encode()).hexdigest()[:20] + ".parquet"
         table = pa.table({"sha256": keys, "sig": pa.array([new[k] for k in keys], pa.binary())})
-        tmp = self.root / (name + ".tmp")
-        pq.write_table(table, tmp)
-        tmp.replace(self.root / name)
+        write_segment(self.root, "sig", keys, table)
         self._rows.update(new)
 
     def get(self, shas: Sequence[str], num_perm: int) -> np.ndarray:

@@ -7,7 +7,7 @@ read, verbatim — and never decides whether a licence is acceptable: `licences.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -73,6 +73,22 @@ class Checkpoint:
 
 
 Item = SourceDocument | Skipped | Checkpoint
+
+
+def limited(items: Iterable[Item], limit: int | None) -> Iterator[Item]:
+    """`items` up to and including the `limit`-th SourceDocument (all of them for None).
+
+    Adapters wrap their stream in it, so `limit` means the same in every adapter.
+    """
+    if limit is None:
+        yield from items
+        return
+    produced = 0
+    for item in items if limit > 0 else ():
+        yield item
+        produced += isinstance(item, SourceDocument)
+        if produced >= limit:
+            return
 
 
 class SourceAdapter(ABC):

@@ -10,9 +10,8 @@ from __future__ import annotations
 from sqlalchemy import or_
 
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Document
+from corpusbuilder.ledger.models import Document, decision_row
 from corpusbuilder.reasons import Reason, Status
-from corpusbuilder.source import utc_now
 
 COMPONENT = "takedown_v1"
 
@@ -36,11 +35,9 @@ def apply(ledger: Ledger, run_id: int, selectors: list[tuple[str, str]]) -> list
             updates.append(
                 {"doc_id": doc_id, "status": Status.TAKEN_DOWN, "reason": Reason.TAKEDOWN}
             )
-            decisions.append({
-                "doc_id": doc_id, "run_id": run_id, "stage": "takedown", "component": COMPONENT,
-                "outcome": Status.TAKEN_DOWN, "reason": Reason.TAKEDOWN,
-                "detail": f"{selector}: {reason}", "created_at": utc_now(),
-            })  # fmt: skip
+            detail = f"{selector}: {reason}"
+            decisions.append(decision_row(doc_id, run_id, "takedown", COMPONENT,
+                                          Status.TAKEN_DOWN, Reason.TAKEDOWN, detail))  # fmt: skip
     ledger.update_documents(updates, decisions)
     return [u["doc_id"] for u in updates]
 

@@ -24,6 +24,23 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def write_segment(root: Path, prefix: str, keys: list[str], table: pa.Table) -> str:
+    """Write `table` as a segment named by its sorted `keys`, durably (fsync, then rename);
+    return the file name. Shared by the text store and the signature store."""
+    name = f"{prefix}-" + hashlib.sha256("".join(keys).encode()).hexdigest()[:20] + ".parquet"
+    tmp = root / (name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / name)
+    directory = os.open(root, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return name
+
+
 class TextStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -53,19 +70,8 @@ class TextStore:
 
     def _write_segment(self, texts: dict[str, str]) -> None:
         keys = sorted(texts)
-        name = "seg-" + hashlib.sha256("".join(keys).encode()).hexdigest()[:20] + ".parquet"
         table = pa.table({"sha256": keys, "text": [texts[k] for k in keys]}, schema=SCHEMA)
-        tmp = self.root / (name + ".tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / name)
-        directory = os.open(self.root, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-        self._index(name, keys)
+        self._index(write_segment(self.root, "seg", keys, table), keys)
 
     def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(sha256, text) for each asked sha256, in the asked order; KeyError if one is absent.

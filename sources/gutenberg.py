@@ -49,6 +49,7 @@ from corpusbuilder.source import (
     Skipped,
     SourceAdapter,
     SourceDocument,
+    limited,
 )
 from sources.gutenberg_text import Cleaned, clean
 
@@ -171,15 +172,15 @@ class GutenbergSource(SourceAdapter):
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
-        yielded = seen = 0
+        yield from limited(self._entries(fetch, resume), limit)
+
+    def _entries(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
+        seen = 0
         for entry in self._catalog(fetch):
             number = entry.number if isinstance(entry, Book) else entry.source_key
-            if limit is not None and yielded >= limit:
-                return
             if _done(number, resume) or self._unwanted(number):
                 continue
             item = self._item(fetch, entry) if isinstance(entry, Book) else entry
-            yielded += isinstance(item, SourceDocument)
             seen += 1
             yield item
             if seen % CHECKPOINT_EVERY == 0 and number.isdigit():

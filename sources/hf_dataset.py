@@ -49,6 +49,7 @@ from corpusbuilder.source import (
     Skipped,
     SourceAdapter,
     SourceDocument,
+    limited,
     utc_now,
 )
 
@@ -157,23 +158,19 @@ class HfDatasetSource(SourceAdapter):
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
-        start = _resume_index(resume)
+        yield from limited(self._rows_from(fetch, _resume_index(resume)), limit)
+
+    def _rows_from(self, fetch: Fetcher, start: int) -> Iterator[Item]:
         target = self._target(fetch)
         collection = self._collection_evidence(fetch, target)
         dataset = self._open(target)
         if start:
             dataset = dataset.skip(start)
         seen: dict[str, int] = {}  # id -> row index of its first occurrence
-        produced = 0
         for index, row in _rows(dataset, start, target.base):
-            if limit is not None and produced >= limit:
-                return
             if index == start:
                 self._check_columns(row, target.base)
-            item = self._item(index, row, seen, collection, target.base)
-            if isinstance(item, SourceDocument):
-                produced += 1
-            yield item
+            yield self._item(index, row, seen, collection, target.base)
             if (index + 1) % self.checkpoint_every == 0:
                 yield Checkpoint(str(index + 1))
 

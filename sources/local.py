@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from corpusbuilder.fetch import Fetcher
-from corpusbuilder.source import Item, LicenceEvidence, Skipped, SourceAdapter, SourceDocument
+from corpusbuilder.source import (
+    Item,
+    LicenceEvidence,
+    Skipped,
+    SourceAdapter,
+    SourceDocument,
+    limited,
+)
 
 
 class LocalSource(SourceAdapter):
@@ -39,12 +46,7 @@ class LocalSource(SourceAdapter):
         location = str(self.config["path"])
         is_folder = fetch.is_local(location) and fetch.path_for(location).is_dir()
         items = self._folder(fetch, location) if is_folder else self._jsonl(fetch, location)
-        yielded = 0
-        for item in items:
-            if limit is not None and yielded >= limit:
-                return
-            yielded += isinstance(item, SourceDocument)
-            yield item
+        yield from limited(items, limit)
 
     def _jsonl(self, fetch: Fetcher, location: str) -> Iterator[Item]:
         with fetch.open(location) as stream:

@@ -43,6 +43,7 @@ from corpusbuilder.source import (
     Skipped,
     SourceAdapter,
     SourceDocument,
+    limited,
 )
 from sources.mediawiki_dump import Page, Site, open_dump, read_dump
 from sources.wikitext import WikitextCleaner
@@ -88,6 +89,9 @@ class MediaWikiSource(SourceAdapter):
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
+        yield from limited(self._dump_items(fetch, resume), limit)
+
+    def _dump_items(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
         location = fetch.url_for(self.dump)
         with fetch.open(self.dump) as raw:
             records = read_dump(open_dump(raw), location)
@@ -96,12 +100,10 @@ class MediaWikiSource(SourceAdapter):
                 yield site
                 return
             context = self._context(site, location)
-            yield from self._items(records, context, limit, resume)
+            yield from self._items(records, context, resume)
 
-    def _items(
-        self, records: Iterator, context: _Context, limit: int | None, resume: str | None
-    ) -> Iterator[Item]:
-        produced, resuming = 0, resume is not None
+    def _items(self, records: Iterator, context: _Context, resume: str | None) -> Iterator[Item]:
+        resuming = resume is not None
         for count, record in enumerate(records, start=1):
             if isinstance(record, Skipped):
                 yield record
@@ -109,11 +111,7 @@ class MediaWikiSource(SourceAdapter):
             if resuming:
                 resuming = str(record.id) != resume
                 continue
-            item = self._item(record, context)
-            yield item
-            produced += isinstance(item, SourceDocument)
-            if limit is not None and produced >= limit:
-                return
+            yield self._item(record, context)
             if count % self.checkpoint_every == 0:
                 yield Checkpoint(str(record.id))
         if resuming:

@@ -49,6 +49,7 @@ from corpusbuilder.source import (
     Skipped,
     SourceAdapter,
     SourceDocument,
+    limited,
 )
 from sources.oai_formats import READERS, Fields, child, element_text, local
 
@@ -97,17 +98,16 @@ class OaiPmhSource(SourceAdapter):
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
+        yield from limited(self._harvest(fetch, resume), limit)
+
+    def _harvest(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
         self._identify(fetch)
-        count = 0
         for page in self._pages(fetch, resume):
             for position, entry in enumerate(page.items):
-                if limit is not None and count >= limit:
-                    return
-                item = entry
-                if not isinstance(entry, Skipped):
-                    item = self._item(fetch, page, entry, position)
-                count += isinstance(item, SourceDocument)
-                yield item
+                if isinstance(entry, Skipped):
+                    yield entry
+                else:
+                    yield self._item(fetch, page, entry, position)
             if page.error:
                 raise OaiPmhError("malformed_xml", page.error)
             if page.token:

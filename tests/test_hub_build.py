@@ -55,7 +55,7 @@ def published(tmp_path_factory):
 
 def test_every_published_row_matches_the_ledger(published):
     project, _, rows = published
-    members = {m.doc_id: m for m in project.ledger.release_documents("1.0.0")}
+    members = {m.doc_id: m for m in project.ledger.release_members("1.0.0")}
     seen = set()
     for config, config_rows in rows.items():
         for row in config_rows:

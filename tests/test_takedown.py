@@ -23,8 +23,8 @@ def test_takedown_leaves_later_releases_and_is_audited(tmp_path):
 
     project.build(version="1.1.0")  # re-ingests and re-curates: the takedown holds
     assert project.ledger.document("demo/fr-riviere").status == "taken_down"
-    new = {m.doc_id for m in project.ledger.release_documents("1.1.0")}
-    old = {m.doc_id for m in project.ledger.release_documents("1.0.0")}
+    new = {m.doc_id for m in project.ledger.release_members("1.1.0")}
+    old = {m.doc_id for m in project.ledger.release_members("1.0.0")}
     assert old - new == {"demo/fr-riviere"}  # the frozen release is unchanged
     release = project.ledger.release("1.1.0")
     assert release.parent == "1.0.0"

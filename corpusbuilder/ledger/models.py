@@ -13,6 +13,8 @@ from sqlalchemy import JSON, Column, DateTime, Index
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from corpusbuilder.source import utc_now
+
 SCHEMA_VERSION = 1
 
 
@@ -117,6 +119,28 @@ class Decision(SQLModel, table=True):
     reason: str
     detail: str | None = None
     created_at: datetime = _utc_column(nullable=False)
+
+
+def decision_row(
+    doc_id: str,
+    run_id: int,
+    stage: str,
+    component: str,
+    outcome: str,
+    reason: str,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """One `decision` row, as the bulk inserts of every stage write it."""
+    return {
+        "doc_id": doc_id,
+        "run_id": run_id,
+        "stage": stage,
+        "component": component,
+        "outcome": outcome,
+        "reason": reason,
+        "detail": detail,
+        "created_at": utc_now(),
+    }
 
 
 class Release(SQLModel, table=True):

@@ -95,12 +95,16 @@ class Ledger:
 
     # -- documents ----------------------------------------------------------------------
     def known_texts(self, doc_ids: Sequence[str]) -> dict[str, str | None]:
-        """doc_id → text sha256 (None for a skip) of the asked documents already in the ledger."""
+        """doc_id → sha256 of the text as ingested (None for a skip), for documents in the ledger.
+
+        As ingested, not as released: a PII-redacted text must not look changed on re-ingest.
+        """
         found: dict[str, str | None] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = doc_ids[start : start + 500]
-            query = select(Document.doc_id, Document.text_sha256).where(Document.doc_id.in_(chunk))
-            with self.engine.connect() as connection:
+        ingested = func.coalesce(Document.raw_sha256, Document.text_sha256)
+        with self.engine.connect() as connection:
+            for start in range(0, len(doc_ids), 500):
+                chunk = doc_ids[start : start + 500]
+                query = select(Document.doc_id, ingested).where(Document.doc_id.in_(chunk))
                 found.update(dict(connection.execute(query).all()))
         return found
 
@@ -168,25 +172,15 @@ class Ledger:
         with self.session() as session:
             return session.get(Document, doc_id)
 
-    def evidence(self, doc_ids: Iterable[str]) -> dict[str, list[Evidence]]:
-        ids = list(doc_ids)
-        found: dict[str, list[Evidence]] = {doc_id: [] for doc_id in ids}
-        with self.session() as session:
-            for start in range(0, len(ids), 500):
-                query = select(Evidence).where(Evidence.doc_id.in_(ids[start : start + 500]))
-                for (row,) in session.execute(query.order_by(Evidence.id)):
-                    found[row.doc_id].append(row)
-        return found
-
-    def evidence_rows(self, doc_ids: Sequence[str]) -> dict[str, list[Any]]:
-        """Light evidence rows (no ORM objects) of the asked documents, for curation."""
+    def evidence(self, doc_ids: Iterable[str]) -> dict[str, list[Any]]:
+        """Evidence rows (light, no ORM objects) of the asked documents, in recorded order."""
+        doc_ids = list(doc_ids)
         found: dict[str, list[Any]] = {doc_id: [] for doc_id in doc_ids}
-        columns = (Evidence.id, Evidence.doc_id, Evidence.statement, Evidence.locator,
-                   Evidence.kind, Evidence.retrieved_at, Evidence.jurisdiction)  # fmt: skip
+        table = Evidence.__table__
         with self.engine.connect() as connection:
             for start in range(0, len(doc_ids), 500):
                 chunk = doc_ids[start : start + 500]
-                query = select(*columns).where(Evidence.doc_id.in_(chunk)).order_by(Evidence.id)
+                query = select(table).where(table.c.doc_id.in_(chunk)).order_by(table.c.id)
                 for row in connection.execute(query):
                     found[row.doc_id].append(row)
         return found
@@ -272,11 +266,6 @@ class Ledger:
         query = select(*columns).where(table.version == version).order_by(table.shard, table.row)
         with self.engine.connect() as connection:
             return connection.execute(query).all()
-
-    def release_documents(self, version: str) -> list[ReleaseDocument]:
-        with self.session() as session:
-            query = select(ReleaseDocument).where(ReleaseDocument.version == version)
-            return [row for (row,) in session.execute(query.order_by(ReleaseDocument.doc_id))]
 
     def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
         with self.session() as session:
