@@ -14,10 +14,12 @@ from typing import Any
 
 import yaml
 
+from corpusbuilder.errors import UserError
+
 DEFAULT_FILE = "corpus.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """corpus.yaml is missing or wrong; the message says what to fix."""
 
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from corpusbuilder.errors import UserError
+
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
@@ -32,7 +34,7 @@ REPO_TYPE = "dataset"
 OPTIONAL_FILES = ("ATTRIBUTION.md", "croissant.json")  # a release may or may not have them
 
 
-class PublishError(Exception):
+class PublishError(UserError):
     """A release that cannot be published as asked; the message says what to do."""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from corpusbuilder import card, shards
 from corpusbuilder.config import CorpusConfig
+from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document, Release
 from corpusbuilder.licences import Policy
@@ -22,7 +23,7 @@ from corpusbuilder.source import utc_now
 from corpusbuilder.textstore import TextStore, sha256_text
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(UserError):
     """A release cannot be frozen or written; the message says what to do."""
 
 

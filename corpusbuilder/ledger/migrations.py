@@ -18,7 +18,28 @@ def _create_v1(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1}
+# Columns added in schema 2: release rows frozen whole, published files, re-curation marks.
+V2_COLUMNS = {
+    "release_document": [
+        ("source", "VARCHAR"), ("url", "VARCHAR"), ("title", "VARCHAR"), ("creator", "VARCHAR"),
+        ("date", "VARCHAR"), ("language", "VARCHAR"), ("language_score", "FLOAT"),
+        ("licence", "VARCHAR"), ("licence_url", "VARCHAR"), ("chars", "INTEGER"),
+        ("words", "INTEGER"),
+    ],
+    "release": [("files", "JSON")],
+    "document": [("recurate", "BOOLEAN NOT NULL DEFAULT FALSE")],
+}  # fmt: skip
+
+
+def _v2(connection: Connection) -> None:
+    """Add schema 2's columns and tables (`publication`) to a schema-1 ledger."""
+    for table, columns in V2_COLUMNS.items():
+        for name, kind in columns:
+            connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+    SQLModel.metadata.create_all(connection)  # creates only the missing tables
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2}
 
 
 def current_version(connection: Connection) -> int:
@@ -37,8 +58,11 @@ def migrate(engine: Engine) -> int:
                 f"the ledger has schema {found}, newer than this corpusbuilder ({SCHEMA_VERSION});"
                 " upgrade corpusbuilder"
             )
-        for version in range(found + 1, SCHEMA_VERSION + 1):
-            STEPS[version](connection)
+        if found == 0:  # a new ledger is created at the current schema
+            _create_v1(connection)
+        else:
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                STEPS[version](connection)
         table = Meta.__table__
         connection.execute(table.delete().where(table.c.key == "schema_version"))
         connection.execute(table.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from corpusbuilder.source import utc_now
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator):
@@ -59,7 +59,7 @@ class Run(SQLModel, table=True):
     source: str | None = None
     started_at: datetime = _utc_column(nullable=False)
     ended_at: datetime | None = _utc_column(nullable=True)
-    status: str = "running"  # running | completed | failed
+    status: str = "running"  # running | completed | failed | interrupted
     checkpoint: str | None = None
     counts: dict = Field(default_factory=dict, sa_column=Column(JSON))
     error: str | None = None
@@ -90,6 +90,8 @@ class DocumentBase(SQLModel):
     reason: str | None = None  # the reason code of the current status
     duplicate_of: str | None = None
     similarity: float | None = None  # to `duplicate_of` (1.0 for an exact duplicate)
+    # `curate --all` marks documents for a new decision; the current one stays in force until then
+    recurate: bool = Field(default=False, index=True)
 
 
 class Document(DocumentBase, table=True):
@@ -155,9 +157,14 @@ class Release(SQLModel, table=True):
     hub_commit: str | None = None
     hub_tag: str | None = None
     published_at: datetime | None = _utc_column(nullable=True)
+    # path → {"sha256", "size"} of every file of the release, recorded when first written
+    files: dict | None = Field(default=None, sa_column=Column(JSON))
 
 
 class ReleaseDocument(SQLModel, table=True):
+    """One row of a frozen release: every column of the shard row is frozen here, so writing the
+    release again never reads today's ledger or policy."""
+
     __table_args__ = (Index("ix_release_document_doc", "doc_id"),)
 
     version: str = Field(primary_key=True)
@@ -166,6 +173,30 @@ class ReleaseDocument(SQLModel, table=True):
     config: str  # the language config the row lands in
     shard: str  # path of the shard inside the release, e.g. data/fr/train-00000-of-00001.parquet
     row: int
+    source: str | None = None
+    url: str | None = None
+    title: str | None = None
+    creator: str | None = None
+    date: str | None = None
+    language: str | None = None
+    language_score: float | None = None
+    licence: str | None = None
+    licence_url: str | None = None
+    chars: int | None = None
+    words: int | None = None
+
+
+class Publication(SQLModel, table=True):
+    """Every place a release was published to (a folder or a Hub repo), not only the last."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(index=True)
+    kind: str  # folder | hub
+    target: str  # the folder's absolute path, or the Hub repo id
+    commit: str | None = None
+    tag: str | None = None
+    url: str | None = None
+    published_at: datetime = _utc_column(nullable=False)
 
 
 class Takedown(SQLModel, table=True):
