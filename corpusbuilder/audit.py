@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document
 from corpusbuilder.reasons import Status
@@ -22,7 +23,7 @@ WHY = {
 }
 
 
-class NotInLedger(LookupError):
+class NotInLedger(UserError, LookupError):
     """The asked document is not in the ledger."""
 
 

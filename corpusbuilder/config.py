@@ -1,7 +1,9 @@
 """corpus.yaml: what to ingest, how to curate, what to release and where to publish.
 
 Every relative path in it is relative to the folder of corpus.yaml, never to the current
-directory, so a corpus builds the same wherever the command is run from.
+directory, so a corpus builds the same wherever the command is run from. The file is read by
+`config_yaml` (duplicate keys and aliases refused, lines kept) and validated by the model of
+`config_model`; any mistake is one line naming the file, the line, the key and the fix.
 """
 
 from __future__ import annotations
@@ -12,29 +14,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import BaseModel, ValidationError
 
-from corpusbuilder.errors import UserError
+from corpusbuilder.config_errors import ConfigError, problems
+from corpusbuilder.config_model import corpus_model
+from corpusbuilder.config_yaml import Loaded, YamlProblem, dotted, read
+
+__all__ = ["DEFAULT_FILE", "ConfigError", "CorpusConfig", "SourceConfig", "json_schema", "load"]
 
 DEFAULT_FILE = "corpus.yaml"
-
-
-class ConfigError(UserError, ValueError):
-    """corpus.yaml is missing or wrong; the message says what to fix."""
+SECTIONS = ("licences", "curate", "release", "publish", "fetch")
 
 
 @dataclass(frozen=True)
 class SourceConfig:
     name: str
     adapter: str
-    options: dict[str, Any]
+    options: dict[str, Any]  # as written, validated by the adapter's Options
 
 
 @dataclass(frozen=True)
 class CorpusConfig:
+    """A loaded corpus.yaml: `settings` is the typed model; the dicts are views of it as written.
+
+    `licences`, `curate`, `release` and `publish` hold only the keys the file sets (validated),
+    as plain dicts: the curation settings are pickled to worker processes and hashed, and a key
+    left out keeps meaning "the code's default".
+    """
+
     path: Path
-    name: str
-    description: str
+    settings: BaseModel
     workdir: Path
     ledger_url: str
     sources: tuple[SourceConfig, ...]
@@ -42,11 +51,19 @@ class CorpusConfig:
     curate: dict[str, Any] = field(default_factory=dict)
     release: dict[str, Any] = field(default_factory=dict)
     publish: dict[str, Any] = field(default_factory=dict)
-    fetch: dict[str, Any] = field(default_factory=dict)
+    fetch: dict[str, Any] = field(default_factory=dict)  # keyword arguments of Fetcher
 
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def name(self) -> str:
+        return self.settings.name or self.root.name
+
+    @property
+    def description(self) -> str:
+        return self.settings.description
 
     @property
     def texts_dir(self) -> Path:
@@ -80,6 +97,8 @@ class CorpusConfig:
 
 
 def load(path: Path | str = DEFAULT_FILE) -> CorpusConfig:
+    """The validated corpus.yaml at `path`; a `ConfigError` names the line of any mistake."""
+    shown = str(path)
     path = Path(path).resolve()
     if not path.is_file():
         raise ConfigError(
@@ -87,62 +106,71 @@ def load(path: Path | str = DEFAULT_FILE) -> CorpusConfig:
             " or pass `-c path/to/corpus.yaml`"
         )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path} must be a mapping with `name:` and `sources:`")
-    workdir = (path.parent / raw.get("workdir", "work")).resolve()
-    ledger = raw.get("ledger") or f"sqlite:///{workdir / 'ledger.db'}"
+        loaded = read(path.read_text(encoding="utf-8"))
+    except YamlProblem as exc:
+        raise ConfigError(f"{_where(shown, exc.line)}{exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    settings = _validate(loaded, shown)
+    _unique_names(loaded, shown)
+    return _config(path, settings, loaded.data)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of corpus.yaml, for editors (``corpusbuilder validate --schema``)."""
+    schema = corpus_model().model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _where(shown: str, line: int | None) -> str:
+    return f"{shown}:{line}: " if line else f"{shown}: "
+
+
+def _validate(loaded: Loaded, shown: str) -> BaseModel:
+    model = corpus_model()
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        found = problems(exc, model.model_json_schema())
+        first = min(found, key=lambda p: loaded.line(p.path) or 0)
+        key = f"{dotted(first.path)}: " if first.path else ""
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        message = f"{_where(shown, loaded.line(first.path))}{key}{first.text}{more}"
+        raise ConfigError(message) from None
+
+
+def _unique_names(loaded: Loaded, shown: str) -> None:
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(loaded.data["sources"]):
+        if entry["name"] in seen:
+            first = seen[entry["name"]]
+            raise ConfigError(
+                f"{_where(shown, loaded.line(('sources', index, 'name')))}"
+                f"sources[{index}].name: {entry['name']!r} is also the name of sources[{first}]"
+                f" (line {loaded.line(('sources', first, 'name'))}); source names are unique"
+            )
+        seen[entry["name"]] = index
+
+
+def _config(path: Path, settings: Any, data: dict) -> CorpusConfig:
+    workdir = (path.parent / settings.workdir).resolve()
+    written = {key: getattr(settings, key).model_dump(exclude_unset=True) for key in SECTIONS}
+    filters = written["curate"].get("filters")
+    if filters:  # the order written is the order they run in
+        written["curate"]["filters"] = {name: filters[name] for name in data["curate"]["filters"]}
+    fetch = written.pop("fetch")
+    if fetch.get("cache_dir"):
+        fetch["cache_dir"] = (path.parent / fetch["cache_dir"]).resolve()
+    options = {"exclude_unset": True, "by_alias": True, "exclude": {"name", "adapter"}}
+    sources = tuple(
+        SourceConfig(s.name, s.adapter, s.model_dump(**options)) for s in settings.sources
+    )
     return CorpusConfig(
         path=path,
-        name=str(raw.get("name") or path.parent.name),
-        description=str(raw.get("description") or ""),
+        settings=settings,
         workdir=workdir,
-        ledger_url=ledger,
-        sources=tuple(_sources(raw.get("sources"), path)),
-        licences=dict(raw.get("licences") or {}),
-        curate=dict(raw.get("curate") or {}),
-        release=dict(raw.get("release") or {}),
-        publish=dict(raw.get("publish") or {}),
-        fetch=_fetch(raw.get("fetch"), path),
+        ledger_url=settings.ledger or f"sqlite:///{workdir / 'ledger.db'}",
+        sources=sources,
+        fetch=fetch,
+        **written,
     )
-
-
-FETCH_OPTIONS = {
-    "cache_dir",
-    "timeout",
-    "min_interval",
-    "max_attempts",
-    "backoff",
-    "max_wait",
-    "respect_robots",
-}
-
-
-def _fetch(raw: Any, path: Path) -> dict[str, Any]:
-    """The fetcher's settings; `cache_dir` is relative to corpus.yaml."""
-    options = dict(raw or {})
-    unknown = set(options) - FETCH_OPTIONS
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown `fetch:` options {sorted(unknown)}; known: {sorted(FETCH_OPTIONS)}"
-        )
-    if options.get("cache_dir"):
-        options["cache_dir"] = (path.parent / options["cache_dir"]).resolve()
-    return options
-
-
-def _sources(raw: Any, path: Path) -> list[SourceConfig]:
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"{path}: `sources:` must be a list of {{name, adapter, …options}}")
-    sources = []
-    for entry in raw:
-        if not isinstance(entry, dict) or "name" not in entry or "adapter" not in entry:
-            raise ConfigError(f"{path}: every source needs `name:` and `adapter:`; got {entry!r}")
-        options = {k: v for k, v in entry.items() if k not in ("name", "adapter")}
-        sources.append(SourceConfig(str(entry["name"]), str(entry["adapter"]), options))
-    names = [s.name for s in sources]
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{path}: source names must be unique; got {names}")
-    return sources

@@ -25,3 +25,25 @@ class UserError(Exception):
     """An error the user can fix; its message says how. Subclasses set their exit code."""
 
     exit_code: ExitCode = ExitCode.INPUT
+
+
+NETWORK_MODULES = ("httpx", "httpcore", "requests", "urllib3", "huggingface_hub")
+
+
+def explain(exc: BaseException) -> tuple[str, ExitCode]:
+    """The one line a user sees for `exc`, and the exit code; BUG for what nobody foresaw."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted: what was committed is kept; run the command again to resume", (
+            ExitCode.INTERRUPTED
+        )
+    if isinstance(exc, UserError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, ConnectionError | TimeoutError) or type(exc).__module__.startswith(
+        NETWORK_MODULES
+    ):
+        return f"network: {exc or type(exc).__name__}; check the connection, a retry is safe", (
+            ExitCode.NETWORK
+        )
+    if isinstance(exc, ValueError):  # adapters refuse a bad option with a ValueError
+        return str(exc), ExitCode.INPUT
+    return f"unexpected {type(exc).__name__}: {exc}", ExitCode.BUG

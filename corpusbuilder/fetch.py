@@ -17,6 +17,8 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import http.client
+import io
+import logging
 import os
 import tempfile
 import time
@@ -25,21 +27,26 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from corpusbuilder import __version__
+from corpusbuilder.errors import ExitCode, UserError
 
 USER_AGENT = f"corpusbuilder/{__version__} (+https://github.com/corpusbuilder/corpusbuilder)"
+log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class FetchError(OSError):
+class FetchError(UserError, OSError):
     """A location could not be read; the message names it and says what to check.
 
     `status` is the HTTP status of the last answer, when there was one.
     """
+
+    exit_code = ExitCode.NETWORK
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -53,6 +60,11 @@ class Fetcher:
     number of seconds between two requests to one host; `max_attempts` bounds the tries of one
     URL; `backoff` is the first retry wait, doubled each time, unless the server says
     ``Retry-After``; no wait exceeds `max_wait`. `clock` and `sleep` are injectable for tests.
+
+    Every response is bounded, whatever the server does: `deadline` seconds from the request to
+    the last byte, at most `max_bytes` of body, and at least `min_rate` bytes a second on average
+    once `rate_grace` seconds have passed (so a body dripping a few bytes a second, which no
+    per-read timeout catches, ends with a FetchError instead of hanging the ingest).
     """
 
     def __init__(
@@ -66,6 +78,10 @@ class Fetcher:
         backoff: float = 2.0,
         max_wait: float = 300.0,
         respect_robots: bool = True,
+        deadline: float = 3600.0,
+        max_bytes: int = 64 * 2**30,
+        min_rate: float = 1024.0,
+        rate_grace: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -79,6 +95,7 @@ class Fetcher:
         self.backoff = backoff
         self.max_wait = max_wait
         self.respect_robots = respect_robots
+        self.limits = _Limits(deadline, max_bytes, min_rate, rate_grace)
         self.clock = clock
         self.sleep = sleep
         self._last_request: dict[str, float] = {}
@@ -150,8 +167,10 @@ class Fetcher:
             self._wait_turn(url)
             try:
                 request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+                started = self.clock()
                 response = urllib.request.urlopen(request, timeout=self.timeout)
-                return response if cached is None else self._store(response, cached)
+                body = _Bounded(response, url, self.limits, started, self.clock)
+                return io.BufferedReader(body) if cached is None else self._store(body, cached)
             except urllib.error.HTTPError as exc:
                 exc.close()
                 if exc.code not in RETRY_STATUSES:
@@ -164,7 +183,10 @@ class Fetcher:
                 last, wait = str(exc), None
             if attempt < self.max_attempts:
                 default = self.backoff * 2 ** (attempt - 1)
-                self.sleep(min(default if wait is None else wait, self.max_wait))
+                pause = min(default if wait is None else wait, self.max_wait)
+                log.warning("%s: %s; retry %d of %d in %.1f s", url, last, attempt,
+                            self.max_attempts - 1, pause)  # fmt: skip
+                self.sleep(pause)
         raise FetchError(
             f"gave up on {url} after {self.max_attempts} attempts (last: {last}); "
             "try again later or raise max_attempts",
@@ -182,6 +204,7 @@ class Fetcher:
         now = self.clock()
         ready = self._last_request.get(host, now - interval) + interval
         if ready > now:
+            log.debug("waiting %.1f s for my turn at %s", ready - now, host)
             self.sleep(ready - now)
         self._last_request[host] = max(now, ready)
 
@@ -231,6 +254,60 @@ class Fetcher:
         finally:
             Path(tmp).unlink(missing_ok=True)  # gone already after a successful replace
         return path.open("rb")
+
+
+@dataclass(frozen=True)
+class _Limits:
+    deadline: float
+    max_bytes: int
+    min_rate: float
+    rate_grace: float
+
+
+class _Bounded(io.RawIOBase):
+    """A response body that raises FetchError past its deadline, size cap or below its rate.
+
+    It reads with `read1` (one socket read at a time), so a check runs after every few bytes a
+    dripping server sends; the overshoot is at most one socket timeout.
+    """
+
+    def __init__(self, response, url: str, limits: _Limits, started: float, clock) -> None:
+        self.response, self.url, self.limits = response, url, limits
+        self.started, self.clock, self.read_bytes = started, clock, 0
+
+    @property
+    def length(self) -> int | None:  # bytes still due per Content-Length (http.client's own)
+        return self.response.length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.response.read1(len(buffer))
+        buffer[: len(chunk)] = chunk
+        self.read_bytes += len(chunk)
+        self._check()
+        return len(chunk)
+
+    def _check(self) -> None:
+        limits, elapsed = self.limits, self.clock() - self.started
+        problem = None
+        if self.read_bytes > limits.max_bytes:
+            problem = f"its body passed max_bytes ({limits.max_bytes} bytes)"
+        elif elapsed > limits.deadline:
+            problem = f"it took more than its deadline ({limits.deadline:g} s)"
+        elif elapsed > limits.rate_grace and self.read_bytes < limits.min_rate * elapsed:
+            rate = self.read_bytes / elapsed
+            problem = f"it arrived at {rate:.0f} bytes/s, under min_rate ({limits.min_rate:.0f})"
+        if problem:
+            raise FetchError(
+                f"stopped reading {self.url}: {problem}; raise the limit in `fetch:` if the"
+                " source is really that large or slow"
+            )
+
+    def close(self) -> None:
+        self.response.close()
+        super().close()
 
 
 class _CutOff(Exception):

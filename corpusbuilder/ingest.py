@@ -21,6 +21,7 @@ from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore
+from corpusbuilder.urls import public_text, public_url
 
 BATCH = 1000
 DOCUMENT_FIELDS = ("url", "title", "creator", "date", "language_hint")
@@ -65,6 +66,7 @@ def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | Non
     }
     text = item.text if isinstance(item, SourceDocument) else None
     row.update({field: getattr(item, field, None) for field in DOCUMENT_FIELDS})
+    row["url"] = public_url(row["url"])
     row.update(chars=text and len(text), words=text and len(text.split()))
     return row
 
@@ -74,7 +76,7 @@ def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
         {
             "doc_id": doc_id,
             "statement": e.statement,
-            "locator": e.locator,
+            "locator": public_url(e.locator),
             "kind": e.kind,
             "retrieved_at": e.retrieved_at,
             "jurisdiction": e.jurisdiction,
@@ -98,7 +100,7 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
         seq += 1
         (changed if doc_id in known else new).append(row)
         reason = row["reason"] if doc_id not in known else Reason.TEXT_CHANGED
-        detail = item.detail if isinstance(item, Skipped) else None
+        detail = public_text(item.detail) if isinstance(item, Skipped) else None
         decisions.append(
             decision_row(
                 doc_id, batch.run_id, "ingest", batch.component, row["status"], reason, detail
@@ -144,7 +146,8 @@ def ingest(
     except BaseException as exc:
         with contextlib.suppress(Exception):  # keep every complete item yielded so far
             _flush(batch, ledger, store, result.counts, None)
-        ledger.finish_run(run_id, "failed", dict(result.counts), f"{type(exc).__name__}: {exc}")
+        error = public_text(f"{type(exc).__name__}: {exc}")
+        ledger.abort_run(run_id, dict(result.counts), exc, error)  # or interrupted by Ctrl-C
         raise
     ledger.finish_run(run_id, "completed", dict(result.counts))
     return result

@@ -5,17 +5,18 @@ Every outcome is a decision row with a stable reason code and a versioned compon
 
 from __future__ import annotations
 
-import multiprocessing
+import hashlib
+import json
 import os
 from collections import Counter
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from tqdm import tqdm
 
-from corpusbuilder import dedup, dedup_stage, langid, pii, takedown
+from corpusbuilder import dedup, dedup_stage, langid, pii, pool, takedown
 from corpusbuilder.analysis import Analysis, analyse, dedup_config
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger import Ledger
@@ -34,6 +35,12 @@ LICENCE_STATUS = {
     "rejected": (Status.LICENCE_REJECTED, Reason.LICENCE_REJECTED),
     "unknown": (Status.QUARANTINED, Reason.LICENCE_UNKNOWN),
 }
+UNLINKED = {"duplicate_of": None, "similarity": None}  # for a document that is no duplicate
+# What curation decides: new documents and those `curate --all` marked, never a taken-down one.
+AWAITING = and_(
+    Document.status != Status.TAKEN_DOWN,
+    or_(Document.status == Status.INGESTED, Document.recurate.is_(True)),
+)
 
 
 @dataclass
@@ -69,32 +76,45 @@ class Curator:
         )
         self.signatures = SignatureStore(config.workdir / "signatures", key)
 
+    @staticmethod
+    def settings_hash(config: CorpusConfig) -> str:
+        """What decides a curation (the policy and the `curate:` settings), hashed: an interrupted
+        `curate --all` resumes only under the same settings."""
+        policy = Policy.load(overrides=config.licences).hash
+        curate = json.dumps(config.curate, sort_keys=True, default=str)
+        return hashlib.sha256(f"{policy}\n{curate}".encode()).hexdigest()
+
     def run(self, progress: bool = True) -> CurateResult:
+        """Decide every waiting document, then deduplicate. Each batch commits as it is decided,
+        so an interrupted run keeps what it committed and the next run decides the rest."""
         ledger = self.ledger
         result = CurateResult(ledger.start_run("curate"))
-        result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
-        # In ingest order, so that each batch reads few text-store segments.
-        waiting = ledger.doc_ids(Document.status == Status.INGESTED, order_by=Document.seq)
-        parallel = self.workers > 1 and len(waiting) > CHUNK
         try:
-            with _pool(self.workers) if parallel else _Inline() as pool:
-                bar = tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress)
-                pending = None
-                for start in range(0, len(waiting) + BATCH, BATCH):
-                    # Submit the next batch before writing this one: the workers never wait.
-                    batch = waiting[start : start + BATCH]
-                    submitted = self._submit(batch, pool, result) if batch else None
-                    if pending is not None:
-                        bar.update(self._collect(pending, result))
-                    pending = submitted
-                bar.close()
+            result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
+            # In ingest order, so that each batch reads few text-store segments.
+            waiting = ledger.doc_ids(AWAITING, order_by=Document.seq)
+            parallel = self.workers > 1 and len(waiting) > CHUNK
+            with pool.executor(self.workers, parallel) as workers:
+                self._decide(waiting, workers, result, progress)
             self._deduplicate(result)
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            ledger.finish_run(result.run_id, "failed", dict(result.counts), error)
+            ledger.abort_run(result.run_id, dict(result.counts), exc)
             raise
         ledger.finish_run(result.run_id, "completed", dict(result.counts))
         return result
+
+    def _decide(
+        self, waiting: list[str], workers: Executor, result: CurateResult, progress: bool
+    ) -> None:
+        with tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress) as bar:
+            pending = None
+            for start in range(0, len(waiting) + BATCH, BATCH):
+                # Submit the next batch before writing this one: the workers never wait.
+                batch = waiting[start : start + BATCH]
+                submitted = self._submit(batch, workers, result) if batch else None
+                if pending is not None:
+                    bar.update(self._collect(pending, result))
+                pending = submitted
 
     def _licence(self, doc, evidence: list, run_id: int) -> tuple[dict, list, dict]:
         statements = [
@@ -112,6 +132,7 @@ class Curator:
             "licence_rule": verdict.rule,
             "status": status,
             "reason": reason,
+            "recurate": False,  # decided again, as `curate --all` asked
         }
         resolved = [
             {"id": row.id, "resolved": res.licence, "status": res.status, "rule": res.rule}
@@ -138,7 +159,7 @@ class Curator:
                 continue
             raw = doc.raw_sha256 or doc.text_sha256
             cleared = {"language": None, "language_score": None, "second_language": None}
-            batch.updates.append(update | cleared | {"pii": None, "text_sha256": raw})
+            batch.updates.append(update | cleared | UNLINKED | {"pii": None, "text_sha256": raw})
             result.counts[update["reason"]] += 1
         shas = [d.raw_sha256 or d.text_sha256 for d, _ in allowed]
         texts = dict(self.store.get_many(shas))
@@ -160,12 +181,12 @@ class Curator:
             redacted += [
                 found.redacted for found in analyses if found.redacted and not found.reason
             ]
-            for update in done:
-                reason = update["reason"]
-                result.counts["passed_filters" if reason == Reason.KEPT else reason] += 1
+            passed = [i for i, update in enumerate(done) if update["status"] != Status.FILTERED]
+            result.counts.update(
+                u["reason"] if u["status"] == Status.FILTERED else "passed_filters" for u in done
+            )
             if sigs is not None:
-                kept = [i for i, update in enumerate(done) if update["status"] == Status.KEPT]
-                self.signatures.put([done[i]["text_sha256"] for i in kept], sigs[kept])
+                self.signatures.put([done[i]["text_sha256"] for i in passed], sigs[passed])
             batch.updates += done
         self.store.put_many(redacted)  # durable before the rows that name them commit
         self.ledger.update_evidence(batch.evidence)
@@ -194,13 +215,15 @@ class Curator:
         if found.reason:
             drop = (found.stage, found.component, Status.FILTERED, found.reason, found.detail)
             decisions.append(decide(*drop))
-            return update | {"status": Status.FILTERED, "reason": found.reason}
+            return update | UNLINKED | {"status": Status.FILTERED, "reason": found.reason}
         if found.redacted is not None:
             update["text_sha256"] = sha256_text(found.redacted)  # stored by _collect, per batch
             counts = " ".join(f"{k}={v}" for k, v in sorted(found.pii.items()))
             decisions.append(decide("pii", pii.COMPONENT, "passed", Reason.PII_REDACTED, counts))
         decisions.append(decide("filter", FILTERS_COMPONENT, "passed", Reason.KEPT))
-        return update | {"status": Status.KEPT, "reason": Reason.KEPT}
+        if doc.status == Status.DUPLICATE:  # decided again by `curate --all`: dedup, at the end,
+            return update | {"status": doc.status, "reason": doc.reason}  # says if it still is
+        return update | UNLINKED | {"status": Status.KEPT, "reason": Reason.KEPT}
 
     def _candidates(self) -> list[dedup_stage.Candidate]:
         columns = (
@@ -263,20 +286,3 @@ class Curator:
             )
             result.counts[f"dedup:{verdict.reason}"] += 1
         self.ledger.update_documents(updates, decisions)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Workers started from a fresh forkserver: they hold the analysers' state only, not a copy
-    of the parent's ledger, text-store index and signatures."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["corpusbuilder.analysis"])
-    return ProcessPoolExecutor(workers, mp_context=context)
-
-
-class _Inline(Executor):
-    """Runs tasks in this process when the work is too small to be worth a pool."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = Future()
-        future.set_result(fn(*args, **kwargs))
-        return future

@@ -5,19 +5,24 @@ The CLI is a thin shell over this; tests and notebooks use it directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from corpusbuilder import config as corpus_config
 from corpusbuilder import publish as publishing
-from corpusbuilder import registry, takedown
+from corpusbuilder import publish_hub, registry, release_files, takedown
+from corpusbuilder import verify as verifying
+from corpusbuilder.build import BuildResult, build
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ingest import IngestResult, ingest
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.licences import Policy
 from corpusbuilder.pipeline import CurateResult, Curator
-from corpusbuilder.release import ReleaseError, ReleaseResult, release
+from corpusbuilder.release import ReleaseError, ReleaseResult, complete_legacy, freeze
 from corpusbuilder.textstore import TextStore
+from corpusbuilder.versions import check_version
 
 
 @dataclass
@@ -49,44 +54,90 @@ class Project:
 
     def curate(self, workers: int | None = None, redo: bool = False) -> CurateResult:
         if redo:
-            self.ledger.reopen_for_curation()
+            self.ledger.reopen_for_curation(Curator.settings_hash(self.config))
         return Curator(self.config, self.ledger, self.store, workers).run(self.progress)
 
     def take_down(self, selector: str, reason: str) -> list[str]:
         return takedown.take_down(self.ledger, selector, reason)
 
     def release(self, version: str) -> ReleaseResult:
-        return release(self.config, self.ledger, self.store, version)
+        """Freeze `version` unless it is frozen, then write its files from the frozen record."""
+        version = check_version(version)
+        frozen, created = self.ledger.release(version), False
+        if frozen is None or "card" not in frozen.counts:  # new, or frozen before schema 2
+            policy = Policy.load(overrides=self.config.licences)
+            frozen, created = freeze(self.config, self.ledger, self.store, policy, version)
+            frozen = complete_legacy(self.config, self.ledger, self.store, policy, frozen)
+        directory = release_files.write_files(self.config, self.ledger, self.store, frozen)
+        documents = frozen.counts["documents"]
+        return ReleaseResult(version, directory, frozen.manifest_hash, documents, created)
 
     def publish(
-        self, version: str, to: str | None = None, repo_id: str | None = None
+        self,
+        version: str,
+        to: str | None = None,
+        repo_id: str | None = None,
+        *,
+        private: bool | None = None,
+        message: str | None = None,
+        replace: bool = False,
+        dry_run: bool = False,
     ) -> publishing.Published:
+        """Publish frozen release `version` to a folder or a Hub repo, and record where."""
+        version = check_version(version)
+        private = bool(self.config.publish.get("private")) if private is None else private
+        message = message or self.config.publish.get("message")
+        publishing.check_target(to, repo_id, private=private, message=message)
+        frozen = self._frozen(version)
+        folder = release_files.ensure_written(self.config, self.ledger, self.store, frozen)
+        options = {"replace": replace, "dry_run": dry_run}
+        if repo_id:
+            options |= {"private": private, "message": message}
+            done = publish_hub.publish_to_hub(folder, repo_id, version, **options)
+        else:
+            dest = Path(self.config.resolve(to))
+            done = publishing.publish_to_folder(folder, dest, version, **options)
+        if not done.dry_run:  # every publication is recorded; the Hub one on the release too
+            where = {"target": done.target, "commit": done.commit, "tag": done.tag}
+            kind = "hub" if repo_id else "folder"
+            self.ledger.add_publication({"version": version, "kind": kind, "url": done.url} | where)
+            if repo_id:
+                self.ledger.mark_published(version, done.target, done.commit, done.tag)
+        return done
+
+    def verify(
+        self,
+        version: str,
+        to: str | None = None,
+        repo_id: str | None = None,
+        revision: str | None = None,
+    ) -> verifying.Verified:
+        """Read release `version` back (its folder, a folder it was published to, or a Hub
+        revision, by default its tag) and check it against manifest.json and the ledger."""
+        version = check_version(version)
+        publishing.check_target(to, repo_id, revision=revision, required=False)
+        frozen = self._frozen(version)
+        if repo_id:
+            return verifying.verify_hub(repo_id, revision or f"v{version}", frozen, self.ledger)
+        own = release_files.own_folder(self.config, version)
+        return verifying.verify_folder(
+            Path(self.config.resolve(to)) if to else own, frozen, self.ledger
+        )
+
+    def _frozen(self, version: str):
         frozen = self.ledger.release(version)
         if frozen is None:
             raise ReleaseError(
                 f"no release {version}; freeze it with `corpusbuilder release {version}`"
             )
-        directory = self.config.release_dir(version)
-        if not (directory / "README.md").exists():
-            self.release(version)
-        if repo_id:
-            done = publishing.publish_to_hub(directory, repo_id, version)
-        elif to:
-            done = publishing.publish_to_folder(directory, Path(self.config.resolve(to)), version)
-        else:
-            raise ReleaseError("say where to publish: `--to DIR` or `--repo-id ORG/NAME`")
-        self.ledger.mark_published(version, done.target, done.commit, done.tag)
-        return done
+        return frozen
 
-    def build(self, version: str | None = None, workers: int | None = None) -> dict:
-        """Every stage as corpus.yaml configures it; returns what each stage did."""
-        version = version or str(self.config.release.get("version") or "")
-        if not version:
-            raise ReleaseError("no version: pass `--version X.Y.Z` or set `release: {version: …}`")
-        done: dict = {"ingest": [self.ingest(s.name) for s in self.config.sources]}
-        done["curate"] = self.curate(workers)
-        done["release"] = self.release(version)
-        target = self.config.publish
-        if target.get("to") or target.get("repo_id"):
-            done["publish"] = self.publish(version, target.get("to"), target.get("repo_id"))
-        return done
+    def build(
+        self,
+        version: str | None = None,
+        workers: int | None = None,
+        allow_failed: bool = False,
+        echo: Callable[[str], None] | None = None,
+    ) -> BuildResult:
+        """Every stage as corpus.yaml configures it; see corpusbuilder.build."""
+        return build(self, version, workers, allow_failed, *(echo,) if echo else ())

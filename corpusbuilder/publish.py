@@ -1,41 +1,61 @@
-"""Publish a frozen release folder: to a local folder laid out like a Hub repo, or to the Hub.
+"""Publish a frozen release folder: to a local folder laid out like a Hub repo, or to the Hub
+(`publish_hub`).
 
 A release folder already is a Hub dataset repo (README.md card whose YAML lists one config per
-language, ``data/<lang>/train-*.parquet``, maybe ATTRIBUTION.md and croissant.json), so publishing
-copies it as it is. On the Hub one release is exactly one commit holding every shard and the card,
-tagged ``v<version>``; data files of the previous release that are not in this one are deleted
-in that same commit, so the tag of an older release keeps resolving to its own files. Before
-anything is written the card and the data files are checked against each other: a shard no config
-claims, or a config that matches no shard, would publish a dataset that does not load.
+language, ``data/<lang>/train-*.parquet``, LICENSE.md, manifest.json), so publishing copies it.
+Publish owns only what it published: the manifest.json a release of ours left at the target names
+our files there. Files of that release which this one lacks are deleted; every other file is
+kept; a file of this release that is already there, is not ours and differs is a conflict, and
+nothing is written unless the user passes --replace. The hand-written text of the target's card
+outside the generated block survives. Before anything is written the card and the data files are
+checked against each other and against manifest.json.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 import re
-import shutil
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 import yaml
 
-from corpusbuilder.errors import UserError
+from corpusbuilder import card, manifest
+from corpusbuilder.errors import ExitCode, UserError
+from corpusbuilder.manifest import Digest
+from corpusbuilder.versions import check_version
 
-if TYPE_CHECKING:
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
-
-VERSION = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
+README = "README.md"
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
-REPO_TYPE = "dataset"
-OPTIONAL_FILES = ("ATTRIBUTION.md", "croissant.json")  # a release may or may not have them
 
 
 class PublishError(UserError):
     """A release that cannot be published as asked; the message says what to do."""
+
+
+class PublishMismatch(PublishError):
+    """The version is already published at the target with other files."""
+
+    exit_code = ExitCode.MISMATCH
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What publishing does at a target, path by path."""
+
+    write: tuple[str, ...] = ()  # files of the release that are new there or differ
+    unchanged: tuple[str, ...] = ()  # files of the release already there, byte for byte
+    delete: tuple[str, ...] = ()  # files our previous release put there that this one lacks
+    keep: tuple[str, ...] = ()  # files there that are not ours: never touched
+    conflicts: tuple[str, ...] = ()  # files of the release there, not ours, that differ
+
+    @property
+    def changes(self) -> bool:
+        """Whether the target lacks this release (a conflict is a change not yet allowed)."""
+        return bool(self.write or self.delete or self.conflicts)
 
 
 @dataclass(frozen=True)
@@ -44,18 +64,61 @@ class Published:
     commit: str | None  # Hub commit oid; None for a folder
     tag: str | None  # "v<version>" on the Hub; None for a folder
     url: str | None
-    files: int  # files of the release written or committed
+    files: int  # files of the release
+    plan: Plan = field(default_factory=Plan)
+    already: bool = False  # the target already held this release: nothing was written
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class LocalRelease:
+    """A release folder checked against its manifest.json and its card."""
+
+    root: Path
+    version: str
+    files: dict[str, Digest]  # every file, manifest.json included
+
+    def readme_for(self, existing: str | None) -> bytes:
+        """The card to publish where `existing` is: ours, with the hand-written text kept."""
+        return card.merge((self.root / README).read_text(encoding="utf-8"), existing).encode()
+
+    def sha256s(self, readme: bytes) -> dict[str, str]:
+        """path → sha256 of the bytes to publish (the card as merged for the target)."""
+        shas = {path: digest["sha256"] for path, digest in self.files.items()}
+        return shas | {README: hashlib.sha256(readme).hexdigest()}
 
 
 def release_tag(version: str) -> str:
-    if not VERSION.fullmatch(version):
-        raise PublishError(f"version {version!r} is not like 1.2.0 (give it without a leading 'v')")
-    return f"v{version}"
+    return f"v{check_version(version)}"
 
 
-def card_patterns(card: str) -> dict[str, list[str]]:
+def check_target(
+    to: str | None,
+    repo_id: str | None,
+    *,
+    private: bool = False,
+    message: str | None = None,
+    revision: str | None = None,
+    required: bool = True,
+) -> None:
+    """One target, and only the options that apply to it: nothing asked is silently ignored."""
+    if to and repo_id:
+        raise PublishError(
+            "choose one: `--to DIR` or `--repo-id ORG/NAME` (publish.to or publish.repo_id), not"
+            " both; run the command once for each target"
+        )
+    if required and not (to or repo_id):
+        raise PublishError("say where to publish: `--to DIR` or `--repo-id ORG/NAME`")
+    hub_only = [name for name, value in
+                (("--private", private), ("--message", message), ("--revision", revision))
+                if value]  # fmt: skip
+    if hub_only and not repo_id:
+        raise PublishError(f"only a Hub repo (`--repo-id`) takes {', '.join(hub_only)}")
+
+
+def card_patterns(text: str) -> dict[str, list[str]]:
     """The data_files patterns of each config in a dataset card's YAML front matter."""
-    match = FRONT_MATTER.match(card)
+    match = FRONT_MATTER.match(text)
     try:
         meta = yaml.safe_load(match.group(1)) if match else None
     except yaml.YAMLError as err:
@@ -90,132 +153,147 @@ def _matches(path: str, pattern: str) -> bool:
     return len(parts) == len(wanted) and all(map(fnmatch.fnmatchcase, parts, wanted))
 
 
-def _visible_files(root: Path) -> list[str]:
-    """Repo-relative posix paths of the files under `root`, leaving out hidden files and folders."""
-    paths = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
-    return sorted(p.as_posix() for p in paths if not any(s.startswith(".") for s in p.parts))
-
-
-def stale_files(existing: Iterable[str], release: Iterable[str]) -> list[str]:
-    """Files an earlier release left that this one lacks: its data files and optional extras."""
-    keep = set(release)
-    return [f for f in existing if (f.startswith("data/") or f in OPTIONAL_FILES) and f not in keep]
-
-
-def release_files(release_dir: Path) -> list[str]:
-    """Every file of the release (repo-relative posix paths), once the card and shards agree."""
-    if not (release_dir / "README.md").is_file():
-        raise PublishError(
-            f"{release_dir} has no README.md: is it a release folder? Run release first"
-        )
-    files = _visible_files(release_dir)
+def check_card(root: Path, files: list[str]) -> None:
+    """Every config of the card matches a data file, and every data file belongs to a config:
+    otherwise the published dataset would not load."""
     data = [f for f in files if f.startswith("data/")]
-    patterns = card_patterns((release_dir / "README.md").read_text(encoding="utf-8"))
+    patterns = card_patterns((root / README).read_text(encoding="utf-8"))
     for name, globs in patterns.items():
         if not any(_matches(f, g) for f in data for g in globs):
-            raise PublishError(f"config {name!r} matches no file under {release_dir}/data")
+            raise PublishError(f"config {name!r} matches no file under {root}/data")
     for path in data:
         if not any(_matches(path, g) for globs in patterns.values() for g in globs):
             raise PublishError(f"{path} belongs to no config in README.md; rebuild the release")
-    return files
 
 
-def publish_to_folder(release_dir: Path, dest: Path, version: str) -> Published:
-    """Copy the release into `dest` so that `datasets.load_dataset(str(dest), config)` opens it.
+def load_release(root: Path, version: str) -> LocalRelease:
+    """The release folder `root` of `version`, once its files, manifest.json and card agree."""
+    ours = manifest.read(root)
+    if not (root / README).is_file() or ours is None:
+        raise PublishError(
+            f"{root} has no README.md or no manifest.json of corpusbuilder: is it a release"
+            f" folder? Run `corpusbuilder release {version}`"
+        )
+    if ours.get("version") != version:
+        raise PublishError(f"{root} holds release {ours.get('version')}, not {version}")
+    files = dict(ours["files"]) | {manifest.NAME: manifest.digest_file(root / manifest.NAME)}
+    found = {p: (root / p).stat().st_size for p in manifest.visible_files(root)}
+    sizes = {p: digest["size"] for p, digest in files.items()}
+    wrong = sorted(p for p in sizes.keys() | found.keys() if found.get(p) != sizes.get(p))
+    if wrong:
+        raise PublishError(
+            f"{root} does not match its manifest.json ({', '.join(wrong[:5])}): run"
+            f" `corpusbuilder release {version}` to write it again"
+        )
+    check_card(root, sorted(files))
+    return LocalRelease(root, version, files)
 
-    Files of an earlier release there are replaced; its data files and extras (ATTRIBUTION.md,
-    croissant.json) that this release lacks are removed; nothing else in `dest` is touched.
-    """
+
+def make_plan(
+    ours: Mapping[str, str], there: Mapping[str, str | None], owned: set[str], replace: bool
+) -> Plan:
+    """The plan for files `ours` (path → sha256) at a target holding `there` (path → sha256, None
+    where it differs or is unknown), where `owned` are the files a release of ours put there."""
+    write, unchanged, conflicts = [], [], []
+    for path, sha in sorted(ours.items()):
+        if path not in there:
+            write.append(path)
+        elif there[path] == sha:
+            unchanged.append(path)
+        else:
+            if path not in owned:
+                conflicts.append(path)
+            if path in owned or replace:
+                write.append(path)
+    # manifest.json last: until it is written, the old one names only files that are ours
+    write.sort(key=lambda p: p == manifest.NAME)
+    delete = sorted(p for p in there if p in owned and p not in ours)
+    keep = sorted(p for p in there if p not in owned and p not in ours)
+    return Plan(tuple(write), tuple(unchanged), tuple(delete), tuple(keep), tuple(conflicts))
+
+
+def owned_files(previous: dict | None, readme: str | None) -> set[str]:
+    """Files at a target that are ours: those the manifest.json of our last release there
+    names, that manifest itself, and a card holding our generated block (merged, not replaced)."""
+    owned = set(previous["files"]) | {manifest.NAME} if previous else set()
+    if readme is not None and card.generated_part(readme) is not None:
+        owned.add(README)
+    return owned
+
+
+def refuse_conflicts(plan: Plan, replace: bool, where: str) -> None:
+    if plan.conflicts and not replace:
+        names = ", ".join(plan.conflicts[:5])
+        more = f" and {len(plan.conflicts) - 5} more" if len(plan.conflicts) > 5 else ""
+        raise PublishError(
+            f"{where} already holds {len(plan.conflicts)} files that this release would overwrite"
+            f" and that no release of ours put there ({names}{more}): move them away, or pass"
+            " --replace to overwrite them"
+        )
+
+
+def publish_to_folder(
+    release_dir: Path, dest: Path, version: str, *, replace: bool = False, dry_run: bool = False
+) -> Published:
+    """Copy the release into `dest` so that `datasets.load_dataset(str(dest), config)` opens it,
+    deleting only files our previous release put there (see the module docstring)."""
     release_tag(version)
     release_dir, dest = release_dir.resolve(), dest.resolve()
     if dest == release_dir or release_dir in dest.parents or dest in release_dir.parents:
         raise PublishError(f"publish to a folder outside the release folder, not {dest}")
-    files = release_files(release_dir)
-    stale = stale_files(_visible_files(dest), files) if dest.is_dir() else []
-    for name in files:
+    local = load_release(release_dir, version)
+    existing = (dest / README).read_text(encoding="utf-8") if (dest / README).is_file() else None
+    readme = local.readme_for(existing)
+    ours = local.sha256s(readme)
+    listing = manifest.visible_files(dest) if dest.is_dir() else []
+    there: dict[str, str | None] = dict.fromkeys(listing)
+    for path in ours.keys() & there.keys():
+        there[path] = manifest.digest_file(dest / path)["sha256"]
+    plan = make_plan(ours, there, owned_files(manifest.read(dest), existing), replace)
+    if not dry_run:
+        refuse_conflicts(plan, replace, str(dest))
+        _apply(plan, local, readme, dest)
+    return Published(
+        str(dest), None, None, dest.as_uri(), len(ours), plan, not plan.changes, dry_run
+    )
+
+
+def _apply(plan: Plan, local: LocalRelease, readme: bytes, dest: Path) -> None:
+    """Write, then delete, manifest.json last; each file lands whole (copy, then rename)."""
+    for name in plan.write:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(release_dir / name, partial)
+        data = readme if name == README else (local.root / name).read_bytes()
+        partial.write_bytes(data)
         os.replace(partial, target)
-    for name in stale:
+    for name in plan.delete:
         (dest / name).unlink()
-    for folder in sorted((dest / "data").rglob("*"), reverse=True):
-        if folder.is_dir() and not any(folder.iterdir()):
+        for folder in (dest / name).parents:  # folders the deletion emptied, never dest itself
+            if folder == dest or any(folder.iterdir()):
+                break
             folder.rmdir()
-    return Published(str(dest), None, None, dest.as_uri(), len(files))
 
 
-def publish_to_hub(
-    release_dir: Path,
-    repo_id: str,
-    version: str,
-    *,
-    private: bool = False,
-    token: str | None = None,
-) -> Published:
-    """Push the release as one commit on `main` of the dataset repo, tagged `v<version>`.
-
-    The token defaults to HF_TOKEN or the one saved by `hf auth login`; it is never printed.
-    """
-    import huggingface_hub  # deferred: it reads HF_ENDPOINT and HF_HOME when imported
-    from huggingface_hub.errors import HfHubHTTPError
-
-    tag = release_tag(version)
-    files = release_files(release_dir)
-    if (token or huggingface_hub.get_token()) is None:
-        raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login`")
-    api = huggingface_hub.HfApi(token=token)
-    try:
-        repo_url = api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
-        commit = _commit_release(api, release_dir, repo_id, version, files)
-        api.create_tag(repo_id, tag=tag, revision=commit, repo_type=REPO_TYPE)
-    except HfHubHTTPError as err:
-        raise PublishError(_explain(api, err, repo_id, version)) from err
-    return Published(repo_id, commit, tag, f"{repo_url}/tree/{tag}", len(files))
-
-
-def _commit_release(
-    api: HfApi, release_dir: Path, repo_id: str, version: str, files: list[str]
-) -> str:
-    """One commit: every release file added, data files and extras of the last one deleted."""
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
-
-    refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)
-    published = {ref.name: ref.target_commit for ref in refs.tags}
-    if f"v{version}" in published:
-        raise PublishError(_already(version, published[f"v{version}"]))
-    head = next((b.target_commit for b in refs.branches if b.name == "main"), None)
-    remote = api.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=head) if head else []
-    operations = [CommitOperationAdd(f, str(release_dir / f)) for f in files]
-    operations += [CommitOperationDelete(f) for f in stale_files(remote, files)]
-    info = api.create_commit(
-        repo_id,
-        operations,
-        commit_message=f"Release v{version}",
-        commit_description=f"corpusbuilder release v{version}: {len(files)} files.",
-        repo_type=REPO_TYPE,
-        revision="main",
-        parent_commit=head,
-    )
-    return info.oid
-
-
-def _already(version: str, commit: str) -> str:
-    return f"release v{version} is already published as commit {commit}; publish a new version"
-
-
-def _explain(api: HfApi, err: HfHubHTTPError, repo_id: str, version: str) -> str:
-    """A Hub error in terms of what the publisher should do next."""
-    status = err.response.status_code
-    if status == 409:
-        refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)
-        commit = next((t.target_commit for t in refs.tags if t.name == f"v{version}"), "?")
-        return _already(version, commit)
-    if status == 412:
-        return (
-            f"{repo_id} changed on the Hub while v{version} was being published; run publish again"
-        )
-    if status in (401, 403):
-        return f"the Hub refused the token: it needs write access to {repo_id} (`hf auth login`)"
-    return f"publishing v{version} to {repo_id} failed: {err}"
+def describe(done: Published, version: str) -> list[str]:
+    """What the publish command prints: one line, then each path of a dry run."""
+    plan, where = done.plan, done.target
+    tag = f", tag {done.tag}" if done.tag else ""
+    if done.already:
+        commit = f", commit {done.commit}" if done.commit else ""
+        return [f"release {version} is already published at {where}{tag}{commit}: nothing to do"]
+    if not done.dry_run:
+        return [
+            f"published {version} to {where}: {len(plan.write)} files written,"
+            f" {len(plan.delete)} deleted (ours, from an earlier release), {len(plan.keep)} other"
+            f" files kept, {len(plan.unchanged)} unchanged{tag}"
+        ]
+    lines = [
+        f"dry run, nothing written: publishing {version} to {where} would write"
+        f" {len(plan.write)} files, delete {len(plan.delete)} (ours, from an earlier release),"
+        f" keep {len(plan.keep)} other files and leave {len(plan.unchanged)} unchanged"
+    ]
+    for verb, paths in (("write", plan.write), ("delete", plan.delete), ("keep", plan.keep)):
+        lines += [f"  {verb} {path}" for path in paths]
+    lines += [f"  conflict {p} (not ours: refused without --replace)" for p in plan.conflicts]
+    return lines

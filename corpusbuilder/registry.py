@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from corpusbuilder.errors import UserError
 from corpusbuilder.source import SourceAdapter
 
 GROUP = "corpusbuilder.sources"
 
 
-class UnknownSource(LookupError):
+class UnknownSource(UserError, LookupError):
     """No adapter is registered under the asked name."""
 
 

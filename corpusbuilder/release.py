@@ -1,15 +1,12 @@
-"""Freeze a release: the manifest (which document, which text, which shard and row) is written to
-the ledger once and never changed; the files are a pure function of it, so writing them again
-gives the same bytes.
+"""Freeze a release: every column of every row (which document, which text, which shard and row,
+and the metadata the shard shows) and the facts of its card go to the ledger once and never
+change. The files are written from that record alone (`release_files`), never from today's
+ledger, policy or corpus.yaml, so writing them again gives the same bytes or refuses.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import shutil
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +14,9 @@ from corpusbuilder import card, shards
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Document, Release
+from corpusbuilder.ledger.models import Release
 from corpusbuilder.licences import Policy
+from corpusbuilder.manifest import manifest_hash
 from corpusbuilder.source import utc_now
 from corpusbuilder.textstore import TextStore, sha256_text
 
@@ -33,7 +31,7 @@ class ReleaseResult:
     directory: Path
     manifest_hash: str
     documents: int
-    created: bool
+    created: bool  # frozen by this call; False: it was frozen before and written again
 
 
 def _check_releasable(doc, policy: Policy) -> None:
@@ -51,50 +49,65 @@ def _check_releasable(doc, policy: Policy) -> None:
         )
 
 
-def _manifest(docs: list, policy: Policy, version: str, shard_bytes: int) -> list[dict]:
+def check_text(doc_id: str, sha: str, text: str) -> None:
+    if sha256_text(text) != sha:
+        raise ReleaseError(
+            f"the stored text of {doc_id} does not match its sha256 {sha}:"
+            " the text store is damaged; ingest the source again"
+        )
+
+
+def measure(store: TextStore, rows: list) -> dict[str, tuple[int, int]]:
+    """doc_id → (chars, words) of each released text, read with its sha256 checked. Measured on
+    the text itself: after PII redaction the ledger's counts are those of the ingested text."""
+    sizes = {}
+    try:
+        for row, (sha, text) in zip(rows, store.get_many(r.text_sha256 for r in rows), strict=True):
+            check_text(row.doc_id, sha, text)
+            sizes[row.doc_id] = (len(text), len(text.split()))
+    except KeyError as err:
+        raise ReleaseError(f"{err.args[0]}: ingest its source again") from err
+    return sizes
+
+
+def _members(docs: list, policy: Policy, sizes: dict, version: str, shard_bytes: int) -> list:
+    """The frozen rows, grouped by language config, in ingest order within each."""
     by_config: dict[str, list] = {}
     for doc in docs:
-        _check_releasable(doc, policy)
         by_config.setdefault(doc.language or "und", []).append(doc)
-    for group in by_config.values():
-        group.sort(key=lambda d: (d.seq, d.doc_id))  # ingest order: texts stream from the store
     members = []
     for config in sorted(by_config):
         group = by_config[config]
         plan = shards.plan_shards(config, [d.chars or 0 for d in group], shard_bytes)
         rows = Counter()
         for doc, shard in zip(group, plan, strict=True):
+            chars, words = sizes[doc.doc_id]
             members.append(
-                {
-                    "version": version,
-                    "doc_id": doc.doc_id,
-                    "text_sha256": doc.text_sha256,
-                    "config": config,
-                    "shard": shard,
-                    "row": rows[shard],
-                }
+                {"version": version, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256}
+                | {"config": config, "shard": shard, "row": rows[shard], "source": doc.source}
+                | {"url": doc.url, "title": doc.title, "creator": doc.creator, "date": doc.date}
+                | {"language": doc.language, "language_score": doc.language_score}
+                | {"licence": doc.licence, "licence_url": policy.get(doc.licence).url}
+                | {"chars": chars, "words": words}
             )
             rows[shard] += 1
     return members
 
 
-def manifest_hash(members: list[dict]) -> str:
-    lines = (f"{m['doc_id']}\t{m['text_sha256']}\t{m['shard']}\t{m['row']}\n" for m in members)
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
-
-
 def freeze(
-    config: CorpusConfig, ledger: Ledger, policy: Policy, version: str
+    config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, version: str
 ) -> tuple[Release, bool]:
     """The release `version`, frozen now from the kept documents unless it already exists."""
     existing = ledger.release(version)
     if existing is not None:
         return existing, False
-    shard_bytes = int(config.release.get("shard_bytes", shards.SHARD_BYTES))
-    docs = ledger.releasable()
-    members = _manifest(docs, policy, version, shard_bytes)
-    if not members:
+    shard_bytes = config.settings.release.shard_bytes  # validated: a whole number > 0
+    docs = sorted(ledger.releasable(), key=lambda d: (d.seq, d.doc_id))  # texts stream in order
+    if not docs:
         raise ReleaseError("no document is kept yet: run `corpusbuilder ingest` and `curate` first")
+    for doc in docs:
+        _check_releasable(doc, policy)
+    members = _members(docs, policy, measure(store, docs), version, shard_bytes)
     parent = ledger.latest_release()
     release = Release(
         version=version,
@@ -103,19 +116,23 @@ def freeze(
         policy_hash=policy.hash,
         config_hash=config.curation_hash(),
         manifest_hash=manifest_hash(members),
-        counts=_counts(ledger, docs, members, parent),
+        counts=_counts(config, ledger, policy, docs, members, parent),
     )
     ledger.add_release(release, members)
-    return release, True
+    return ledger.release(version), True
 
 
-def _counts(ledger: Ledger, docs: list, members: list[dict], parent: Release | None) -> dict:
+def _counts(
+    config: CorpusConfig, ledger: Ledger, policy: Policy, docs: list, members: list, parent
+) -> dict:
+    licences = dict(Counter(d.licence for d in docs))
     counts = {
         "documents": len(members),
         "chars": sum(d.chars or 0 for d in docs),
         "configs": dict(Counter(m["config"] for m in members)),
-        "licences": dict(Counter(d.licence for d in docs)),
+        "licences": licences,
         "funnel": [list(row) for row in ledger.funnel()],
+        "card": card.frozen_facts(config.name, config.description, list(licences), policy),
     }
     if parent is not None:
         before = {r.doc_id: r.text_sha256 for r in ledger.release_members(parent.version)}
@@ -129,63 +146,23 @@ def _counts(ledger: Ledger, docs: list, members: list[dict], parent: Release | N
     return counts
 
 
-def write_files(
+def complete_legacy(
     config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, release: Release
-) -> Path:
-    """Write the shards and the card of a frozen release into its folder, verifying every text."""
-    directory = config.release_dir(release.version)
-    if directory.exists():
-        shutil.rmtree(directory)
-    members = ledger.release_members(release.version)
-    for shard, group in itertools.groupby(members, key=lambda m: m.shard):
-        shards.write_shard(directory / shard, _rows(ledger, store, policy, list(group)))
-    (directory / "README.md").write_text(card.render(config, release, policy), encoding="utf-8")
-    licences = card.render_licences(release, policy)
-    (directory / "LICENSE.md").write_text(licences, encoding="utf-8")
-    return directory
-
-
-def _rows(ledger: Ledger, store: TextStore, policy: Policy, members: list) -> Iterator[dict]:
-    """The shard rows of `members`, streamed: metadata a thousand at a time, texts one by one."""
-    texts = store.get_many(m.text_sha256 for m in members)
-    for start in range(0, len(members), 1000):
-        part = members[start : start + 1000]
-        docs = {
-            d.doc_id: d for d in ledger.documents(Document.doc_id.in_([m.doc_id for m in part]))
-        }
-        for member in part:
-            sha, text = next(texts)
-            yield _row(docs[member.doc_id], text, sha, policy)
-
-
-def _row(doc: Document, text: str, sha: str, policy: Policy) -> dict:
-    if sha256_text(text) != sha:
-        raise ReleaseError(
-            f"the stored text of {doc.doc_id} does not match its sha256 {sha}:"
-            " the text store is damaged; ingest the source again"
-        )
-    return {
-        "id": doc.doc_id,
-        "text": text,
-        "source": doc.source,
-        "url": doc.url,
-        "title": doc.title,
-        "creator": doc.creator,
-        "date": doc.date,
-        "language": doc.language,
-        "language_score": doc.language_score,
-        "licence": doc.licence,
-        "licence_url": policy.get(doc.licence).url,
-        "text_sha256": sha,
-        "chars": len(text),
-        "words": len(text.split()),
-    }
-
-
-def release(config: CorpusConfig, ledger: Ledger, store: TextStore, version: str) -> ReleaseResult:
-    policy = Policy.load(overrides=config.licences)
-    frozen, created = freeze(config, ledger, policy, version)
-    directory = write_files(config, ledger, store, policy, frozen)
-    return ReleaseResult(
-        version, directory, frozen.manifest_hash, frozen.counts["documents"], created
-    )
+) -> Release:
+    """A release frozen before schema 2 kept only (doc_id, text, shard, row); the migration
+    copied the other columns from the document table. What it could not copy (licence URLs,
+    the released text's counts, the card's facts) is frozen now, once, from today's policy and
+    corpus.yaml — what the old code read on every write."""
+    if "card" in release.counts:
+        return release
+    rows = list(ledger.release_rows(release.version))
+    sizes = measure(store, rows)
+    licences = list(release.counts["licences"])
+    facts = card.frozen_facts(config.name, config.description, licences, policy)
+    updates = [
+        {"doc_id": r.doc_id, "licence_url": policy.get(r.licence).url if r.licence else None}
+        | dict(zip(("chars", "words"), sizes[r.doc_id], strict=True))
+        for r in rows
+    ]
+    ledger.complete_release(release.version, release.counts | {"card": facts}, updates)
+    return ledger.release(release.version)

@@ -86,3 +86,24 @@ def render(rows: Sequence[FunnelRow]) -> str:
             f"  {s:<12} {lang:<4} {st:<18} {r:<32} {n:>7}" for s, lang, st, r, n in exclusions
         ]
     return "\n".join(lines)
+
+
+def warnings(ledger) -> list[str]:
+    """What `status` must not let pass quietly: kept documents that no release holds."""
+    latest = ledger.latest_release()
+    if latest is None:
+        kept = sum(row[-1] for row in ledger.funnel() if row[2] == Status.KEPT)
+        return [f"{kept} kept documents are in no release yet: freeze one"] if kept else []
+    added, removed = ledger.release_drift(latest.version)
+    found = []
+    if added:
+        found.append(
+            f"{added} kept documents are in no release (the latest, {latest.version}, was frozen"
+            " before they were kept): freeze a new version to release them"
+        )
+    if removed:
+        found.append(
+            f"{removed} documents of release {latest.version} are no longer kept (taken down,"
+            " filtered or re-decided): freeze a new version to remove them"
+        )
+    return found

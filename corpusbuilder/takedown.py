@@ -3,6 +3,10 @@
 A selector names a doc_id, a text sha256, or an origin URL; every document it matches becomes
 `taken_down` with a decision row, now and in any later ingest or curation (the selector is kept
 in the `takedown` table). Frozen releases are not rewritten: publish a new version without it.
+
+Nothing undoes a takedown: a takedown waits for a running curation (the corpus lock), the ledger
+never writes a curation's decision over a taken-down document, and curation applies every
+recorded takedown again when it starts.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ def apply(ledger: Ledger, run_id: int, selectors: list[tuple[str, str]]) -> list
     for selector, reason in selectors:
         ids = ledger.doc_ids(matching(selector), Document.status != Status.TAKEN_DOWN)
         for doc_id in ids:
-            updates.append(
-                {"doc_id": doc_id, "status": Status.TAKEN_DOWN, "reason": Reason.TAKEDOWN}
-            )
+            # A `curate --all` mark goes too: there is nothing left to decide about it.
+            updates.append({"doc_id": doc_id, "status": Status.TAKEN_DOWN,
+                            "reason": Reason.TAKEDOWN, "recurate": False})  # fmt: skip
             detail = f"{selector}: {reason}"
             decisions.append(decision_row(doc_id, run_id, "takedown", COMPONENT,
                                           Status.TAKEN_DOWN, Reason.TAKEDOWN, detail))  # fmt: skip
@@ -48,7 +52,11 @@ def take_down(ledger: Ledger, selector: str, reason: str) -> list[str]:
         raise ValueError("say why: `--reason` is kept with the takedown and shown by audit")
     ledger.add_takedown(selector, reason)
     run_id = ledger.start_run("takedown")
-    taken = apply(ledger, run_id, [(selector, reason)])
+    try:
+        taken = apply(ledger, run_id, [(selector, reason)])
+    except BaseException as exc:
+        ledger.abort_run(run_id, {}, exc)
+        raise
     ledger.finish_run(run_id, "completed", {"taken_down": len(taken)})
     return taken
 

@@ -36,12 +36,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Annotated, Any
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
+from pydantic import AfterValidator, Field
 
 from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -152,22 +154,31 @@ def _csv_book(row: dict[str, str]) -> Book:
     )
 
 
+def _ebook(value: int | str) -> int:
+    if isinstance(value, str) and not value.strip().isdigit():
+        raise ValueError(f"{value!r} is not an ebook number; books lists ebook numbers like 1342")
+    return int(value)
+
+
 class GutenbergSource(SourceAdapter):
     name = "gutenberg"
     version = "1.0.0"
 
+    class Options(SourceOptions):
+        catalog: str = Field(
+            min_length=1, description="a folder of RDFs (pgN.rdf), one RDF, or pg_catalog.csv"
+        )
+        mirror: str = Field(
+            min_length=1, description="the folder or URL holding N/N-0.txt and the like"
+        )
+        books: list[Annotated[int | str, AfterValidator(_ebook)]] | None = Field(
+            None, description="only these ebook numbers (default: every book of the catalog)"
+        )
+
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config)
-        for key, what in (
-            ("catalog", "an RDF folder, one pgN.rdf or pg_catalog.csv"),
-            ("mirror", "the folder or URL holding <N>/<N>-0.txt …"),
-        ):
-            if not self.config.get(key):
-                raise ValueError(f"source 'gutenberg' needs `{key}:`, {what}")
-        books = self.config.get("books")
-        if books is not None and not all(str(b).strip().isdigit() for b in books):
-            raise ValueError("source 'gutenberg': `books:` must be a list of ebook numbers")
-        self.books = {str(int(str(b))) for b in books} if books is not None else None
+        super().__init__(checked(self, config))
+        books = self.config["books"]
+        self.books = {str(b) for b in books} if books is not None else None
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
@@ -313,6 +324,9 @@ def _text_problem(text: Cleaned) -> tuple[str, str] | None:
         return "copyrighted", "header: *** START OF THE COPYRIGHTED PROJECT GUTENBERG EBOOK"
     if not text.marked and "project gutenberg" in text.text.lower():
         return "boilerplate_unrecognised", "mentions Project Gutenberg but has no known markers"
+    if text.mostly_boilerplate:
+        left = f"{text.boilerplate:.0%} PG notices in what is" if text.text else "nothing"
+        return "boilerplate_only", f"{left} left after removing PG's header and footer"
     if not text.text.strip():
-        return "empty_text", f"nothing left after removing PG's header and footer ({text.encoding})"
+        return "empty_text", f"the file holds no text and no PG markers ({text.encoding})"
     return None

@@ -9,10 +9,18 @@ leaves undefined.
 
 Stripping removes PG's boilerplate of every era, because PG's licence (section 1.C) lets a
 public-domain work be redistributed freely "as long as all references to Project Gutenberg are
-removed": the header (up to ``*** START OF THE/THIS PROJECT GUTENBERG EBOOK …`` or, in 1990s
-Etexts, ``*END*THE SMALL PRINT! …``), PG production notes opening the body, and the
-footer (from ``End of (the) Project Gutenberg …`` or ``*** END OF …`` to the end of the file,
-which holds the licence).
+removed". The body starts after the last header marker and ends at the first footer marker after
+it. Header markers: ``*** START OF THE/THIS PROJECT GUTENBERG EBOOK …`` (2000s–today, also
+``***START OF``) and the end of the 1990s "small print" (``*END*THE SMALL PRINT! FOR PUBLIC
+DOMAIN ETEXTS*Ver.04.29.93*END*``, ``*END THE SMALL PRINT! …``, ``["Small Print" V.…]``) when it
+comes before any closing line — a 1990s Etext has no START line, its header *is* the small
+print. Footer markers: ``*** END OF …``, ``START: FULL LICENSE``, the start of a small print that
+follows the body (``***START**THE SMALL PRINT!**…``, 2000–2004 eBooks), and the closing line,
+in English or in the book's language (``End of (the) Project Gutenberg …``, ``Ende dieses
+Projekt Gutenberg Etextes …``, ``Fin du Projet Gutenberg …``, ``Fine del Progetto Gutenberg …``,
+``Fin del Proyecto Gutenberg …``). PG production notes opening the body go too. What is left may
+still be mostly boilerplate (a header variant no marker names): `Cleaned.mostly_boilerplate`
+lets the adapter skip it rather than release PG's notices as a book.
 """
 
 from __future__ import annotations
@@ -22,20 +30,24 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# A header ends after the last of these lines (before any footer line).
+# Where the body may start (after the last of these before the footer) …
 _HEADER_END = re.compile(
-    r"\*+\s*START OF (THE |THIS )?(COPYRIGHTED )?PROJECT GUTENBERG"
-    r"|\*+\s*END\*?\s*THE SMALL PRINT",
+    r"\*+\s*START OF (THE |THIS )?(COPYRIGHTED )?PROJECT GUTENBERG",
     re.IGNORECASE,
 )
-# A footer starts at the first of these lines after the header.
-_FOOTER_START = re.compile(
+_SMALL_PRINT_END = re.compile(
+    r"\**\s*END[*\s]*THE SMALL PRINT|[^\n]*SMALL PRINT[^\n]*\*END\*|\[\"Small Print\" V\.",
+    re.IGNORECASE,
+)
+# … and where it ends (the first of these after the start).
+_CLOSING = re.compile(
     r"\*+\s*END OF (THE |THIS )?(COPYRIGHTED )?PROJECT GUTENBERG"
-    r"|END OF (THE |THIS )?PROJECT GUTENBERG"
-    r"|\*+\s*START\**\s*THE SMALL PRINT"
-    r"|(\*+\s*)?START: FULL LICENSE",
+    r"|(\*+\s*)?START: FULL LICEN[CS]E"
+    r"|(THE\s+)?(END|ENDE|FIN|FINE|FINAL)\s+([^\W\d_]+\s+){0,3}?"
+    r"(PRO(JECT|JEKT|JET|GETTO|YECTO|JECTO|JETO)\s+GUTENBER|E-?TEXT)",
     re.IGNORECASE,
 )
+_SMALL_PRINT_START = re.compile(r"\**\s*START\W*THE SMALL PRINT", re.IGNORECASE)
 _COPYRIGHTED = re.compile(r"\*+\s*START OF (THE |THIS )?COPYRIGHTED PROJECT GUTENBERG", re.I)
 _CREDITS = re.compile(
     r"(Produced by|E-?text prepared by|This e-?(text|book) was (prepared|produced) by"
@@ -43,6 +55,13 @@ _CREDITS = re.compile(
     re.IGNORECASE,
 )
 _PG = re.compile(r"Project\s+Gutenberg", re.IGNORECASE)
+# Words of PG's notices (not of books): a paragraph holding one is counted as boilerplate.
+_NOTICE = re.compile(
+    r"Project\s+Gutenberg|Gutenberg-tm|\be-?(texts?|books?)\b|small print|gutenberg\.(org|net)"
+    r"|\bdonations?\b|\bFTP\b|Michael S\. Hart",
+    re.IGNORECASE,
+)
+MOSTLY = 0.5  # share of the kept characters in notice paragraphs above which nothing is a book
 _DECLARED = re.compile(rb"Cha\w*cter set encoding:[ \t]*([\w.:-]+)", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"))
 _BOMS += ((codecs.BOM_UTF16_BE, "utf-16-be"),)
@@ -57,6 +76,20 @@ class Cleaned:
     marked: bool
     copyrighted: bool
     encoding: str
+
+    @property
+    def boilerplate(self) -> float:
+        """Share of the text's characters in paragraphs naming PG, etexts, donations…; 1.0 if
+        nothing is left."""
+        paragraphs = [p for p in re.split(r"\n\s*\n", self.text) if p.strip()]
+        total = sum(len(p) for p in paragraphs)
+        notices = sum(len(p) for p in paragraphs if _NOTICE.search(p))
+        return notices / total if total else 1.0
+
+    @property
+    def mostly_boilerplate(self) -> bool:
+        """Markers were found and what they left is empty or mostly PG's notices."""
+        return self.marked and self.boilerplate > MOSTLY
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -114,11 +147,24 @@ def _western(data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _lines(lines: list[str], pattern: re.Pattern) -> list[int]:
+    return [i for i, line in enumerate(lines) if pattern.match(line.lstrip())]
+
+
 def _bounds(lines: list[str]) -> tuple[int, int]:
-    """(first line of the body, first line of the footer); (0, len) where no marker is found."""
-    heads = [i for i, line in enumerate(lines) if _HEADER_END.match(line.lstrip())]
-    feet = [i for i, line in enumerate(lines) if _FOOTER_START.match(line.lstrip())]
-    first_foot = feet[0] if feet else len(lines)
+    """(first line of the body, first line of the footer); (0, len) where no marker is found.
+
+    The end of a small print opens the body only before any closing line: after one it ends a
+    small print that follows the body. A small print's start closes the body only after a header
+    marker: before one it opens the 1990s header that the small print's end closes.
+    """
+    closings = _lines(lines, _CLOSING)
+    first_closing = closings[0] if closings else len(lines)
+    heads = _lines(lines, _HEADER_END)
+    heads += [i for i in _lines(lines, _SMALL_PRINT_END) if i < first_closing]
+    feet = closings + _lines(lines, _SMALL_PRINT_START)
+    first_head = min(heads, default=-1)
+    first_foot = min((i for i in feet if i > first_head), default=len(lines))
     start = max((i + 1 for i in heads if i < first_foot), default=0)
     end = min((i for i in feet if i >= start), default=len(lines))
     return start, end

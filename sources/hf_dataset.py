@@ -10,10 +10,11 @@ whole — often "cc-by-4.0" for the compilation, not for every row — so it is 
 replaces it when the card is wrong or absent. A row with neither is skipped
 (``no_licence_evidence``). The adapter decides nothing: licences.yaml resolves the statements.
 
-Config::
+Config (``config_name`` is what ``datasets`` calls ``name``: the source's own ``name:`` is beside
+it in the same mapping, and the dataset card's ``configs:`` list names them ``config_name``)::
 
     path: PleIAs/common_corpus      # a Hub dataset id, or a local folder or data file
-    data_files: ..., name: ..., revision: ..., split: train   # passed to datasets.load_dataset
+    data_files: ..., config_name: ..., revision: ..., split: train   # to datasets.load_dataset
     columns: {text: text, id: identifier, licence: license, url: metadata.url, title: ...,
               creator: ..., date: ..., language: ...}         # text and id are required
     collection_licence: "CC-BY-4.0"                          # optional; else the card's license:
@@ -37,11 +38,13 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import Field
 
 from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -55,13 +58,7 @@ from corpusbuilder.source import (
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("text", "id", "licence", "url", "title", "creator", "date", "language")
-REQUIRED = ("text", "id")
 OPTIONAL = ("url", "title", "creator", "date", "language")
-LOAD_OPTIONS = ("name", "revision")  # passed to load_dataset when set
-CONFIG_KEYS = frozenset(
-    {"path", "data_files", "split", "columns", "collection_licence", "checkpoint_every"}
-).union(LOAD_OPTIONS)
 CARD_FILE = "README.md"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 
@@ -122,16 +119,20 @@ def _value(row: Mapping[str, Any], column: str) -> Any:
     return value
 
 
-def _columns(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise ValueError("hf_dataset needs columns: {text: <column>, id: <column>, ...}")
-    unknown = sorted(set(value) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"unknown columns key(s) {unknown}; use some of: {', '.join(FIELDS)}")
-    missing = [f for f in REQUIRED if not _text_or_none(value.get(f))]
-    if missing:
-        raise ValueError(f"columns must name the dataset column for {' and '.join(missing)}")
-    return {field: str(column) for field, column in value.items() if _text_or_none(column)}
+Column = Annotated[str, Field(min_length=1)]
+
+
+class Columns(SourceOptions):
+    """Which dataset column holds each field; a dotted name reads a nested field."""
+
+    text: Column = Field(description="the text")
+    id: Column = Field(description="a stable id, unique in the dataset")
+    licence: Column | None = Field(None, description="the row's licence statement")
+    url: Column | None = Field(None, description="the origin URL")
+    title: Column | None = Field(None, description="the title")
+    creator: Column | None = Field(None, description="the author")
+    date: Column | None = Field(None, description="the date")
+    language: Column | None = Field(None, description="a language hint")
 
 
 class HfDatasetSource(SourceAdapter):
@@ -140,20 +141,31 @@ class HfDatasetSource(SourceAdapter):
     name = "hf_dataset"
     version = "1.0.0"
 
+    class Options(SourceOptions):
+        path: str = Field(min_length=1, description="a Hub dataset id, or a local folder or file")
+        columns: Columns = Field(
+            description="dataset column of each field: {text: …, id: …, licence: …, url: …}"
+        )
+        config_name: str | None = Field(
+            None, description="the dataset's configuration (subset), `name` in load_dataset"
+        )
+        revision: str | None = Field(None, description="a Hub branch, tag or commit")
+        split: str = Field("train", min_length=1, description="the split to read")
+        data_files: str | list[str] | dict[str, str | list[str]] | None = Field(
+            None, description="files of a folder or Hub repo to read, as in load_dataset"
+        )
+        collection_licence: str | None = Field(
+            None, description="the collection's terms (default: the card's license:)"
+        )
+        checkpoint_every: int = Field(10_000, ge=1, description="rows between resume checkpoints")
+
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        super().__init__(config)
-        unknown = sorted(set(self.config) - CONFIG_KEYS)
-        if unknown:
-            raise ValueError(f"unknown hf_dataset option(s) {unknown}; use: {sorted(CONFIG_KEYS)}")
-        self.path = _text_or_none(self.config.get("path"))
-        if not self.path:
-            raise ValueError("hf_dataset needs path: a Hub dataset id or a local folder/data file")
-        self.columns = _columns(self.config.get("columns"))
-        self.split = str(self.config.get("split") or "train")
-        self.collection_licence = _text_or_none(self.config.get("collection_licence"))
-        self.checkpoint_every = int(self.config.get("checkpoint_every", 10_000))
-        if self.checkpoint_every < 1:
-            raise ValueError("checkpoint_every must be a positive number of rows")
+        super().__init__(checked(self, config))
+        self.path = self.config["path"]
+        self.columns = {key: column for key, column in self.config["columns"].items() if column}
+        self.split = self.config["split"]
+        self.collection_licence = _text_or_none(self.config["collection_licence"])
+        self.checkpoint_every = self.config["checkpoint_every"]
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
@@ -190,7 +202,8 @@ class HfDatasetSource(SourceAdapter):
         return _Target(str(path), data_files, path.as_uri(), path / CARD_FILE)
 
     def _open(self, target: _Target) -> Any:
-        options = {k: self.config[k] for k in LOAD_OPTIONS if self.config.get(k)}
+        chosen = {"name": self.config["config_name"], "revision": self.config["revision"]}
+        options = {key: value for key, value in chosen.items() if value}
         try:
             return load_dataset(
                 target.load_path,
@@ -202,7 +215,7 @@ class HfDatasetSource(SourceAdapter):
         except Exception as exc:  # datasets raises many types; all mean "cannot open it"
             raise FetchError(
                 f"cannot open dataset {self.path!r} split {self.split!r}: {exc}; "
-                "check path, data_files, name and split"
+                "check path, data_files, config_name and split"
             ) from exc
 
     def _collection_evidence(self, fetch: Fetcher, target: _Target) -> tuple[LicenceEvidence, ...]:

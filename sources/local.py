@@ -20,7 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from corpusbuilder.fetch import Fetcher
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Item,
     LicenceEvidence,
@@ -35,10 +38,16 @@ class LocalSource(SourceAdapter):
     name = "local"
     version = "1.0.0"
 
+    class Options(SourceOptions):
+        path: str = Field(
+            min_length=1, description="a .jsonl file, or a folder of .txt files with .json sidecars"
+        )
+        licence: str | None = Field(
+            None, description="the collection's terms, recorded beside each record's own statement"
+        )
+
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config)
-        if not self.config.get("path"):
-            raise ValueError("source 'local' needs `path:`, a .jsonl file or a folder of texts")
+        super().__init__(checked(self, config))
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
@@ -110,6 +119,6 @@ class LocalSource(SourceAdapter):
         if record.get("licence"):
             found.append(LicenceEvidence(str(record["licence"]), f"{where}/licence", "sidecar"))
         if self.config.get("licence"):
-            locator = f"{self.config.get('config_file', 'corpus.yaml')}#sources/licence"
+            locator = "corpus.yaml#sources/licence"
             found.append(LicenceEvidence(str(self.config["licence"]), locator, "collection"))
         return tuple(found)

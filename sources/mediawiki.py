@@ -6,8 +6,9 @@ Licence rationale. A dump carries no licence field: the terms are the wiki's. Wi
 licensed to the public under one or several liberal licenses. Most of Wikipedia's text […] is
 co-licensed under the Creative Commons Attribution-ShareAlike 4.0 International License (CC BY-SA)
 and the GNU Free Documentation License (GFDL)" — CC BY-SA 3.0 before June 2023. The operator states
-the terms in ``licence`` (one statement or a list such as ``["CC-BY-SA-3.0", "GFDL-1.3"]``); each
-becomes a ``collection`` evidence located at ``terms_url`` if given, else honestly at
+the terms in ``licence`` (one statement or a list such as ``["CC-BY-SA-3.0", "GFDL-1.3"]``). A
+list means dual licensing — the reader may choose any — so it becomes one ``collection`` evidence
+"CC-BY-SA-3.0 OR GFDL-1.3", located at ``terms_url`` if given, else honestly at
 ``<dump URL>#config:licence``. The policy, not this adapter, judges them. CC BY-SA attribution may
 be a link to the page history, which lists the authors, so ``creator`` is "<sitename>
 contributors; history: <…index.php?title=X&action=history>": it travels with the text into the
@@ -31,11 +32,14 @@ import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from mwparserfromhell.parser import ParserError
+from pydantic import AfterValidator, Field
 
 from corpusbuilder.fetch import Fetcher
+from corpusbuilder.licences import alternatives
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -67,24 +71,44 @@ class _Context:
     evidence: tuple[LicenceEvidence, ...]
 
 
+def _statements(value: str | list[str]) -> str | list[str]:
+    statements = [value] if isinstance(value, str) else value
+    if not statements or not all(s.strip() for s in statements):
+        raise ValueError(
+            "give the wiki's terms, e.g. CC-BY-SA-4.0 or [CC-BY-SA-3.0, GFDL-1.3]"
+            " (see the wiki's copyright page)"
+        )
+    return value
+
+
 class MediaWikiSource(SourceAdapter):
     """Pages of a MediaWiki XML dump; see the module docstring for config and skips."""
 
     name = "mediawiki"
     version = "1.0.0"
 
+    class Options(SourceOptions):
+        dump: str = Field(min_length=1, description="path or URL of the XML dump (bz2, gz, xz)")
+        licence: Annotated[str | list[str], AfterValidator(_statements)] = Field(
+            description="the wiki's terms, e.g. [CC-BY-SA-3.0, GFDL-1.3] (collection evidence)"
+        )
+        terms_url: str | None = Field(None, description="where the terms are stated (locator)")
+        namespaces: list[int] = Field([0], description="namespace numbers to keep ([0]: articles)")
+        disambiguation_templates: list[str] = Field(
+            list(DISAMBIGUATION_TEMPLATES), description="templates marking disambiguation pages"
+        )
+        wiki_url: str | None = Field(None, description="article base URL (default: siteinfo)")
+        index_url: str | None = Field(None, description="index.php URL (default: from wiki_url)")
+        checkpoint_every: int = Field(1000, ge=1, description="pages between resume checkpoints")
+
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        super().__init__(config)
-        self.dump = self.config.get("dump")
-        if not isinstance(self.dump, str) or not self.dump.strip():
-            raise ValueError("mediawiki source: set 'dump' to the path or URL of the XML dump")
-        self.licences = _licences(self.config.get("licence"))
-        self.namespaces = _namespaces(self.config.get("namespaces", [0]))
-        templates = self.config.get("disambiguation_templates", DISAMBIGUATION_TEMPLATES)
-        self.disambiguation = _template_pattern(templates)
-        self.checkpoint_every = int(self.config.get("checkpoint_every", 1000))
-        if self.checkpoint_every < 1:
-            raise ValueError("mediawiki source: 'checkpoint_every' is a number of pages, >= 1")
+        super().__init__(checked(self, config))
+        self.dump = self.config["dump"]
+        licence = self.config["licence"]
+        self.licences = (licence,) if isinstance(licence, str) else tuple(licence)
+        self.namespaces = frozenset(self.config["namespaces"])
+        self.disambiguation = _template_pattern(self.config["disambiguation_templates"])
+        self.checkpoint_every = self.config["checkpoint_every"]
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
@@ -173,9 +197,9 @@ class MediaWikiSource(SourceAdapter):
         if not wiki_url.endswith(("/", "=")):
             wiki_url += "/"
         locator = self.config.get("terms_url") or f"{location}#config:licence"
-        evidence = tuple(
-            LicenceEvidence(statement=s, locator=locator, kind="collection") for s in self.licences
-        )
+        # each listed licence is on offer: one statement "A OR B", the reader chooses
+        statement = alternatives(self.licences)
+        evidence = (LicenceEvidence(statement=statement, locator=locator, kind="collection"),)
         media = [site.namespaces[n] for n in MEDIA_NAMESPACES if n in site.namespaces]
         return _Context(
             site=site,
@@ -201,23 +225,3 @@ def _index_url(wiki_url: str) -> str | None:
     if wiki_url.endswith("/wiki/"):
         return wiki_url.removesuffix("/wiki/") + "/w/index.php"
     return None
-
-
-def _namespaces(value: Any) -> frozenset[int]:
-    try:
-        return frozenset(int(n) for n in value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"mediawiki source: 'namespaces' is {value!r}; give a list of namespace numbers, "
-            "e.g. [0] for articles (see the dump's <namespaces>)"
-        ) from None
-
-
-def _licences(value: Any) -> tuple[str, ...]:
-    statements = [value] if isinstance(value, str) else list(value or [])
-    if not statements or not all(isinstance(s, str) and s.strip() for s in statements):
-        raise ValueError(
-            "mediawiki source: set 'licence' to the wiki's terms, e.g. 'CC-BY-SA-4.0' or "
-            "['CC-BY-SA-3.0', 'GFDL-1.3'] (see the wiki's copyright page)"
-        )
-    return tuple(statements)

@@ -35,13 +35,17 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from pydantic import AfterValidator, Field
 
+from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -53,7 +57,7 @@ from corpusbuilder.source import (
 )
 from sources.oai_formats import READERS, Fields, child, element_text, local
 
-OPTIONS = {"base_url", "metadata_prefix", "set", "from", "until", "full_text", "collection_licence"}
+OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
 _ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^>]*>")
 _RECORD = re.compile(rb"<(?:\w+:)?record\b.*?</(?:\w+:)?record>", re.S)
 _IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>\s*([^<]+?)\s*</")
@@ -61,8 +65,10 @@ _OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
 _TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</")
 
 
-class OaiPmhError(RuntimeError):
+class OaiPmhError(UserError, RuntimeError):
     """The repository answered with an OAI-PMH error or an unreadable page; `code` names it."""
+
+    exit_code = ExitCode.NETWORK
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
@@ -77,23 +83,44 @@ class _Page:
     error: str | None = None
 
 
+def _oai_date(value: str | date) -> str:
+    """An OAI-PMH datestamp; YAML reads an unquoted 2024-01-31 as a date."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = value.isoformat() if isinstance(value, date) else value
+    if not OAI_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not an OAI-PMH date: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ")
+    return text
+
+
+OaiDate = Annotated[str | date | datetime, AfterValidator(_oai_date)]
+
+
 class OaiPmhSource(SourceAdapter):
     """Harvests ListRecords of one OAI-PMH repository (oai_dc, arXiv, arXivRaw or HAL TEI)."""
 
     name = "oai_pmh"
     version = "1.0.0"
 
+    class Options(SourceOptions):
+        base_url: str = Field(
+            min_length=1, description="the endpoint, e.g. http://export.arxiv.org/oai2"
+        )
+        metadata_prefix: str = Field("oai_dc", description="oai_dc, arXiv, arXivRaw or xml-tei")
+        set: str | None = Field(None, description="harvest only this setSpec")
+        from_: OaiDate | None = Field(
+            None, alias="from", description="first datestamp, YYYY-MM-DD[Thh:mm:ssZ]"
+        )
+        until: OaiDate | None = Field(None, description="last datestamp, YYYY-MM-DD[Thh:mm:ssZ]")
+        full_text: bool = Field(False, description="fetch the linked plain-text file as the text")
+        collection_licence: str | None = Field(
+            None, description="the repository's terms for the whole collection"
+        )
+
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        super().__init__(config)
-        unknown = set(self.config) - OPTIONS
-        if unknown:
-            raise ValueError(f"unknown oai_pmh options {sorted(unknown)}; use {sorted(OPTIONS)}")
-        if not isinstance(self.config.get("base_url"), str) or not self.config["base_url"]:
-            raise ValueError("oai_pmh needs base_url, e.g. http://export.arxiv.org/oai2")
-        if not isinstance(self.config.get("full_text", False), bool):
-            raise ValueError("oai_pmh full_text must be true or false")
+        super().__init__(checked(self, config))
         self.base_url: str = self.config["base_url"]
-        self.prefix = str(self.config.get("metadata_prefix", "oai_dc"))
+        self.prefix = self.config["metadata_prefix"]
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None

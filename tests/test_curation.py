@@ -37,7 +37,7 @@ def curated(tmp_path_factory):
         record("short", "Too short to be a document."),
     ]
     folder = tmp_path_factory.mktemp("curation")
-    path = write_corpus(folder, records, curate={"languages": ["en"]}, release={"version": "1"})
+    path = write_corpus(folder, records, curate={"languages": ["en"]}, release={"version": "1.0.0"})
     project = Project.open(path, progress=False)
     project.build()
     return project
@@ -62,7 +62,7 @@ def test_pii_is_redacted_in_the_release_and_counted(curated):
     assert doc.raw_sha256 != doc.text_sha256
     released = curated.store.get(doc.text_sha256)
     assert "<EMAIL>" in released and "<PHONE>" in released and "pglaf@" not in released
-    shard = curated.config.release_dir("1") / "data/en/train-00000-of-00001.parquet"
+    shard = curated.config.release_dir("1.0.0") / "data/en/train-00000-of-00001.parquet"
     rows = {r["id"]: r for r in pq.read_table(shard).to_pylist()}
     assert rows["t/contact"]["text"] == released
     assert rows["t/contact"]["text_sha256"] == sha256_text(released) == doc.text_sha256

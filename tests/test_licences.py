@@ -1,7 +1,8 @@
-"""The licence policy: table expansion, resolution rules, clause safety (decide: its own file).
+"""The licence policy: table expansion, resolution rules, clause safety (decide, vocabularies,
+claims and expressions: their own files).
 
 The figures on ../shared/data/licences/cases.tsv (real statements from the wild) are printed on
-every run and held to the targets: no false accept, no clause lost, >= 95 % exact open ids.
+every run and held to the targets: no false accept, no clause lost, 100 % exact ids.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ HUB_IDS = {  # the Hub's licence list (huggingface/hub-docs repositories-license
     "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0",
     "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0", "cdla-sharing-1.0",
     "cdla-permissive-2.0", "epl-1.0", "etalab-2.0", "gfdl", "isc", "mpl-2.0", "odc-by", "odbl",
-    "unlicense", "pddl", "other",
+    "unlicense", "pddl", "other", "cdla-permissive-1.0", "epl-2.0", "gpl-2.0", "gpl-3.0",
+    "lgpl-2.1", "lgpl-3.0", "agpl-3.0", "bsl-1.0", "zlib", "wtfpl", "ofl-1.1",
 }  # fmt: skip
 
 
@@ -142,8 +144,8 @@ def test_double_quoted_yaml_pattern_is_refused(tmp_path):
         ("Reconocimiento-CompartirIgual 3.0 España", "CC-BY-SA-3.0", "cc-name:by-sa/3.0"),
         ("Attribuzione - Condividi allo stesso modo 2.5 Italia", "CC-BY-SA-2.5",
          "cc-name:by-sa/2.5"),
-        ("CC-BY-SA-3.0-DE", "CC-BY-SA-3.0", "cc-name:by-sa/3.0"),
-        ("cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0", "alias:cc by nc sa 4 0"),
+        ("CC-BY-SA-3.0-DE", "CC-BY-SA-3.0", "alias:cc by sa 3 0 de"),  # SPDX's port id
+        ("cc-by-nc-sa-4.0", "CC-BY-NC-SA-4.0", "id:CC-BY-NC-SA-4.0"),
         ("Ce texte est dans le domaine public.", "public-domain", r"pattern:\bdomaine public\b"),
         ("Dieses Werk ist gemeinfrei.", "public-domain", r"pattern:\bgemeinfrei"),
         ("Obra de dominio público", "public-domain", r"pattern:\bdominio p[uú]blico\b"),
@@ -152,7 +154,7 @@ def test_double_quoted_yaml_pattern_is_refused(tmp_path):
         ("Licence Ouverte / Open Licence version 2.0", "etalab-2.0", None),
         ("Open Government Licence v3.0", "OGL-UK-3.0", None),
         ("http://rightsstatements.org/vocab/InC-EDU/1.0/", "InC-EDU",
-         "url:rightsstatements.org/vocab/inc-edu"),
+         "url:rightsstatements.org/vocab/inc-edu/1.0"),
     ],
 )  # fmt: skip
 def test_resolve_rules(policy, statement, expected, rule):
@@ -180,7 +182,6 @@ def test_sharealike_without_attribution_is_not_guessed(policy):
         ("other", "unidentified:unidentified_licence"),
         ("This work is not in the public domain.", "unidentified:negated_public_domain"),
         ("Modified MIT License", "unidentified:modified_licence"),
-        ("MIT OR Apache-2.0", "unidentified:spdx_expression"),
         ("", "empty"),
         ("Mit freundlicher Genehmigung des Verlags", "no_match"),
     ],
@@ -360,4 +361,4 @@ def test_real_statements_meet_the_targets(policy, capsys):
             print(f"  mismatch: expected {expected}, got {got} ({rule}): {raw[:70]!r}")
     assert figures["false_accepts"] == []
     assert figures["clause_losses"] == []
-    assert share >= 0.95
+    assert share == 1.0

@@ -14,14 +14,18 @@ import os
 import subprocess
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from corpusbuilder import manifest
+from corpusbuilder.ledger.models import Release
 from corpusbuilder.publish import PublishError, publish_to_folder
 from corpusbuilder.shards import SCHEMA
+from corpusbuilder.versions import VersionError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "hf_loopback_secret_7f3a"
@@ -65,7 +69,22 @@ def write_release(
     (root / "ATTRIBUTION.md").write_text(f"# Attribution for v{version}\n", encoding="utf-8")
     if croissant:
         (root / "croissant.json").write_text(json.dumps({"version": version}), encoding="utf-8")
+    write_manifest(root, version)
     return rows
+
+
+def write_manifest(root: Path, version: str) -> None:
+    """manifest.json as the release writes it, naming every other file of `root`."""
+    release = Release(
+        version=version,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        policy_hash="p" * 64,
+        config_hash="c" * 64,
+        manifest_hash="m" * 64,
+        counts={"documents": 0},
+    )
+    files = manifest.digest_tree(root)
+    (root / manifest.NAME).write_text(manifest.render(release, files), encoding="utf-8")
 
 
 V1 = {"fr": [3, 2], "de": [2], "en": [1]}
@@ -81,7 +100,7 @@ def load_folder(dest: Path, config: str, cache: Path) -> list[dict]:
 def test_folder_release_loads_with_datasets(tmp_path):
     rows = write_release(tmp_path / "rel", "1.0.0", V1)
     done = publish_to_folder(tmp_path / "rel", tmp_path / "out", "1.0.0")
-    assert (done.commit, done.tag, done.files) == (None, None, 6)  # 4 shards, card, attribution
+    assert (done.commit, done.tag, done.files) == (None, None, 7)  # 4 shards, 2 .md, manifest
     assert load_folder(tmp_path / "out", "fr", tmp_path / "cache") == rows["fr"]
     assert load_folder(tmp_path / "out", "de", tmp_path / "cache") == rows["de"]
 
@@ -103,21 +122,43 @@ def test_folder_next_release_replaces_and_prunes(tmp_path):
         "data/en/train-00000-of-00001.parquet",
         "data/fr",
         "data/fr/train-00000-of-00001.parquet",
+        "manifest.json",
     ]
     assert "v1.1.0" in (tmp_path / "out/README.md").read_text()
     assert load_folder(tmp_path / "out", "fr", tmp_path / "cache") == rows["fr"]
+
+
+def _remanifest(damage):
+    """The damage, then a manifest.json naming the damaged files: only the card is wrong."""
+
+    def damage_card(root: Path) -> None:
+        damage(root)
+        write_manifest(root, "1.0.0")
+
+    return damage_card
 
 
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
         (
-            lambda r: (r / "data/xx").mkdir() or (r / "data/xx/a.parquet").write_bytes(b"x"),
-            "no config",
+            _remanifest(
+                lambda r: (r / "data/xx").mkdir() or (r / "data/xx/a.parquet").write_bytes(b"x")
+            ),
+            "data/xx/a.parquet belongs to no config",
         ),
-        (lambda r: (r / "README.md").write_text("# no front matter\n"), "lists no configs"),
-        (lambda r: (r / "README.md").write_text("---\nconfigs: [\n---\n"), "not valid YAML"),
-        (lambda r: (r / "README.md").unlink(), "no README.md"),
+        (_remanifest(lambda r: (r / "README.md").write_text("# none\n")), "lists no configs"),
+        (
+            _remanifest(lambda r: (r / "README.md").write_text("---\nconfigs: [\n---\n")),
+            "not valid YAML",
+        ),
+        (lambda r: (r / "README.md").unlink(), "no README.md or no manifest.json"),
+        (lambda r: (r / "manifest.json").unlink(), "no README.md or no manifest.json"),
+        (
+            lambda r: (r / "ATTRIBUTION.md").write_text("longer than before"),
+            r"does not match its manifest.json \(ATTRIBUTION.md\): run `corpusbuilder release",
+        ),
+        (lambda r: (r / "notes.txt").write_text("x"), r"manifest.json \(notes.txt\)"),
     ],
 )
 def test_inconsistent_release_is_refused_before_writing(tmp_path, damage, message):
@@ -130,7 +171,7 @@ def test_inconsistent_release_is_refused_before_writing(tmp_path, damage, messag
 
 def test_bad_version_and_destination_are_refused(tmp_path):
     write_release(tmp_path / "rel", "1.0.0", {"fr": [1]})
-    with pytest.raises(PublishError, match="without a leading 'v'"):
+    with pytest.raises(VersionError, match="without the leading 'v'"):
         publish_to_folder(tmp_path / "rel", tmp_path / "out", "v1.0.0")
     with pytest.raises(PublishError, match="outside the release folder"):
         publish_to_folder(tmp_path / "rel", tmp_path / "rel/out", "1.0.0")
@@ -144,13 +185,10 @@ def run_client(plan: dict) -> dict:
     from datasets import load_dataset
     from huggingface_hub import HfApi
 
-    from corpusbuilder.publish import publish_to_hub
+    from corpusbuilder.publish_hub import publish_to_hub
 
     out = {"first": asdict(publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0"))}
-    try:
-        publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0")
-    except PublishError as err:
-        out["again"] = str(err)
+    out["again"] = asdict(publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0"))
     out["second"] = asdict(publish_to_hub(Path(plan["v1_1"]), REPO_ID, "1.1.0"))
     api = HfApi()
     out["tags"] = {
@@ -168,12 +206,12 @@ def run_client(plan: dict) -> dict:
         load_dataset(REPO_ID, "de", revision="v1.1.0", split="train")
     except ValueError as err:
         out["removed_config"] = str(err)
-    return out | _refused(Path(plan["v1_1"]))
+    return out | _refused(Path(plan["v9"]))
 
 
 def _refused(release: Path) -> dict[str, str]:
     """What publishing says with a wrong token, and with none at all (HF_TOKEN unset)."""
-    from corpusbuilder.publish import publish_to_hub
+    from corpusbuilder.publish_hub import publish_to_hub
 
     out = {}
     for case, token in (("wrong_token", "hf_wrong_token_0000"), ("no_token", None)):
@@ -200,10 +238,11 @@ def published(hub, tmp_path_factory):
     root = tmp_path_factory.mktemp("hub")
     rows = {"v1.0.0": write_release(root / "v1", "1.0.0", V1, croissant=True)}
     rows["v1.1.0"] = write_release(root / "v1_1", "1.1.0", V1_1)
+    write_release(root / "v9", "9.0.0", V1_1)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
     env |= {"HF_ENDPOINT": hub.endpoint, "HF_TOKEN": TOKEN, "HF_HOME": str(root / "hf_home")}
     env |= {"HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "NO_PROXY": "127.0.0.1"}
-    plan = json.dumps({"v1": str(root / "v1"), "v1_1": str(root / "v1_1")})
+    plan = json.dumps({name: str(root / name) for name in ("v1", "v1_1", "v9")})
     proc = subprocess.run(
         [sys.executable, "-m", "tests.test_publish", plan],
         cwd=REPO_ROOT,
@@ -230,6 +269,7 @@ def test_hub_release_is_one_tagged_commit_holding_every_file(published, hub):
     assert initial.parent is None and set(initial.files) == {".gitattributes"}
     assert set(first.files) - set(initial.files) == {
         "README.md",
+        "manifest.json",
         "ATTRIBUTION.md",
         "croissant.json",
         "data/fr/train-00000-of-00002.parquet",
@@ -239,22 +279,28 @@ def test_hub_release_is_one_tagged_commit_holding_every_file(published, hub):
     }
     assert all(first.files[p].lfs for p in first.files if p.endswith(".parquet"))
     assert out["tags"] == {"v1.0.0": first.oid, "v1.1.0": out["second"]["commit"]}
-    assert out["first"] == {
+    assert {k: v for k, v in out["first"].items() if k != "plan"} == {
         "target": REPO_ID,
         "commit": first.oid,
         "tag": "v1.0.0",
         "url": f"{hub.endpoint}/datasets/{REPO_ID}/tree/v1.0.0",
-        "files": 7,
+        "files": 8,
+        "already": False,
+        "dry_run": False,
     }
+    assert out["first"]["plan"]["keep"] == []  # planned before the repo existed
+    assert out["first"]["plan"]["write"][-1] == "manifest.json"  # last: it names what is ours
 
 
-def test_hub_publishing_a_version_twice_fails_clearly(published, hub):
+def test_hub_publishing_a_version_twice_is_already_published(published, hub):
     out, _, _ = published
-    commit = out["first"]["commit"]
-    assert (
-        out["again"]
-        == f"release v1.0.0 is already published as commit {commit}; publish a new version"
+    again = out["again"]
+    assert (again["already"], again["commit"], again["tag"]) == (
+        True,
+        out["first"]["commit"],
+        "v1.0.0",
     )
+    assert again["plan"]["write"] == [] and again["plan"]["delete"] == []
     assert len(hub.hub.repos[("dataset", REPO_ID)].commits) == 3  # initial, v1.0.0, v1.1.0
 
 
@@ -268,6 +314,13 @@ def test_hub_next_version_drops_removed_config_and_keeps_old_tag(published, hub)
         "README.md",
         "data/en/train-00000-of-00001.parquet",
         "data/fr/train-00000-of-00001.parquet",
+        "manifest.json",
+    ]  # croissant.json and the de and fr shards of 1.0.0 deleted: its manifest names them
+    assert out["second"]["plan"]["delete"] == [
+        "croissant.json",
+        "data/de/train-00000-of-00001.parquet",
+        "data/fr/train-00000-of-00002.parquet",
+        "data/fr/train-00001-of-00002.parquet",
     ]
     assert "data/de/train-00000-of-00001.parquet" in out["files"]["v1.0.0"]
     assert "data/fr/train-00001-of-00002.parquet" in out["files"]["v1.0.0"]

@@ -11,7 +11,13 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import SQLModel
 
-from corpusbuilder.ledger.models import SCHEMA_VERSION, Meta
+from corpusbuilder.ledger.models import (
+    SCHEMA_VERSION,
+    Document,
+    Meta,
+    Release,
+    ReleaseDocument,
+)
 
 
 def _create_v1(connection: Connection) -> None:
@@ -20,23 +26,36 @@ def _create_v1(connection: Connection) -> None:
 
 # Columns added in schema 2: release rows frozen whole, published files, re-curation marks.
 V2_COLUMNS = {
-    "release_document": [
+    ReleaseDocument.__tablename__: [
         ("source", "VARCHAR"), ("url", "VARCHAR"), ("title", "VARCHAR"), ("creator", "VARCHAR"),
         ("date", "VARCHAR"), ("language", "VARCHAR"), ("language_score", "FLOAT"),
         ("licence", "VARCHAR"), ("licence_url", "VARCHAR"), ("chars", "INTEGER"),
         ("words", "INTEGER"),
     ],
-    "release": [("files", "JSON")],
-    "document": [("recurate", "BOOLEAN NOT NULL DEFAULT FALSE")],
+    Release.__tablename__: [("files", "JSON")],
+    Document.__tablename__: [("recurate", "BOOLEAN NOT NULL DEFAULT FALSE")],
 }  # fmt: skip
+# The release row columns a schema-1 ledger can take from its document table; the release code
+# freezes the others (licence URL, the released text's counts) on the release's next write.
+BACKFILLED = ("source", "url", "title", "creator", "date", "language", "language_score", "licence")
 
 
 def _v2(connection: Connection) -> None:
-    """Add schema 2's columns and tables (`publication`) to a schema-1 ledger."""
+    """Add schema 2's columns and tables (`publication`) to a schema-1 ledger, and fill the
+    release rows' new columns from the document table."""
     for table, columns in V2_COLUMNS.items():
         for name, kind in columns:
             connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
     SQLModel.metadata.create_all(connection)  # creates only the missing tables
+    rows, docs = ReleaseDocument.__tablename__, Document.__tablename__
+    copied = ", ".join(
+        f'"{c}" = (SELECT d."{c}" FROM "{docs}" d WHERE d.doc_id = "{rows}".doc_id)'
+        for c in BACKFILLED
+    )
+    connection.exec_driver_sql(f'UPDATE "{rows}" SET {copied}')
+    connection.exec_driver_sql(
+        f'CREATE INDEX IF NOT EXISTS ix_document_recurate ON "{docs}" (recurate)'
+    )
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2}

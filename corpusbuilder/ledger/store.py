@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, event, func, select, update
+from sqlalchemy import Engine, String, bindparam, cast, event, func, or_, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -19,16 +19,19 @@ from corpusbuilder.ledger.models import (
     Decision,
     Document,
     Evidence,
+    Meta,
+    Publication,
     Release,
     ReleaseDocument,
     Run,
     Source,
     Takedown,
 )
-from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
 Row = dict[str, Any]
+RECURATION = "recuration_settings"  # `meta` key: the settings `curate --all` was last asked under
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -69,6 +72,34 @@ class Ledger:
         values = {"status": status, "counts": counts, "ended_at": utc_now(), "error": error}
         with self.engine.begin() as connection:
             connection.execute(update(Run).where(Run.id == run_id).values(**values))
+
+    def abort_run(
+        self, run_id: int, counts: dict, exc: BaseException, error: str | None = None
+    ) -> None:
+        """End a run that `exc` stopped: `interrupted` by Ctrl-C, else `failed` with `error`
+        (default: the exception's type and text)."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.finish_run(run_id, "interrupted", counts, "stopped by Ctrl-C (SIGINT)")
+        else:
+            error = error or f"{type(exc).__name__}: {exc}"
+            self.finish_run(run_id, "failed", counts, error)
+
+    def interrupt_dead_runs(self) -> list[Run]:
+        """Record every run still `running` as interrupted; return them. Call it only holding
+        the corpus lock: then no other writer is alive, so each such run's process died."""
+        with self.session() as session:
+            query = select(Run).where(Run.status == "running").order_by(Run.id)
+            dead = [run for (run,) in session.execute(query)]
+            for run in dead:
+                run.status, run.ended_at = "interrupted", utc_now()
+                run.error = "its process died before the run ended (killed or crashed)"
+            session.commit()
+        return dead
+
+    def runs(self) -> list[Run]:
+        """Every run, oldest first."""
+        with self.session() as session:
+            return [row for (row,) in session.execute(select(Run).order_by(Run.id))]
 
     def resume_point(self, source: str) -> str | None:
         """The checkpoint of the last ingest of `source`, if that ingest did not complete."""
@@ -140,19 +171,26 @@ class Ledger:
                 )
 
     def update_documents(self, rows: list[Row], decisions: list[Row]) -> None:
-        """Bulk-update documents by doc_id and append decisions, in one transaction."""
+        """Bulk-update documents by doc_id and append decisions, in one transaction.
+
+        A taken-down document is never changed back: whatever a curation that overlapped the
+        takedown decided about it is neither written nor recorded.
+        """
         by_keys: dict[tuple[str, ...], list[Row]] = {}
         for row in rows:
             by_keys.setdefault(tuple(sorted(k for k in row if k != "doc_id")), []).append(row)
         table = Document.__table__
         with self.engine.begin() as connection:
+            held = _taken_down(connection, [row["doc_id"] for row in rows])
             for keys, group in by_keys.items():
                 statement = (
                     table.update()
                     .where(table.c.doc_id == bindparam("_doc_id"))
+                    .where(table.c.status != Status.TAKEN_DOWN)
                     .values({key: bindparam(key) for key in keys})
                 )
                 connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in group])
+            decisions = [row for row in decisions if row["doc_id"] not in held]
             if decisions:
                 connection.execute(Decision.__table__.insert(), decisions)
 
@@ -186,8 +224,10 @@ class Ledger:
         return found
 
     def text_rows(self, doc_ids: Sequence[str]) -> list[Any]:
-        """(doc_id, raw_sha256, text_sha256) of the asked documents, in doc_id order."""
-        columns = (Document.doc_id, Document.raw_sha256, Document.text_sha256)
+        """(doc_id, raw_sha256, text_sha256, status, reason) of the asked documents, in doc_id
+        order: what curation reads of a document it decides."""
+        columns = (Document.doc_id, Document.raw_sha256, Document.text_sha256, Document.status,
+                   Document.reason)  # fmt: skip
         query = select(*columns).where(Document.doc_id.in_(doc_ids)).order_by(Document.doc_id)
         with self.engine.connect() as connection:
             return connection.execute(query).all()
@@ -248,8 +288,9 @@ class Ledger:
             .group_by(Evidence.doc_id)
             .subquery()
         )
-        columns = (Document.doc_id, Document.seq, Document.language, Document.chars,
-                   Document.licence, Document.url, Document.text_sha256)  # fmt: skip
+        columns = (Document.doc_id, Document.seq, Document.source, Document.url, Document.title,
+                   Document.creator, Document.date, Document.language, Document.language_score,
+                   Document.licence, Document.chars, Document.text_sha256)  # fmt: skip
         query = (
             select(*columns, func.coalesce(evidence.c.evidence, 0).label("evidence"))
             .outerjoin(evidence, evidence.c.doc_id == Document.doc_id)
@@ -267,23 +308,111 @@ class Ledger:
         with self.engine.connect() as connection:
             return connection.execute(query).all()
 
+    def release_rows(self, version: str) -> Iterator[Any]:
+        """Every frozen column of every row of a release, streamed in (shard, row) order: what
+        the shards are written from."""
+        table = ReleaseDocument.__table__
+        query = select(table).where(table.c.version == version).order_by(table.c.shard, table.c.row)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(yield_per=2000).execute(query)
+
     def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
         with self.session() as session:
             query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id)
             return [row for (row,) in session.execute(query.order_by(ReleaseDocument.version))]
 
+    def record_release_files(self, version: str, files: dict) -> dict:
+        """Record the files of a release when it is first written; return the recorded ones
+        (another writer's, should it have been first)."""
+        table = Release.__table__
+        with self.engine.begin() as connection:
+            unset = or_(table.c.files.is_(None), cast(table.c.files, String) == "null")  # JSON null
+            connection.execute(
+                table.update().where(table.c.version == version, unset).values(files=files)
+            )
+            return connection.execute(
+                select(table.c.files).where(table.c.version == version)
+            ).scalar()
+
+    def complete_release(self, version: str, counts: dict, rows: list[Row]) -> None:
+        """Freeze what a release made before schema 2 lacks: its card facts and the row columns
+        the migration could not copy from the document table (licence_url, chars, words)."""
+        table = ReleaseDocument.__table__
+        statement = (
+            table.update()
+            .where(table.c.version == version, table.c.doc_id == bindparam("_doc_id"))
+            .values(
+                licence_url=bindparam("licence_url"),
+                chars=bindparam("chars"),
+                words=bindparam("words"),
+            )
+        )
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Release).where(Release.version == version).values(counts=counts)
+            )
+            connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in rows])
+
     def mark_published(self, version: str, repo: str, commit: str | None, tag: str | None) -> None:
+        """The release's Hub repo, commit and tag (its folder publications are only in
+        `publication`)."""
         values = {"hub_repo": repo, "hub_commit": commit, "hub_tag": tag, "published_at": utc_now()}
         with self.engine.begin() as connection:
             connection.execute(update(Release).where(Release.version == version).values(**values))
 
-    def reopen_for_curation(self) -> int:
-        """Send every curated document back to curation (after a policy or config change)."""
-        done = [Status.SKIPPED, Status.TAKEN_DOWN, Status.INGESTED]
-        values = {"status": Status.INGESTED, "reason": Reason.INGESTED, "duplicate_of": None}
+    def add_publication(self, row: Row) -> bool:
+        """Record a publication unless the same version, target, commit and tag is recorded;
+        return whether it was new."""
+        table = Publication.__table__
+        same = [table.c[k] == row.get(k) for k in ("version", "kind", "target")]
+        same += [table.c[k].is_(None) if row.get(k) is None else table.c[k] == row[k]
+                 for k in ("commit", "tag")]  # fmt: skip
         with self.engine.begin() as connection:
-            query = update(Document).where(Document.status.not_in(done)).values(**values)
-            return connection.execute(query).rowcount
+            if connection.execute(select(func.count()).select_from(table).where(*same)).scalar():
+                return False
+            connection.execute(table.insert(), [{**row, "published_at": utc_now()}])
+            return True
+
+    def publications(self, version: str | None = None) -> list[Publication]:
+        query = select(Publication).order_by(Publication.id)
+        if version is not None:
+            query = query.where(Publication.version == version)
+        with self.session() as session:
+            return [row for (row,) in session.execute(query)]
+
+    def reopen_for_curation(self, settings: str) -> int:
+        """Mark every decided document for curation to decide again under `settings` (a hash of
+        the policy and curation config); return how many are marked. The current decisions
+        stay in force until the new ones are written. Marks an interrupted `curate --all` left
+        under the same settings are kept as they are, so running it again resumes it."""
+        meta, marked = Meta.__table__, Document.recurate.is_(True)
+        undecided = [Status.SKIPPED, Status.TAKEN_DOWN, Status.INGESTED]
+        with self.engine.begin() as connection:
+            asked = connection.execute(select(meta.c.value).where(meta.c.key == RECURATION))
+            if asked.scalar() != settings or not _count(connection, marked):
+                connection.execute(meta.delete().where(meta.c.key == RECURATION))
+                connection.execute(meta.insert().values(key=RECURATION, value=settings))
+                query = update(Document).where(Document.status.not_in(undecided))
+                connection.execute(query.values(recurate=True))
+            return _count(connection, marked)
+
+    def pending_recuration(self) -> int:
+        """Documents whose curation is unfinished: marked by `curate --all` and not decided
+        again yet, or kept by a curate run that ended before its deduplication. A release frozen
+        now could hold stale decisions or duplicates, so `curate` must finish first."""
+        last = select(Run.id, Run.status).where(Run.kind == "curate").order_by(Run.id.desc())
+        with self.engine.connect() as connection:
+            pending = _count(connection, Document.recurate.is_(True))
+            run = connection.execute(last.limit(1)).first()
+            if run is not None and run.status != "completed":
+                kept_by_run = (
+                    select(func.count(func.distinct(Decision.doc_id)))
+                    .join(Document, Document.doc_id == Decision.doc_id)
+                    .where(Decision.run_id == run.id, Decision.stage == "filter")
+                    .where(Document.status == Status.KEPT)
+                )
+                pending += connection.execute(kept_by_run).scalar() or 0
+        return pending
 
     # -- takedowns ----------------------------------------------------------------------
     def add_takedown(self, selector: str, reason: str) -> None:
@@ -294,3 +423,40 @@ class Ledger:
     def takedowns(self) -> list[Takedown]:
         with self.session() as session:
             return [row for (row,) in session.execute(select(Takedown).order_by(Takedown.id))]
+
+    # -- what the last release left out --------------------------------------------------
+    def release_drift(self, version: str) -> tuple[int, int]:
+        """(kept documents not in release `version` as kept now, its documents no longer kept).
+
+        (0, 0) means the release holds exactly what curation keeps today.
+        """
+        kept = select(Document.doc_id, Document.text_sha256).where(Document.status == Status.KEPT)
+        members = select(ReleaseDocument.doc_id, ReleaseDocument.text_sha256).where(
+            ReleaseDocument.version == version
+        )
+        with self.engine.connect() as connection:
+            added = connection.execute(
+                select(func.count()).select_from(kept.except_(members).subquery())
+            ).scalar()
+            removed = connection.execute(
+                select(func.count()).select_from(members.except_(kept).subquery())
+            ).scalar()
+        return int(added or 0), int(removed or 0)
+
+
+def _count(connection: Any, *conditions: Any) -> int:
+    """How many documents match `conditions`."""
+    query = select(func.count()).select_from(Document).where(*conditions)
+    return connection.execute(query).scalar() or 0
+
+
+def _taken_down(connection: Any, doc_ids: Sequence[str]) -> set[str]:
+    """Which of `doc_ids` are taken down."""
+    found: set[str] = set()
+    for start in range(0, len(doc_ids), 500):
+        query = select(Document.doc_id).where(
+            Document.doc_id.in_(doc_ids[start : start + 500]),
+            Document.status == Status.TAKEN_DOWN,
+        )
+        found.update(connection.execute(query).scalars())
+    return found

@@ -224,9 +224,9 @@ def test_non_text_type_books_and_limit_resume_filters(tmp_path):
 
 
 def test_config_errors_say_what_to_give():
-    with pytest.raises(ValueError, match="needs `catalog:`"):
+    with pytest.raises(ValueError, match=r"^gutenberg: catalog: required: a folder of RDFs"):
         GutenbergSource({"mirror": "m"})
-    with pytest.raises(ValueError, match="ebook numbers"):
+    with pytest.raises(ValueError, match=r"books\[0\]: 'moby' is not an ebook number"):
         GutenbergSource({"catalog": "c", "mirror": "m", "books": ["moby"]})
 
 

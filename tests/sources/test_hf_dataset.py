@@ -185,12 +185,19 @@ def test_relative_path_is_resolved_against_the_corpus_folder_not_cwd(tmp_path, m
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"columns": COLUMNS}, "needs path"),
-        ({"path": "ds"}, "needs columns"),
-        ({"path": "ds", "columns": {"text": "t"}}, "column for id"),
-        ({"path": "ds", "columns": {"text": "t", "id": "i", "author": "a"}}, "author"),
-        ({"path": "ds", "columns": COLUMNS, "collection_license": "x"}, "collection_license"),
-        ({"path": "ds", "columns": COLUMNS, "checkpoint_every": 0}, "positive"),
+        ({"columns": COLUMNS}, "hf_dataset: path: required"),
+        ({"path": "ds"}, "columns: required"),
+        ({"path": "ds", "columns": {"text": "t"}}, r"columns\.id: required"),
+        (
+            {"path": "ds", "columns": {"text": "t", "id": "i", "author": "a"}},
+            r"columns\.author: unknown key; did you mean columns\.creator\?",
+        ),
+        (
+            {"path": "ds", "columns": COLUMNS, "collection_license": "x"},
+            r"collection_license: unknown key; did you mean collection_licence\?",
+        ),
+        ({"path": "ds", "columns": COLUMNS, "checkpoint_every": 0}, "must be >= 1, not 0"),
+        ({"path": "ds", "columns": COLUMNS, "name": "en"}, "name: unknown key"),
     ],
 )
 def test_bad_config_says_what_to_fix(config, message):
@@ -257,7 +264,7 @@ def test_hub_dataset_goes_through_datasets_streaming_and_hub_card(tmp_path, monk
     monkeypatch.setattr(hf_dataset, "load_dataset", fake_load)
     monkeypatch.setattr(hf_dataset, "hf_hub_download", fake_download)
     columns = {"text": "text", "id": "identifier", "licence": "license"}
-    [doc] = run(tmp_path, path="PleIAs/common_corpus", name="default", columns=columns)
+    [doc] = run(tmp_path, path="PleIAs/common_corpus", config_name="default", columns=columns)
     assert calls["load"] == (
         "PleIAs/common_corpus",
         {"data_files": None, "split": "train", "streaming": True, "name": "default"},

@@ -57,5 +57,5 @@ def test_limit_and_missing_path(tmp_path):
     assert len(_run({"path": "t.jsonl"}, tmp_path)) == 5
     items = list(LocalSource({"path": "t.jsonl"}).documents(Fetcher(tmp_path), limit=2))
     assert [i.source_key for i in items] == ["0", "1"]
-    with pytest.raises(ValueError, match="needs `path:`"):
+    with pytest.raises(ValueError, match="^local: path: required: a .jsonl file"):
         LocalSource({})

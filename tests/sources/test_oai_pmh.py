@@ -376,9 +376,13 @@ def test_full_text_fetches_plain_text_links_only(serve, fetch) -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({}, "needs base_url"),
-        ({"base_url": "http://x", "sets": "a"}, "unknown oai_pmh options"),
-        ({"base_url": "http://x", "full_text": "yes"}, "true or false"),
+        ({}, "oai_pmh: base_url: required: the endpoint"),
+        ({"base_url": "http://x", "sets": "a"}, "sets: unknown key; did you mean set?"),
+        (
+            {"base_url": "http://x", "full_text": "yes"},
+            'full_text: must be true or false, not "yes"',
+        ),
+        ({"base_url": "http://x", "from": "2024-1-1"}, "'2024-1-1' is not an OAI-PMH date"),
     ],
 )
 def test_bad_config_says_what_to_fix(config, message) -> None:

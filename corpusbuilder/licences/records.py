@@ -1,20 +1,19 @@
-"""The licence table's building blocks: the licence records, text normalisation, pattern checks.
+"""The licence table's records and the text keys resolution compares on.
 
-Split from `licences` so the policy there reads as rules only; everything here is pure and has no
-state. `licences` re-exports what other modules import.
+Pure and stateless: the policy (`policy`), the table (`table`) and the vocabularies
+(`vocabularies`) all speak in these terms.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote
 
 FLAGS = ("attribution", "share_alike", "non_commercial", "no_derivatives")
 CLAUSE_FLAGS = {"sa": "share_alike", "nc": "non_commercial", "nd": "no_derivatives"}
+STOPWORDS = frozenset({"the", "license", "licence", "licensed", "under", "version", "v"})
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 
@@ -32,6 +31,25 @@ class Licence:
     no_derivatives: bool
     allowed: bool
     open: bool = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One term of a vocabulary: its id, the forms the vocabulary gives it, its family.
+
+    `vocabulary` names where it came from (``spdx``, ``creative-commons``, ``rightsstatements``…);
+    `category` is the family (ScanCode's categories, e.g. ``permissive``, ``copyleft-limited``,
+    ``source-available``) from which the policy decides whether the licence is open.
+    """
+
+    id: str
+    name: str
+    url: str
+    category: str
+    flags: frozenset[str]
+    vocabulary: str
+    aliases: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,35 +84,23 @@ def alias_key(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", normalise(text)).split())
 
 
-def _url_key(url: str) -> str:
+def token_key(text: str) -> frozenset[str]:
+    """The words of a name in any order, without "license"/"version"/"v" ("3-Clause BSD")."""
+    words = (re.sub(r"^v(?=\d)", "", w) for w in alias_key(text).split())
+    return frozenset(w for w in words if w and w not in STOPWORDS)
+
+
+def url_key(url: str) -> str:
+    """A URL without scheme, "www.", case and trailing punctuation."""
     url = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower())
     return url.rstrip("/.,;:)")
 
 
-def _regex(pattern: str, where: str) -> re.Pattern[str]:
+def regex(pattern: str, where: str) -> re.Pattern[str]:
+    """Compile a licences.yaml pattern; a clear error names the pattern and where it is."""
     if "\b" in pattern:  # a backspace: YAML double quotes turned \b into one
         raise ValueError(f"licences.yaml: pattern {pattern!r} in {where}: use single quotes")
     try:
         return re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"licences.yaml: bad pattern {pattern!r} in {where}: {exc}") from exc
-
-
-def _cc_licences(cc: Mapping[str, Any]) -> Iterator[tuple[Licence, frozenset[str], str | None]]:
-    """Expand the compact `creative_commons` table into one Licence per family and version."""
-    for family in cc["families"]:
-        clauses = list(family["clauses"])
-        base = "CC-" + "-".join(c.upper() for c in clauses)
-        flags = {flag: c in clauses for c, flag in {"by": "attribution", **CLAUSE_FLAGS}.items()}
-        for version in family.get("versions", [*cc["versions"], None]):
-            lid = f"{base}-{version}" if version else base
-            path = family.get("paths", {}).get(version, "-".join(clauses))
-            suffix = f"{version} {cc['versions'][version]}" if version else "(version not stated)"
-            hub = lid.lower() if lid.lower() in cc["hub_ids"] else "other"
-            tail = f"{version}/" if version else ""
-            url = f"https://creativecommons.org/licenses/{path}/{tail}"
-            licence = Licence(
-                lid, f"Creative Commons {family['name']} {suffix}", url, hub, **flags,
-                allowed=not (flags["non_commercial"] or flags["no_derivatives"]),
-            )  # fmt: skip
-            yield licence, frozenset(clauses), version

@@ -1,0 +1,131 @@
+"""Write the files of a frozen release: shards from its frozen rows and the text store, README.md
+and LICENSE.md from its frozen facts, manifest.json naming every other file with its sha256.
+
+Files are written into a staging folder beside the release folder. The first write records each
+file's sha256 and size in the ledger; a later write must give the same bytes, and then takes the
+release folder's place; if it does not, nothing is replaced and the write refuses. Only the
+release's own folders under ``<workdir>/releases`` are ever removed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from corpusbuilder import card, manifest, shards
+from corpusbuilder.config import CorpusConfig
+from corpusbuilder.errors import ExitCode
+from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.models import Release
+from corpusbuilder.release import ReleaseError, check_text
+from corpusbuilder.textstore import TextStore
+from corpusbuilder.versions import check_version
+
+
+class ReleaseChanged(ReleaseError):
+    """Writing a frozen release again would give other bytes."""
+
+    exit_code = ExitCode.MISMATCH
+
+
+def own_folder(config: CorpusConfig, version: str, suffix: str = "") -> Path:
+    """`<workdir>/releases/<version>` (suffix "") or its `.<version>.<suffix>` sibling: the only
+    folders this module creates, replaces or removes."""
+    root = (config.workdir / "releases").resolve()
+    name = f".{check_version(version)}.{suffix}" if suffix else check_version(version)
+    path = root / name
+    if path.parent != root:  # a checked version has no separator; this guards the rmtree
+        raise ReleaseError(f"release folder {path} is not directly under {root}")
+    return path
+
+
+def _clear(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+
+
+def write_files(config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release) -> Path:
+    """Write the release's files from its frozen record; return its folder.
+
+    Raises ReleaseChanged (exit code 7), leaving the folder as it was, when the bytes differ
+    from those recorded at the first write.
+    """
+    version = release.version
+    directory = own_folder(config, version)
+    staging, old = own_folder(config, version, "staging"), own_folder(config, version, "old")
+    _clear(staging)  # left by an interrupted write
+    _clear(old)
+    try:
+        files = _stage(ledger, store, release, staging)
+        recorded = release.files or ledger.record_release_files(version, files)
+        changed = sorted(p for p in recorded.keys() | files if recorded.get(p) != files.get(p))
+        if changed:
+            raise ReleaseChanged(_refusal(version, changed))
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(staging, directory)
+    finally:
+        _clear(staging)
+        _clear(old)
+    return directory
+
+
+def ensure_written(
+    config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release
+) -> Path:
+    """The release folder, written again only when it is missing or differs from the record
+    (so publishing never sends files that are not the frozen ones)."""
+    directory = own_folder(config, release.version)
+    if release.files and directory.is_dir() and manifest.digest_tree(directory) == release.files:
+        return directory
+    return write_files(config, ledger, store, release)
+
+
+def _refusal(version: str, changed: list[str]) -> str:
+    names = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return (
+        f"release {version} is frozen, and writing it again would change {len(changed)} of its"
+        f" files ({names}); they were left as they were. A frozen release never changes: freeze a"
+        " new version (this happens when pyarrow or corpusbuilder changed since it was written)"
+    )
+
+
+def _stage(ledger: Ledger, store: TextStore, release: Release, staging: Path) -> dict:
+    """Write every file into `staging`; return path → {sha256, size}, manifest.json included."""
+    staging.mkdir(parents=True)
+    for shard, rows in itertools.groupby(ledger.release_rows(release.version), lambda r: r.shard):
+        shards.write_shard(staging / shard, _shard_rows(store, list(rows)))
+    (staging / "README.md").write_bytes(card.render(release).encode())
+    (staging / "LICENSE.md").write_bytes(card.render_licences(release).encode())
+    files = manifest.digest_tree(staging)
+    text = manifest.render(release, files).encode()
+    (staging / manifest.NAME).write_bytes(text)
+    return files | {manifest.NAME: manifest.digest_bytes(text)}
+
+
+def _shard_rows(store: TextStore, rows: list) -> Iterator[dict]:
+    """The rows of one shard: every column as frozen, the text from the store (sha256 checked)."""
+    try:
+        for row, (sha, text) in zip(rows, store.get_many(r.text_sha256 for r in rows), strict=True):
+            check_text(row.doc_id, sha, text)
+            yield {
+                "id": row.doc_id,
+                "text": text,
+                "source": row.source,
+                "url": row.url,
+                "title": row.title,
+                "creator": row.creator,
+                "date": row.date,
+                "language": row.language,
+                "language_score": row.language_score,
+                "licence": row.licence,
+                "licence_url": row.licence_url,
+                "text_sha256": sha,
+                "chars": row.chars,
+                "words": row.words,
+            }
+    except KeyError as err:
+        raise ReleaseError(f"{err.args[0]}: ingest its source again") from err
