@@ -158,7 +158,7 @@ def _parts(card: str) -> tuple[str, str, str, str] | None:
     """(front matter, text before the block, the generated block, text after it), or None for
     a card without our markers."""
     match = CARD.match(card)
-    return match.groups() if match else None  # type: ignore[return-value]
+    return match.groups() if match else None
 
 
 def merge(generated: str, existing: str | None) -> str:

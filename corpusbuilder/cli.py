@@ -13,7 +13,7 @@ import click
 
 from corpusbuilder import __version__, audit, logs, registry, stats
 from corpusbuilder import publish as publishing
-from corpusbuilder.errors import ExitCode, explain
+from corpusbuilder.errors import ExitCode, UserError, explain
 from corpusbuilder.licences import Policy, format_resolution
 from corpusbuilder.lock import writes
 from corpusbuilder.project import Project
@@ -110,7 +110,7 @@ def init(directory: Path, demo: bool) -> None:
       corpusbuilder init --demo demo
     """
     if (directory / "corpus.yaml").exists():
-        raise click.ClickException(f"{directory / 'corpus.yaml'} exists; choose another folder")
+        raise UserError(f"{directory / 'corpus.yaml'} exists; choose another folder")
     directory.mkdir(parents=True, exist_ok=True)
     files = ("corpus.yaml", "texts.jsonl") if demo else ("template.yaml",)
     for name in files:
@@ -349,7 +349,7 @@ def takedown_command(ctx: click.Context, selector: str, reason: str) -> None:
     """
     taken = project(ctx).take_down(selector, reason)
     if not taken:
-        raise click.ClickException(f"no document matches {selector!r}; see `corpusbuilder stats`")
+        raise UserError(f"no document matches {selector!r}; see `corpusbuilder stats`")
     click.echo(f"taken down: {', '.join(taken)}; release a new version to publish the removal")
 
 

@@ -17,13 +17,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from corpusbuilder.config_errors import ConfigError, problems
-from corpusbuilder.config_model import corpus_model
+from corpusbuilder.config_model import SECTIONS, corpus_model
 from corpusbuilder.config_yaml import Loaded, YamlProblem, dotted, read
 
 __all__ = ["DEFAULT_FILE", "ConfigError", "CorpusConfig", "SourceConfig", "json_schema", "load"]
 
 DEFAULT_FILE = "corpus.yaml"
-SECTIONS = ("licences", "curate", "release", "publish", "fetch")
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class CorpusConfig:
 
     @property
     def description(self) -> str:
-        return self.settings.description
+        return self.settings.description or ""
 
     @property
     def texts_dir(self) -> Path:

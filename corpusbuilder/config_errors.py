@@ -86,8 +86,9 @@ def _phrase(schema: dict, path: KeyPath, errors: list) -> str:
     if kind in BOUNDS:
         key, sign = BOUNDS[kind]
         return f"must be {sign} {ctx[key]}, not {_shown(error['input'])}"
-    if kind == "too_short":
-        return "must not be empty" if ctx["min_length"] == 1 else f"needs {ctx['min_length']}"
+    if kind in ("too_short", "string_too_short"):
+        least = ctx["min_length"]
+        return "must not be empty" if least == 1 else f"must have at least {least} items"
     if kind in ("value_error", "assertion_error"):
         return str(ctx["error"])
     if kind in EXPECTED or kind == "literal_error":

@@ -31,6 +31,7 @@ SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 SOURCES = "what to ingest: a list of {name, adapter, …options}"
+SECTIONS = ("licences", "curate", "release", "publish", "fetch")
 
 
 class Section(BaseModel):
@@ -196,13 +197,23 @@ class Corpus(Section):
     """corpus.yaml without its sources, whose model depends on the installed adapters."""
 
     name: str | None = Field(None, description="the corpus name (default: its folder's name)")
-    description: str = Field("", description="one paragraph for the dataset card")
+    description: str | None = Field("", description="one paragraph for the dataset card")
     workdir: str = Field("work", description="ledger, text store and releases")
     ledger: str | None = Field(None, description="an SQLAlchemy URL (default: SQLite in workdir)")
     licences: Licences = Field(Licences(), description="changes to licences.yaml's policy")
     release: Release = Field(Release(), description="what `build` releases")
     publish: Publish = Field(Publish(), description="where `build` publishes")
     fetch: Fetch = Field(Fetch(), description="the HTTP client of every adapter")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_sections(cls, data: Any) -> Any:
+        """``curate:`` with every key under it commented out is YAML null: an empty section."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: {} if value is None and key in SECTIONS else value for key, value in data.items()
+        }
 
 
 @cache

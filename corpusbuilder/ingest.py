@@ -90,11 +90,12 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
     documents = {k: i for k, i in batch.items.items() if isinstance(i, SourceDocument)}
     shas = dict(zip(documents, store.put_many(i.text for i in documents.values()), strict=True))
     new, changed, evidence, decisions = [], [], [], []
+    added = Counter()  # counted once committed: a batch interrupted mid-write is written again
     seq = ledger.next_seq()
     for doc_id, item in batch.items.items():
         sha = shas.get(doc_id)
         if doc_id in known and known[doc_id] == sha:
-            counts["unchanged"] += 1
+            added["unchanged"] += 1
             continue
         row = _document_row(doc_id, item, seq, batch.source, sha)
         seq += 1
@@ -109,10 +110,11 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
         if isinstance(item, SourceDocument):
             evidence += _evidence_rows(doc_id, item)
         if doc_id in known:
-            counts["changed"] += 1
+            added["changed"] += 1
         else:
-            counts[f"skipped:{item.reason}" if isinstance(item, Skipped) else "new"] += 1
+            added[f"skipped:{item.reason}" if isinstance(item, Skipped) else "new"] += 1
     ledger.write_ingest_batch(new, changed, evidence, decisions, batch.run_id, checkpoint)
+    counts.update(added)
     counts["repeated_source_key"] += batch.repeated
     batch.items, batch.repeated = {}, 0
 

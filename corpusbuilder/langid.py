@@ -1,208 +1,98 @@
-"""Language identification: one naive-Bayes pass over langdetect's profiles, on a bounded sample.
+"""Language identification: two identifiers that err differently, combined per window.
 
-Why not ``langdetect.detect``: it runs 7 random trials of up to 1,000 single n-gram updates per
-call in pure Python (~7 ms for 3 KB), the bottleneck of curation, and its answer depends on a seed.
-Its *profiles* and *normalisation* are good, so they are kept: every 1–3-gram of the sample (after
-langdetect's URL/e-mail removal, Vietnamese and per-character normalisation, and dropping Latin
-letters from mostly non-Latin text) adds its smoothed log P(gram | language) — langdetect's
-``alpha / BASE_FREQ`` added to each probability, as its own update does — in a single pass. The
-sum over a word's n-grams depends on the word only, so it is computed once per distinct word (a
-bounded per-process cache) and a document costs a ``Counter`` of its words plus a small matrix
-product. Deterministic by construction: the same text gets the same answer in every process.
+Why two: naive Bayes over langdetect's profiles (`langid_nb`) is sharp on the 55 languages it
+knows but lacks Latin, Basque, Esperanto, Irish, Galician, Occitan, Luxembourgish and Malay, so
+open texts in them never reached a language config; alone it also left one short Danish or
+Czech sentence in six `und`. fastText's shipped model (`langid_ft`) knows 176 languages but
+misreads short Catalan, Croatian and unaccented Czech. Each window gets a log-linear score per
+language, softmaxed into a posterior:
 
-Why windows: scoring a whole book costs far more for no accuracy gain, so a long text is read as
-``WINDOWS`` slices of ``WINDOW_CHARS`` spread over it; a 50 KB document costs about what a 3 KB one
-does. Each window is scored on its own, so windows that disagree reveal a second language.
+- a language naive Bayes knows: ``fasttext × log P_ft + naive_bayes × log P_nb + coverage ×
+  log(share of the window's trigrams its profile knows)`` — the coverage term is what tells
+  "Romance, but none of these" apart from Italian;
+- an `EXTRA` language (known to fastText only, Latin script): ``fasttext × log P_ft`` plus naive
+  Bayes's *best* term and `Weights.extra_prior`, so naive Bayes is neutral between its winner and
+  a language it cannot model; fastText and the coverage term decide.
 
-Why ``und``: a wrong label is worse than none. The profiles cover 55 languages, and naive Bayes
-always names one of them, even for Latin or Basque. Two checks answer ``und`` instead: the window
-posterior is below ``MIN_SCORE``, or (for Latin-script winners) too few of the text's character
-trigrams occur in the winner's profile (``MIN_COVERAGE``): text in a language the profiles lack is
-made of n-grams its nearest profile has never seen. The posterior is a softmax of the *mean*
-log-likelihood per n-gram times ``SHARPNESS``, not of the sum: sums grow with length, so a
-paragraph of Basque would look as certain as one of Spanish. Thresholds were chosen on
-``langid/sentences.tsv`` only and checked on the paragraph sets (see ``bench/langid_bench.py``).
+Why `und`: a wrong label is worse than none. A window is `und` when the winner's posterior is
+below `Weights.min_score`, or when fastText is sure (`Weights.min_outside`) of a language outside
+`codes()` — Belarusian must not become Russian, nor Asturian Spanish. Every weight was chosen on
+the even ``source_line`` half of ``langid/sentences.tsv`` and is reported on the odd half
+(``bench/langid_bench.py --tune`` re-runs the choice): `evidence` measures once, `decide` is cheap.
+
+Why windows: a long text is read as `WINDOWS` slices of `WINDOW_CHARS` spread over it, so a 50 KB
+document costs about what a 3 KB one does; windows that disagree reveal a second language.
+Deterministic: both identifiers are pure functions of the text, so the same text gets the same
+label and score in every process.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
-from langdetect.detector import Detector
-from langdetect.detector_factory import PROFILES_DIRECTORY
-from langdetect.utils.ngram import NGram
 
-COMPONENT = "langdetect_nb_v3"
+from corpusbuilder import langid_ft, langid_nb
+
+COMPONENT = "langdetect_fasttext_v4"
 UNDETERMINED = "und"
 WINDOW_CHARS = 1000
 WINDOWS = 3
-SMOOTHING = 0.5 / 10_000  # langdetect's alpha / BASE_FREQ, added to every P(gram | language)
-SHARPNESS = 12.0  # mean log-likelihood per n-gram is multiplied by this before the softmax
-MIN_SCORE = 0.55  # below this window posterior of the winner → und
-MIN_COVERAGE = 0.60  # share of trigrams known to the winner's profile (Latin-script winners)
 SECOND_MIN_SCORE = 0.20  # a second language at least this probable is reported
-CACHE_WORDS = 50_000  # distinct words whose scores are kept per process
-# Profiles whose script is Latin: the languages the profiles lack (la, eu, eo, ga, …) are mostly
-# Latin-script too and land on one of these. CJK profiles are mostly unigrams: no trigram check.
-_LATIN_CODES = (
-    "af ca cs cy da de en es et fi fr hr hu id it lt lv nl no pl pt ro sk sl so sq sv sw tl tr vi"
-)
-LATIN_SCRIPT = frozenset(_LATIN_CODES.split())
-_NOT_LATIN_BYTES = bytes(c for c in range(128) if not ord("A") <= c <= ord("z"))
-_VI_MARK = re.compile(f"[{NGram.DMARK_CLASS}]")
-_NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # ≥ U+0300, not Latin Ext. Additional
+# Languages only fastText knows that the identifier names (all Latin-script): the heritage
+# languages of open collections and the neighbours langdetect used to mislabel (gl→pt, oc→ca,
+# lb→de, ms→id). Any other fastText language counts as outside the set.
+EXTRA = ("eo", "eu", "ga", "gl", "la", "lb", "ms", "oc")
+# fastText labels for what langdetect's profiles treat as one language: Croatian sentences
+# split into hr, sh (Serbo-Croatian) and bs (Bosnian) there.
+VARIANTS = {"sh": "hr", "bs": "hr"}
+FLOOR = 1e-4  # added to both identifiers' probabilities before the log
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence of one window becomes a posterior (see the module docstring)."""
+
+    fasttext: float = 1.0
+    naive_bayes: float = 2.0
+    coverage: float = 6.0
+    extra_prior: float = -1.0  # log-odds of an EXTRA language against naive Bayes's winner
+    min_score: float = 0.6  # winner's window posterior below this → und
+    min_outside: float = 0.7  # fastText this sure of a language outside codes() → und
+
+
+WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
 class LanguageGuess:
-    language: str  # ISO 639-1, or "und"
+    language: str  # ISO 639-1 (or 639 where there is no 639-1 code), or "und"
     score: float
     second: str | None = None  # a substantial second language, if any
     second_score: float = 0.0
 
 
-class _Normaliser(dict):
-    """langdetect's per-character ``NGram.normalize`` as a lazily filled ``str.translate`` table."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = value = NGram.normalize(chr(code))
-        return value
-
-
-_NORMALISE = _Normaliser()
-_DROP_LATIN = dict.fromkeys(range(ord("A"), ord("z") + 1))
-
-
 @dataclass(frozen=True)
-class _Profiles:
-    """langdetect's profiles as matrices: one row per 1–3-gram, one column per profile."""
+class Evidence:
+    """What both identifiers measured on one window: enough to decide under any `Weights`."""
 
-    names: tuple[str, ...]  # profile names, sorted (zh-cn, zh-tw are two columns)
-    codes: tuple[str, ...]  # reported codes, sorted (one "zh")
-    merge: np.ndarray  # (profiles, codes) 0/1: sums the zh columns of a posterior
-    rows: dict[str, int]  # n-gram → row; the last row is all-zero padding
-    log_prob: np.ndarray  # (rows, profiles) float32 log(P(gram | language) + SMOOTHING)
-    known: np.ndarray  # (rows, profiles) bool: the profile contains the n-gram
-
-
-@cache
-def _profiles() -> _Profiles:
-    """Read once per process (read-only afterwards): ~0.3 s, ~25 MB."""
-    paths = sorted(p for p in Path(PROFILES_DIRECTORY).iterdir() if not p.name.startswith("."))
-    loaded = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
-    rows: dict[str, int] = {}
-    for profile in loaded:
-        for gram in profile["freq"]:
-            if 1 <= len(gram) <= 3 and gram != " ":
-                rows.setdefault(gram, len(rows))
-    prob = np.zeros((len(rows) + 1, len(loaded)))
-    for column, profile in enumerate(loaded):
-        grams = [gram for gram in profile["freq"] if gram in rows]
-        sizes = np.asarray(profile["n_words"], dtype=float)
-        lengths = np.fromiter(map(len, grams), dtype=np.intp, count=len(grams))
-        freqs = np.fromiter((profile["freq"][g] for g in grams), dtype=float, count=len(grams))
-        prob[[rows[g] for g in grams], column] = freqs / sizes[lengths - 1]
-    log_prob = np.log(prob + SMOOTHING).astype(np.float32)
-    log_prob[-1] = 0.0
-    names = tuple(profile["name"] for profile in loaded)
-    codes = tuple(sorted({name.split("-")[0] for name in names}))
-    merge = np.array([[name.split("-")[0] == code for code in codes] for name in names], float)
-    return _Profiles(names, codes, merge, rows, log_prob, prob > 0)
-
-
-def _word_grams(word: str, rows: dict[str, int], grams: list[int], trigrams: list[int]) -> int:
-    """Append the rows of `word`'s known 1–3-grams and trigrams; return its trigram count.
-
-    As langdetect's ``NGram``, the word is space-padded. Words with a possible run of capitals take
-    the slow per-character path.
-    """
-    rest = word[1:]
-    if rest.lower() != rest:
-        return _capital_word_grams(word, rows, grams, trigrams)
-    padded = f" {word} "
-    size = len(padded)
-    known = [row for i in range(size - 2) if (row := rows.get(padded[i : i + 3])) is not None]
-    grams += [row for char in word if (row := rows.get(char)) is not None]
-    grams += [row for i in range(size - 1) if (row := rows.get(padded[i : i + 2])) is not None]
-    grams += known
-    trigrams += known
-    return size - 2
-
-
-def _capital_word_grams(
-    word: str, rows: dict[str, int], grams: list[int], trigrams: list[int]
-) -> int:
-    """`_word_grams` where, as in langdetect, a character that continues a run of capitals adds no
-    n-gram (acronyms and shouted words say little about the language)."""
-    padded = f" {word} "
-    seen = 0
-    for end in range(2, len(padded) + 1):
-        if padded[end - 1].isupper() and padded[end - 2].isupper():
-            continue
-        for n in range(1, min(end, 3) + 1):
-            row = rows.get(padded[end - n : end])
-            if row is not None:
-                grams.append(row)
-                if n == 3:
-                    trigrams.append(row)
-        seen += end >= 3
-    return seen
-
-
-class _WordTable:
-    """Per-word features, cached: [log-likelihoods | known trigrams per profile | trigrams | grams].
-
-    A word's n-grams do not depend on its neighbours, and documents repeat their words, so most
-    words of a document are looked up, not scored. Bounded: emptied when ``CACHE_WORDS`` is hit.
-    """
-
-    def __init__(self, profiles: _Profiles) -> None:
-        self.profiles = profiles
-        self.table = np.zeros((CACHE_WORDS, 2 * len(profiles.names) + 2), dtype=np.float32)
-        self.index: dict[str, int] = {}
-
-    def features(self, words: list[str]) -> np.ndarray:
-        new = [word for word in words if word not in self.index]
-        if len(self.index) + len(new) > CACHE_WORDS:  # a window has far fewer words than this
-            self.index.clear()
-            new = words
-        if new:
-            self._add(new)
-        return self.table[[self.index[word] for word in words]]
-
-    def _add(self, words: list[str]) -> None:
-        pad = len(self.profiles.rows)  # the zero row: every word's segment is non-empty
-        grams: list[int] = []
-        trigrams: list[int] = []
-        starts: list[tuple[int, int]] = []
-        counts: list[tuple[int, int]] = []
-        for word in words:
-            starts.append((len(grams), len(trigrams)))
-            grams.append(pad)
-            trigrams.append(pad)
-            seen = _word_grams(word, self.profiles.rows, grams, trigrams)
-            counts.append((seen, len(grams) - starts[-1][0] - 1))
-        first = len(self.index)
-        block = self.table[first : first + len(words)]
-        n = len(self.profiles.names)
-        gram_starts, trigram_starts = np.array(starts, dtype=np.intp).T
-        block[:, :n] = np.add.reduceat(self.profiles.log_prob[grams], gram_starts, axis=0)
-        block[:, n : 2 * n] = np.add.reduceat(
-            self.profiles.known[trigrams], trigram_starts, axis=0, dtype=np.float32
-        )
-        block[:, 2 * n :] = counts
-        self.index.update((word, first + i) for i, word in enumerate(words))
+    log_nb: np.ndarray  # per naive-Bayes code: log(P_nb + FLOOR)
+    log_coverage: np.ndarray  # per naive-Bayes code: log(trigram coverage + 0.01)
+    log_ft: np.ndarray  # per code of codes(): log(P_ft + FLOOR), VARIANTS folded in
+    outside: float  # P_ft of fastText's top language when it is outside codes(), else 0
+    latin: bool  # mostly Latin script: only then may an EXTRA language win
 
 
 @cache
-def _word_table() -> _WordTable:
-    return _WordTable(_profiles())
+def codes() -> tuple[str, ...]:
+    """The identifier's languages: naive Bayes's codes, then `EXTRA`."""
+    return langid_nb.profiles().codes + EXTRA
+
+
+@cache
+def _index() -> dict[str, int]:
+    return {code: i for i, code in enumerate(codes())}
 
 
 def sample(text: str, windows: int = WINDOWS, width: int = WINDOW_CHARS) -> list[str]:
@@ -224,85 +114,84 @@ def sample(text: str, windows: int = WINDOWS, width: int = WINDOW_CHARS) -> list
     return slices
 
 
-def _clean(window: str) -> str:
-    """langdetect's ``Detector`` cleaning: no URLs or e-mails, no Latin letters in mostly
-    non-Latin text, Vietnamese diacritics composed, then per-character normalisation."""
-    text = Detector.URL_RE.sub(" ", window) if "://" in window else window
-    text = Detector.MAIL_RE.sub(" ", text) if "@" in text else text
-    if text.isascii():
-        return text.translate(_NORMALISE)
-    text = NGram.normalize_vi(text) if _VI_MARK.search(text) else text
-    non_latin = len(_NON_LATIN.findall(text))
-    if non_latin and 2 * _latin_letters(text) < non_latin:
-        text = text.translate(_DROP_LATIN)
-    return text.translate(_NORMALISE)
-
-
-def _latin_letters(text: str) -> int:
-    """How many characters of `text` are in langdetect's Latin range ``A``–``z``."""
-    return len(text.encode("ascii", "ignore").translate(None, _NOT_LATIN_BYTES))
-
-
-def _features(window: str) -> np.ndarray | None:
-    """Summed word features of one window, or None when it has no known n-gram."""
-    words = Counter(_clean(window).split(" "))
-    words.pop("", None)
-    if not words:
+def _window_evidence(window: str) -> Evidence | None:
+    """Both identifiers on one window; None when it has no n-gram naive Bayes knows."""
+    features = langid_nb.features(window)
+    if features is None:
         return None
-    counts = np.fromiter(words.values(), dtype=np.float32, count=len(words))
-    summed = counts @ _word_table().features(list(words))
-    return summed if summed[-1] > 0 else None
+    index = _index()
+    folded = np.zeros(len(index))
+    fasttext = langid_ft.probabilities(window)
+    for label, p in fasttext.items():
+        code = VARIANTS.get(label, label)
+        if code in index:
+            folded[index[code]] += p
+    top, top_p = max(fasttext.items(), key=lambda kv: (kv[1], kv[0]))
+    return Evidence(
+        log_nb=np.log(langid_nb.posterior(features) + FLOOR),
+        log_coverage=np.log(langid_nb.coverage(features) + 0.01),
+        log_ft=np.log(folded + FLOOR),
+        outside=0.0 if VARIANTS.get(top, top) in index else top_p,
+        latin=langid_nb.mostly_latin(window),
+    )
 
 
-def _posterior(features: np.ndarray) -> np.ndarray:
-    """P(language | window) per reported code, from the mean log-likelihood per n-gram."""
-    profiles = _profiles()
-    log_like = features[: len(profiles.names)].astype(float) * (SHARPNESS / features[-1])
-    weights = np.exp(log_like - log_like.max())
-    return weights / weights.sum() @ profiles.merge
+def evidence(text: str) -> list[Evidence]:
+    """The evidence of each sampled window of `text` that has any."""
+    found = (_window_evidence(window) for window in sample(text))
+    return [e for e in found if e is not None]
 
 
-def identify(text: str) -> LanguageGuess:
-    """The main language of `text`, its share of the text, and a substantial second language.
+def _posterior(found: Evidence, weights: Weights) -> np.ndarray:
+    """P(language | window) per code of codes(), plus a last slot: P(outside the set)."""
+    size = len(codes())
+    result = np.zeros(size + 1)
+    if found.outside >= weights.min_outside:
+        result[size] = 1.0
+        return result
+    known = weights.naive_bayes * found.log_nb + weights.coverage * found.log_coverage
+    extra = weights.naive_bayes * found.log_nb.max() + weights.extra_prior
+    score = weights.fasttext * found.log_ft
+    score[: len(known)] += known
+    score[len(known) :] += extra if found.latin else -np.inf
+    odds = np.exp(score - score.max())
+    result[:size] = odds / odds.sum()
+    return result
+
+
+def decide(found: list[Evidence], weights: Weights = WEIGHTS) -> LanguageGuess:
+    """The main language of the windows, its share of the text, and a substantial second one.
 
     ``score`` is the posterior averaged over the windows, so a text that is one third German reads
     ``en 0.67, second de``. Confidence is judged on the windows the main language wins: a mixed
     document keeps its main label, an uncertain one gets ``und``.
     """
-    found = [f for f in map(_features, sample(text)) if f is not None]
     if not found:
         return LanguageGuess(UNDETERMINED, 0.0)
-    features = np.array(found)
-    per_window = np.array([_posterior(f) for f in found])
+    per_window = np.array([_posterior(e, weights) for e in found])
     total = per_window.mean(axis=0)
     main = int(total.argmax())
-    codes = _profiles().codes
-    language, score = codes[main], round(float(total[main]), 4)
+    score = round(float(total[main]), 4)
     second, second_score = _second(total, per_window)
     won = per_window.argmax(axis=1) == main
-    confident = won.any() and per_window[won, main].mean() >= MIN_SCORE
-    if not confident or _coverage(features[won].sum(axis=0), language) < MIN_COVERAGE:
+    confident = won.any() and per_window[won, main].mean() >= weights.min_score
+    if main == len(codes()) or not confident:
         return LanguageGuess(UNDETERMINED, score, second, second_score)
-    return LanguageGuess(language, score, second, second_score)
+    return LanguageGuess(codes()[main], score, second, second_score)
+
+
+def identify(text: str) -> LanguageGuess:
+    """The language of `text` (see `decide`)."""
+    return decide(evidence(text))
 
 
 def _second(total: np.ndarray, per_window: np.ndarray) -> tuple[str | None, float]:
-    """The runner-up when it is probable overall, or else a language that wins a window."""
-    codes = _profiles().codes
-    main, runner_up = np.argsort(-total, kind="stable")[:2]
-    if total[runner_up] >= SECOND_MIN_SCORE:
-        return codes[runner_up], round(float(total[runner_up]), 4)
-    for top in per_window.argmax(axis=1):
+    """The runner-up language when it is probable overall, or else one that wins a window."""
+    languages = total[:-1]
+    main, runner_up = np.argsort(-languages, kind="stable")[:2]
+    if languages[runner_up] >= SECOND_MIN_SCORE:
+        return codes()[runner_up], round(float(languages[runner_up]), 4)
+    for top in per_window[:, :-1].argmax(axis=1):
         if top != main:
-            return codes[top], round(float(total[top]), 4)
+            return codes()[top], round(float(languages[top]), 4)
     return None, 0.0
-
-
-def _coverage(features: np.ndarray, language: str) -> float:
-    """Share of the trigrams that `language`'s profile knows; 1.0 when not Latin-script."""
-    names = _profiles().names
-    if language not in LATIN_SCRIPT:
-        return 1.0
-    trigrams = features[-2]
-    known = features[len(names) + names.index(language)]
-    return float(known / trigrams) if trigrams else 0.0

@@ -44,6 +44,7 @@ HOLDERS = text(
     " AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1"
 )
 LABEL = re.compile(r"corpusbuilder (\S+) (\d+)@(.*)")
+Notify = Callable[[str], None]  # how a waiting command says that it waits
 
 
 class CorpusBusy(UserError):
@@ -79,7 +80,7 @@ def _someone(holder: Holder | None) -> str:
 
 @contextmanager
 def hold(
-    workdir: Path, ledger_url: str, command: str, wait: bool = False, notify=print
+    workdir: Path, ledger_url: str, command: str, wait: bool = False, notify: Notify = print
 ) -> Iterator[None]:
     """Hold the corpus lock for `command`; if another holds it, raise CorpusBusy, or with
     `wait` say so through `notify` and wait for it."""
@@ -90,7 +91,7 @@ def hold(
         yield
 
 
-def _refuse_or_wait(holder: Holder | None, command: str, wait: bool, notify) -> None:
+def _refuse_or_wait(holder: Holder | None, command: str, wait: bool, notify: Notify) -> None:
     if not wait:
         raise CorpusBusy(
             f"{_someone(holder)} is writing to this corpus; wait for it to finish or pass"
@@ -100,7 +101,7 @@ def _refuse_or_wait(holder: Holder | None, command: str, wait: bool, notify) -> 
 
 
 @contextmanager
-def _file_lock(path: Path, command: str, wait: bool, notify) -> Iterator[None]:
+def _file_lock(path: Path, command: str, wait: bool, notify: Notify) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes
     try:
@@ -127,7 +128,7 @@ def _file_holder(path: Path) -> Holder | None:
 
 
 @contextmanager
-def _ledger_lock(url: str, command: str, wait: bool, notify) -> Iterator[None]:
+def _ledger_lock(url: str, command: str, wait: bool, notify: Notify) -> Iterator[None]:
     """PostgreSQL's session advisory lock, held on a connection of its own (other databases
     are local files, which the file lock covers)."""
     if make_url(url).get_backend_name() != "postgresql":
@@ -178,7 +179,7 @@ def writes(command: Callable) -> Callable:
     return run
 
 
-def _record_dead_runs(ledger_url: str, notify) -> None:
+def _record_dead_runs(ledger_url: str, notify: Notify) -> None:
     """Safe only under the lock: no other writer is alive, so a `running` run is a dead one."""
     ledger = Ledger(ledger_url)
     try:

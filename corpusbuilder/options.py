@@ -57,8 +57,9 @@ def checked(adapter: Any, config: Mapping[str, Any] | None) -> dict[str, Any]:
         return model.model_validate(dict(config or {})).model_dump(mode="json", by_alias=True)
     except ValidationError as exc:
         first, *rest = problems(exc, model.model_json_schema())
+        key = f"{dotted(first.path)}: " if first.path else ""
         more = f" (and {len(rest)} more)" if rest else ""
-        raise ConfigError(f"{adapter.name}: {dotted(first.path)}: {first.text}{more}") from None
+        raise ConfigError(f"{adapter.name}: {key}{first.text}{more}") from None
 
 
 def options_table() -> str:
@@ -72,13 +73,19 @@ def options_table() -> str:
             default = field.get_default(call_default_factory=True)
             shown = "required" if field.is_required() else _default(default)
             kind = _type_name(properties.get(key, {}))
-            rows.append(f"| `{name}` | `{key}` | {kind} | {shown} | {field.description} |")
+            rows.append(f"| `{name}` | `{key}` | {kind} | {shown} | {_cell(field.description)} |")
     return "\n".join(rows) + "\n"
+
+
+def _cell(text: str | None) -> str:
+    """`text` safe in a markdown table cell: no column break, no HTML tag."""
+    return (text or "").replace("|", "\\|").replace("<", "&lt;")
 
 
 def _default(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
-    return f"{len(value)} items" if len(text) > 40 else f"`{text}`"
+    long = isinstance(value, list | dict) and len(text) > 40
+    return f"{len(value)} items" if long else f"`{text}`"
 
 
 def _type_name(node: dict) -> str:

@@ -88,6 +88,8 @@ class Project:
         private = bool(self.config.publish.get("private")) if private is None else private
         message = message or self.config.publish.get("message")
         publishing.check_target(to, repo_id, private=private, message=message)
+        if "card" not in self._frozen(version).counts:
+            self.release(version)  # frozen before schema 2: completed and written once
         frozen = self._frozen(version)
         folder = release_files.ensure_written(self.config, self.ledger, self.store, frozen)
         options = {"replace": replace, "dry_run": dry_run}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,11 @@ class LocalSource(SourceAdapter):
         )
         licence: str | None = Field(
             None, description="the collection's terms, recorded beside each record's own statement"
+        )
+        url_prefix: str | None = Field(
+            None,
+            pattern=r"^https?://",
+            description="where the texts are published: a record without `url` gets this + its id",
         )
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -90,7 +96,6 @@ class LocalSource(SourceAdapter):
             except json.JSONDecodeError as exc:
                 yield Skipped(key, "malformed_record", f"{sidecar}: {exc}")
                 continue
-            record.setdefault("url", path.as_uri())
             yield self._document(record, record.get("id", key), sidecar.as_uri(), key)
 
     def _document(self, record: dict, key: Any, where: str, fallback_key: str) -> Item:
@@ -103,10 +108,15 @@ class LocalSource(SourceAdapter):
         evidence = self._evidence(record, where)
         if not evidence:
             return Skipped(key, "missing_licence", f"{where}: no `licence` statement")
+        prefix = self.config.get("url_prefix")
+        url = record.get("url") or (prefix and prefix + urllib.parse.quote(key))
+        if not url:  # a local path is no origin a reader of the release can visit
+            detail = f"{where}: no `url`, and the source sets no `url_prefix:`"
+            return Skipped(key, "missing_url", detail)
         return SourceDocument(
             source_key=key,
             text=unicodedata.normalize("NFC", text),
-            url=record.get("url") or where,
+            url=str(url),
             evidence=evidence,
             title=record.get("title"),
             creator=record.get("creator"),

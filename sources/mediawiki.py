@@ -16,7 +16,11 @@ attribution file, while an evidence locator says where the licence was read.
 
 Skips: ``non_content_namespace`` (outside ``namespaces``, default [0]), ``redirect``,
 ``unsupported_content_model`` (e.g. wikibase JSON), ``disambiguation`` (a top-level template in
-``disambiguation_templates``), ``empty_text``. A dump that stops being readable (malformed XML,
+``disambiguation_templates``), ``empty_text``. A page is keyed by its ``<id>``, or by its title
+in a dump without ids; one that cannot be keyed is skipped as ``malformed_page`` (no title) or
+``duplicate_page`` (an earlier page has its key) under ``<dump URL>#page-<n>``, never dropped.
+A dump without ``<siteinfo>`` needs ``wiki_url``; its namespace names are MediaWiki's canonical
+ones plus ``namespace_names``. A dump that stops being readable (malformed XML,
 truncated or corrupt archive, dropped connection) ends with one ``Skipped(<dump URL>,
 "truncated_dump" | "malformed_dump")`` after the pages already yielded: those were complete and
 stay valid, the rest cannot be reached (a stream cannot be re-synchronised), and the ledger keeps
@@ -94,6 +98,11 @@ class MediaWikiSource(SourceAdapter):
         )
         terms_url: str | None = Field(None, description="where the terms are stated (locator)")
         namespaces: list[int] = Field([0], description="namespace numbers to keep ([0]: articles)")
+        namespace_names: dict[str, int] = Field(
+            {},
+            description="namespace names → numbers where the dump has no <siteinfo>, e.g."
+            " {Fichier: 6, Catégorie: 14}; MediaWiki's canonical English names are known",
+        )
         disambiguation_templates: list[str] = Field(
             list(DISAMBIGUATION_TEMPLATES), description="templates marking disambiguation pages"
         )
@@ -118,7 +127,7 @@ class MediaWikiSource(SourceAdapter):
     def _dump_items(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
         location = fetch.url_for(self.dump)
         with fetch.open(self.dump) as raw:
-            records = read_dump(open_dump(raw), location)
+            records = read_dump(open_dump(raw), location, self.config["namespace_names"])
             site = next(records)
             if isinstance(site, Skipped):
                 yield site
@@ -129,20 +138,20 @@ class MediaWikiSource(SourceAdapter):
     def _items(self, records: Iterator, context: _Context, resume: str | None) -> Iterator[Item]:
         resuming = resume is not None
         for count, record in enumerate(records, start=1):
-            if isinstance(record, Skipped):
-                yield record
+            if isinstance(record, Skipped) and record.source_key == context.site.location:
+                yield record  # the dump stopped being readable: nothing follows
                 return
             if resuming:
-                resuming = str(record.id) != resume
+                resuming = not (isinstance(record, Page) and record.key == resume)
                 continue
-            yield self._item(record, context)
-            if count % self.checkpoint_every == 0:
-                yield Checkpoint(str(record.id))
+            yield record if isinstance(record, Skipped) else self._item(record, context)
+            if count % self.checkpoint_every == 0 and isinstance(record, Page):
+                yield Checkpoint(record.key)
         if resuming:
-            yield Skipped(context.site.location, "resume_point_not_found", f"page id {resume}")
+            yield Skipped(context.site.location, "resume_point_not_found", f"page key {resume}")
 
     def _item(self, page: Page, context: _Context) -> SourceDocument | Skipped:
-        key = str(page.id)
+        key = page.key
         skip = self._skip_before_parsing(page)
         if skip:
             return Skipped(key, *skip)
@@ -177,7 +186,7 @@ class MediaWikiSource(SourceAdapter):
         else:
             history = f"{url}?action=history"
         return SourceDocument(
-            source_key=str(page.id),
+            source_key=page.key,
             text=text,
             url=url,
             evidence=context.evidence,
@@ -191,7 +200,8 @@ class MediaWikiSource(SourceAdapter):
         wiki_url = self.config.get("wiki_url") or site.article_base()
         if not wiki_url:
             raise ValueError(
-                f"{location} has no <base> in its siteinfo; set wiki_url (e.g. "
+                f"{location} has no {'<base> in its ' if site.described else ''}<siteinfo>; "
+                "set wiki_url (e.g. "
                 "https://en.wikipedia.org/wiki/) in the mediawiki source config"
             )
         if not wiki_url.endswith(("/", "=")):

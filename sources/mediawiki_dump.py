@@ -3,6 +3,12 @@
 Kept apart from the adapter so the adapter decides only what a page becomes; this layer only
 turns bytes into `Site` and `Page` records, ending with a `Skipped` when the bytes stop being
 readable (see `sources.mediawiki` for the reasons and the licence rationale).
+
+Every page gets a key unique within the dump, so that none is lost as a repeat in the ledger: its
+``<id>``, or its title where the dump has no ids (a title is unique within a wiki). A page that
+cannot be keyed — no readable title, or a key an earlier page already has — is a `Skipped` keyed
+by its position, ``<dump URL>#page-<n>``. A dump without ``<siteinfo>`` is read too: namespace
+names then come from MediaWiki's canonical ones and the caller's.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import io
 import lzma
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http.client import IncompleteRead
 from typing import BinaryIO
@@ -24,6 +30,7 @@ from mwxml.element_iterator import ElementIterator
 from mwxml.errors import MalformedXML
 
 from corpusbuilder.source import Skipped
+from sources.wikitext import normalise_name
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TRUNCATION_CODES = frozenset({3, 5, 6})  # expat: no element found, unclosed token, partial char
@@ -31,17 +38,29 @@ READ_ERRORS = (ParseError, MalformedXML, EOFError, OSError, zlib.error, lzma.LZM
 READ_ERRORS += (IncompleteRead,)  # an HTTP body cut short (not an OSError)
 TEXT_REDIRECT = re.compile(r"\s*#\s*redirect\s*:?\s*\[\[([^\]|#]*)", re.I)  # schemas < 0.7
 DBNAME = re.compile(r"([a-z]{2,3}(?:_[a-z]+)*)wik[a-z]+")
+# Names every MediaWiki accepts whatever its language (NamespaceInfo's canonical names).
+CANONICAL_NAMESPACES = {
+    **{-2: "Media", -1: "Special", 1: "Talk", 2: "User", 3: "User talk", 4: "Project"},
+    **{5: "Project talk", 6: "File", 7: "File talk", 8: "MediaWiki", 9: "MediaWiki talk"},
+    **{10: "Template", 11: "Template talk", 12: "Help", 13: "Help talk", 14: "Category"},
+    15: "Category talk",
+}
+CANONICAL_ALIASES = {"Image": 6, "Image talk": 7}
+PAGE_HEADER_ERRORS = (AttributeError, TypeError, ValueError)  # mwxml on a missing title, bad id
+BITMAP_LIMIT = 1 << 28  # page ids below it are remembered in a bitmap (32 MB at most)
 
 
 @dataclass(frozen=True)
 class Site:
-    """The dump's ``<siteinfo>`` and root language."""
+    """The dump's ``<siteinfo>`` (`described`) and root language, or what stands in for them."""
 
     location: str
     name: str | None
     base: str | None
     language: str | None
-    namespaces: dict[int, str]
+    namespaces: dict[int, str]  # number → the dump's name (or the configured/canonical one)
+    prefixes: dict[str, int]  # every known name, normalised → number
+    described: bool = True
 
     def article_base(self) -> str | None:
         """``https://en.wikipedia.org/wiki/`` from ``<base>`` (the main page's URL)."""
@@ -51,12 +70,18 @@ class Site:
             return self.base.split("?title=", 1)[0] + "?title="
         return self.base.rsplit("/", 1)[0] + "/"
 
+    def namespace_of(self, title: str) -> int:
+        """The namespace a title's prefix names (``Fichier:X`` → 6); 0 when none does."""
+        prefix, colon, _ = title.partition(":")
+        return self.prefixes.get(normalise_name(prefix), 0) if colon else 0
+
 
 @dataclass(frozen=True)
 class Page:
-    """A page with its latest revision only."""
+    """A page with its latest revision only; `key` is unique within the dump."""
 
-    id: int
+    key: str
+    id: int | None
     title: str
     namespace: int
     redirect: str | None
@@ -100,19 +125,16 @@ def open_dump(raw: BinaryIO) -> _Stream:
     return stream
 
 
-def read_dump(stream: _Stream, location: str) -> Iterator[Site | Page | Skipped]:
-    """The site, then each page; a final Skipped if the dump stops being readable."""
+def read_dump(
+    stream: _Stream, location: str, names: Mapping[str, int] | None = None
+) -> Iterator[Site | Page | Skipped]:
+    """The site, then each page (or a page's Skipped); a final Skipped(`location`) if the dump
+    stops being readable. `names` (namespace name → number) add to the dump's own names."""
     try:
         root = ElementIterator.from_file(stream)
         if root.tag != "mediawiki":
             raise MalformedXML(f"the root element is <{root.tag}>, not <mediawiki>")
-        dump = mwxml.Dump.from_element(root)
-        site = _site(dump.site_info, root.attr(XML_LANG), location)
-        yield site
-        for page in dump.pages:
-            latest = _latest(page, site)
-            del root.element[:]  # read pages: else the root keeps ~90 bytes per page
-            yield latest
+        yield from _records(root, location, names or {})
     except READ_ERRORS as exc:
         truncated = isinstance(exc, EOFError | ConnectionError | TimeoutError | IncompleteRead)
         truncated |= stream.at_eof and getattr(exc, "code", None) in TRUNCATION_CODES
@@ -120,14 +142,59 @@ def read_dump(stream: _Stream, location: str) -> Iterator[Site | Page | Skipped]
         yield Skipped(location, reason, f"{type(exc).__name__}: {exc}"[:2000])
 
 
-def _site(info: mwxml.SiteInfo, lang: str | None, location: str) -> Site:
+def _records(root: ElementIterator, location: str, names: Mapping[str, int]) -> Iterator:
+    site, keys, position = None, _Keys(), 0
+    lang = root.attr(XML_LANG)
+    for element in root:
+        if element.tag == "siteinfo" and site is None:
+            site = _site(mwxml.SiteInfo.from_element(element), lang, location, names)
+            yield site
+        elif element.tag == "page":
+            if site is None:
+                site = _site(None, lang, location, names)
+                yield site
+            position += 1
+            yield _page(element, site, keys, position)
+        elif element.tag != "logitem":
+            raise MalformedXML(f"unexpected <{element.tag}> in <mediawiki>")
+        del root.element[:]  # read pages: else the root keeps ~90 bytes per page
+    if site is None:
+        yield _site(None, lang, location, names)
+
+
+def _site(
+    info: mwxml.SiteInfo | None, lang: str | None, location: str, names: Mapping[str, int]
+) -> Site:
+    own = {ns.id: ns.name or "" for ns in (info.namespaces or [])} if info else {}
+    numbers = {**CANONICAL_NAMESPACES, **{n: name for name, n in names.items()}, **own}
+    known = {**CANONICAL_ALIASES, **{v: k for k, v in CANONICAL_NAMESPACES.items()}, **names}
+    known.update({name: n for n, name in own.items()})
+    prefixes = {normalise_name(name): n for name, n in known.items() if name}
+    if info is None:
+        return Site(location, None, None, lang, numbers, prefixes, described=False)
     dbname = DBNAME.fullmatch(info.dbname or "")
     language = lang or (dbname.group(1).replace("_", "-") if dbname else None)
-    namespaces = {ns.id: ns.name or "" for ns in info.namespaces or []}
-    return Site(location, info.name, info.base, language, namespaces)
+    return Site(location, info.name, info.base, language, own or numbers, prefixes)
 
 
-def _latest(page: mwxml.Page, site: Site) -> Page:
+def _page(element: ElementIterator, site: Site, keys: _Keys, position: int) -> Page | Skipped:
+    """The page at `position` (1 for the first), keyed; a Skipped if it cannot be keyed."""
+    where = f"{site.location}#page-{position}"
+    try:
+        page = mwxml.Page.from_element(element)  # no namespace map: titles keep their prefix
+    except PAGE_HEADER_ERRORS as exc:
+        detail = f"page {position}: unreadable <title>, <ns> or <id> ({type(exc).__name__}: {exc})"
+        return Skipped(where, "malformed_page", detail[:2000])
+    title = (page.title or "").strip()
+    if not title:
+        return Skipped(where, "malformed_page", f"page {position} (id {page.id}) has no title")
+    key = str(page.id) if page.id is not None else title
+    if not keys.add(key):
+        return Skipped(where, "duplicate_page", f"{key!r} is the key of an earlier page")
+    return _latest(page, key, title, site)
+
+
+def _latest(page: mwxml.Page, key: str, title: str, site: Site) -> Page:
     """The page's latest revision (by timestamp, then id); older ones are read and dropped."""
     best = None
     for revision in page:
@@ -137,13 +204,35 @@ def _latest(page: mwxml.Page, site: Site) -> Page:
     redirect = page.redirect
     if redirect is None and text and (match := TEXT_REDIRECT.match(text)):
         redirect = match.group(1).strip()
-    title, prefix = page.title, site.namespaces.get(page.namespace)
-    if page.namespace and prefix and not title.startswith(prefix + ":"):
-        title = f"{prefix}:{title}"  # schemas without <ns>: mwxml strips the prefix
+    namespace = page.namespace or site.namespace_of(title)  # schemas < 0.6 have no <ns>
     stamp = str(best.timestamp) if best and best.timestamp else None
     model = best.model if best else None
-    return Page(page.id, title, page.namespace, redirect, text, model, stamp)
+    return Page(key, page.id, title, namespace, redirect, text, model, stamp)
 
 
 def _order(revision: mwxml.Revision) -> tuple[str, int]:
     return (str(revision.timestamp or ""), revision.id or 0)
+
+
+class _Keys:
+    """The keys given so far in one dump. Numeric ones (page ids, dense in a real dump) are bits
+    in a bytearray — ~10 MB for all of English Wikipedia's, where a set would take gigabytes —
+    others (titles of pages without ``<id>``) are in a set."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        self.others: set[str] = set()
+
+    def add(self, key: str) -> bool:
+        """Remember `key`; False if it was given before."""
+        number = int(key) if key.isascii() and key.isdigit() else None
+        if number is None or str(number) != key or number >= BITMAP_LIMIT:
+            new = key not in self.others
+            self.others.add(key)
+            return new
+        byte, bit = divmod(number, 8)
+        if byte >= len(self.bits):
+            self.bits.extend(bytes(max(byte + 1 - len(self.bits), len(self.bits))))
+        new = not self.bits[byte] >> bit & 1
+        self.bits[byte] |= 1 << bit
+        return new

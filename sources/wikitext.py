@@ -7,6 +7,14 @@ citations — their output is unknown without expanding them), references, table
 maths, file/image links with their captions, category links, interlanguage links, HTML comments
 and behaviour switches (``__NOTOC__``). A heading whose section ends up with no text (typically
 "References" or "External links") is dropped with it.
+
+File links go before parsing, matched bracket by bracket: the parser gives up on one whose
+caption spans lines in some layouts (``[[File:X.jpg\n|thumb\n|…]]``) and would leave it as raw
+markup. A link is a file link by its namespace (the dump's names, the canonical ones) or, where a
+dump has no ``<siteinfo>`` to name them, by a prefix and a media file extension
+(``[[Datei:X.jpg|mini|…]]``). Templates removed from inside parentheses leave separators behind
+("( ; Orycteropus afer)" from a pronunciation template): those are tidied, and parentheses left
+empty are removed.
 """
 
 from __future__ import annotations
@@ -55,7 +63,16 @@ LEFTOVER_TAG = re.compile(
     r"|nowiki|onlyinclude|includeonly|noinclude|poem|references)\b[^<>]*>",
     re.I,
 )
-EMPTY_PARENS = re.compile(r"(?<=\s)\([\s,;]*\)")
+# A media link by its file name where its namespace is unknown: ``[[Datei:Goethe.jpg|…``.
+MEDIA_FILE = (
+    r"[^\[\]|:\n]+:[^\[\]|:\n]*\.(?:jpe?g|png|gif|svg|tiff?|webp|xcf|pdf|djvu|og[agv]|opus|webm"
+    r"|mp3|wav|flac|midi?|stl)[ \t\n]*(?=[|\]])"
+)
+MAX_LINK = 20_000  # characters a file link may span; an unclosed one is left to the parser
+BRACKET = re.compile(r"\[|\]")
+PARENTHESES = re.compile(r"(?P<space>[ \t]*)\((?P<inner>[^()\n]*)\)")
+EDGE_SEPARATORS = re.compile(r"^[\s,;]*[,;]\s*|\s*[,;][\s,;]*$")
+SEPARATOR_RUN = re.compile(r"\s*([,;])(?:\s*[,;])+")
 
 
 def normalise_name(name: str) -> str:
@@ -69,11 +86,26 @@ class WikitextCleaner:
     def __init__(self, media_prefixes: Iterable[str] = (), namespace_prefixes: Iterable[str] = ()):
         self.media = {normalise_name(p) for p in (*MEDIA_NAMESPACES, *media_prefixes)}
         self.namespaces = {normalise_name(p) for p in namespace_prefixes} | self.media
+        names = "|".join(r"[ _]+".join(map(re.escape, n.split())) for n in sorted(self.media))
+        self.media_link = re.compile(rf"\[\[[ \t]*(?:(?:{names})[ \t]*:|{MEDIA_FILE})", re.I)
 
     def clean(self, wikitext: str) -> str:
         """Plain text of `wikitext`; raises mwparserfromhell's ParserError if it cannot parse."""
-        code = mwparserfromhell.parse(_strip_templates(REF.sub("", COMMENT.sub("", wikitext))))
+        text = _strip_templates(REF.sub("", COMMENT.sub("", wikitext)))
+        code = mwparserfromhell.parse(self._strip_media_links(text))
         return _layout(_strip_leftovers(self._render(code)))
+
+    def _strip_media_links(self, text: str) -> str:
+        """`text` without its file and category links, captions and nested links included."""
+        kept, done = [], 0
+        for match in self.media_link.finditer(text):
+            if match.start() < done:
+                continue  # inside a link already removed
+            end = _link_end(text, match.start())
+            if end is not None:
+                kept.append(text[done : match.start()])
+                done = end
+        return "".join(kept) + text[done:]
 
     def _render(self, code: Wikicode) -> str:
         return "".join(self._node(node) for node in code.nodes)
@@ -122,6 +154,38 @@ class WikitextCleaner:
         return target.lstrip(":").split("#")[0] or target.lstrip(":")
 
 
+def _link_end(text: str, start: int) -> int | None:
+    """Where the ``[[…]]`` opened at `start` ends, nested ``[[…]]`` and ``[…]`` included."""
+    depth = single = 0
+    at = start
+    while match := BRACKET.search(text, at, min(len(text), start + MAX_LINK)):
+        at = match.start()
+        pair = text[at : at + 2]
+        if pair in ("[[", "]]") and not (pair == "]]" and single):
+            depth += 1 if pair == "[[" else -1
+            at += 2
+            if depth == 0:
+                return at
+        else:
+            single = max(0, single + (1 if pair[0] == "[" else -1))
+            at += 1
+    return None
+
+
+def _tidy_parentheses(text: str) -> str:
+    """Tidies the separators removed templates leave in parentheses: "( ; Orycteropus afer)" →
+    "(Orycteropus afer)", "X ( , )" → "X". "f()" stays: no space precedes it."""
+
+    def tidy(match: re.Match) -> str:
+        inner = SEPARATOR_RUN.sub(r"\1", EDGE_SEPARATORS.sub("", match["inner"]))
+        if inner.strip():
+            return f"{match['space']}({inner.strip()})"
+        at_line_start = match.start() == 0 or text[match.start() - 1] == "\n"
+        return "" if match["space"] or at_line_start else match.group(0)
+
+    return PARENTHESES.sub(tidy, text)
+
+
 def _strip_templates(text: str) -> str:
     previous = None
     while previous != text:  # nested ones: innermost first
@@ -136,7 +200,7 @@ def _strip_leftovers(text: str) -> str:
     while previous != text:  # nested tables: innermost first
         previous, text = text, LEFTOVER_TABLE.sub("", text)
     text = LEFTOVER_QUOTES.sub("", LEFTOVER_TAG.sub("", text))
-    return EMPTY_PARENS.sub("", html.unescape(text))
+    return _tidy_parentheses(html.unescape(text))
 
 
 def _layout(text: str) -> str:

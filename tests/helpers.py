@@ -20,7 +20,14 @@ def write_corpus(folder: Path, records: list[dict], **sections) -> Path:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     config = {
         "name": "test-corpus",
-        "sources": [{"name": "t", "adapter": "local", "path": "texts.jsonl"}],
+        "sources": [
+            {
+                "name": "t",
+                "adapter": "local",
+                "path": "texts.jsonl",
+                "url_prefix": "https://example.org/texts/",
+            }
+        ],  # fmt: skip
         "curate": {"filters": {}},
         **sections,
     }

@@ -59,17 +59,17 @@ def test_release_rows_match_ledger_and_published_folder_loads(tmp_path):
 
 def test_build_twice_gives_identical_bytes_and_manifest(tmp_path):
     first, second = demo_project(tmp_path / "a"), demo_project(tmp_path / "b")
-    hash_a = first.build()["release"].manifest_hash
-    hash_b = second.build()["release"].manifest_hash
+    hash_a = first.build().release.manifest_hash
+    hash_b = second.build().release.manifest_hash
     assert hash_a == hash_b
     files_a = _files(first.config.release_dir("1.0.0"))
     assert files_a == _files(second.config.release_dir("1.0.0"))
     assert "data/en/train-00000-of-00001.parquet" in files_a
     # Again on the same ledger: nothing is ingested twice and the release is rewritten identically.
     again = first.build()
-    assert again["ingest"][0].counts["new"] == 0
-    assert again["ingest"][0].counts["unchanged"] == 11
-    assert again["release"].created is False
+    assert again.ingest[0].counts["new"] == 0
+    assert again.ingest[0].counts["unchanged"] == 11
+    assert again.release.created is False
     assert _files(first.config.release_dir("1.0.0")) == files_a
 
 

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
+from corpusbuilder.errors import ExitCode
 
 
 def _commands(group: click.Group, prefix=()):
@@ -53,7 +54,7 @@ def test_licences_resolve_json_and_stdin():
 def test_missing_config_and_unknown_source_say_what_to_do(tmp_path):
     runner = CliRunner()
     missing = runner.invoke(cli, ["-c", str(tmp_path / "nope.yaml"), "status"])
-    assert missing.exit_code == 1
+    assert missing.exit_code == ExitCode.INPUT
     assert "corpusbuilder init" in missing.output and "Traceback" not in missing.output
     runner.invoke(cli, ["init", "--demo", str(tmp_path / "d")])
     unknown = runner.invoke(cli, ["-c", str(tmp_path / "d" / "corpus.yaml"), "ingest", "nope"])

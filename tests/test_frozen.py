@@ -10,21 +10,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from corpusbuilder import shards
-from corpusbuilder.cli import cli
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
 from corpusbuilder.release import ReleaseError
-from tests.helpers import demo_project
+from tests.demo_copies import build_demo, copy_demo, run
 
 MANIFEST_HASH = "b82ed03e431a158e0d879cca0ff73803c68aa1cddcb0e62c0dbe3dbc15cb19ad"
 SHARDS = [f"data/{c}/train-00000-of-00001.parquet" for c in ("de", "en", "es", "fr", "it")]
-
-
-def run(config: Path, *args: str):
-    return CliRunner().invoke(cli, ["-q", "-c", str(config), *args])
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -33,13 +27,15 @@ def files(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("template") / "demo")
+
+
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    """The demo corpus built once: release 1.0.0 frozen and written."""
-    config = demo_project(tmp_path / "demo").config.path
-    result = run(config, "build")
-    assert result.exit_code == 0, result.output
-    return config
+def built(template: Path, tmp_path: Path) -> Path:
+    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
+    return copy_demo(template, tmp_path / "demo")
 
 
 def folder_of(config: Path, version: str = "1.0.0") -> Path:
@@ -151,6 +147,10 @@ def test_a_release_frozen_by_schema_1_is_completed_once_and_written_the_same(bui
     folder = folder_of(built)
     before = files(folder)
     _downgrade_to_schema_1(built.parent / "work" / "ledger.db")
+    target = built.parent / "mirror"
+    published = run(built, "publish", "1.0.0", "--to", str(target))  # completes it first
+    assert published.exit_code == 0, published.output
+    assert files(target) == files(folder) == before
     result = run(built, "release", "1.0.0")
     assert result.exit_code == 0, result.output
     assert files(folder) == before

@@ -18,17 +18,17 @@ def postgres_url():
 
 def test_demo_on_postgres_matches_sqlite(tmp_path, postgres_url):
     on_sqlite = demo_project(tmp_path / "sqlite")
-    expected = on_sqlite.build()["release"].manifest_hash
+    expected = on_sqlite.build().release.manifest_hash
     demo_project(tmp_path / "pg")
     config_path = tmp_path / "pg" / "corpus.yaml"
     config = yaml.safe_load(config_path.read_text())
     config_path.write_text(yaml.safe_dump(config | {"ledger": postgres_url}))
     on_postgres = Project.open(config_path, progress=False)
     assert on_postgres.ledger.engine.dialect.name == "postgresql"
-    assert on_postgres.build()["release"].manifest_hash == expected
+    assert on_postgres.build().release.manifest_hash == expected
     assert on_postgres.ledger.funnel() == on_sqlite.ledger.funnel()
     again = on_postgres.build()
-    assert again["ingest"][0].counts["unchanged"] == 11  # idempotent on PostgreSQL too
+    assert again.ingest[0].counts["unchanged"] == 11  # idempotent on PostgreSQL too
     doc = on_postgres.ledger.document("demo/fr-riviere")
     assert doc.ingested_at.tzinfo is not None  # timezone-aware UTC round-trips
     evidence = on_postgres.ledger.evidence(["demo/fr-riviere"])["demo/fr-riviere"]

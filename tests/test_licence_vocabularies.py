@@ -65,7 +65,8 @@ def test_every_vocabulary_entry_resolves_to_its_id(policy, capsys):
         exact = total - len(misses)
         print(f"\nvocabulary statements: exact ids {exact}/{total} = {exact / total:.1%}")
         for vocabulary in vocabularies:
-            print(f"  {vocabulary}: {counts[vocabulary, True]}/{counts[vocabulary, True] + counts[vocabulary, False]}")
+            right, wrong = counts[vocabulary, True], counts[vocabulary, False]
+            print(f"  {vocabulary}: {right}/{right + wrong}")
     assert misses == []
 
 

@@ -10,12 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from corpusbuilder.cli import cli
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
-from tests.helpers import demo_project
+from tests.demo_copies import build_demo, copy_demo, run
 
 DE = "data/de/train-00000-of-00001.parquet"
 FR = "data/fr/train-00000-of-00001.parquet"
@@ -24,23 +22,21 @@ HEAD = "Published by the open-text team; ask us at team@example.org.\n\n"
 TAIL = "\n## Team notes\n\nThis section is written by hand.\n"
 
 
-def run(config: Path, *args: str):
-    return CliRunner().invoke(cli, ["-q", "-c", str(config), *args])
-
-
 def files(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
     }
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("template") / "demo")
+
+
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    """The demo built: release 1.0.0 written and published to the folder `hub` beside it."""
-    config = demo_project(tmp_path / "demo").config.path
-    result = run(config, "build")
-    assert result.exit_code == 0, result.output
-    return config
+def built(template: Path, tmp_path: Path) -> Path:
+    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
+    return copy_demo(template, tmp_path / "demo")
 
 
 def _edit_by_hand(hub: Path) -> None:
@@ -119,7 +115,8 @@ def test_a_file_that_is_not_ours_is_refused_until_replace(built: Path, tmp_path:
     assert files(target) == files(own)
 
 
-def test_publishing_again_says_already_published_and_records_once(built: Path):
+def test_publishing_again_says_already_published_and_records_once(tmp_path: Path):
+    built = build_demo(tmp_path / "demo")  # built here: the ledger records the folder's path
     hub = built.parent / "hub"
     again = run(built, "publish", "1.0.0", "--to", str(hub))
     assert again.exit_code == 0
@@ -143,7 +140,7 @@ def test_publishing_again_says_already_published_and_records_once(built: Path):
     ],
 )
 def test_options_that_cannot_apply_are_refused_not_ignored(built, tmp_path, args, message):
-    result = CliRunner().invoke(cli, ["-q", "-c", str(built), "publish", "1.0.0", *args])
+    result = run(built, "publish", "1.0.0", *args)
     assert result.exit_code == ExitCode.INPUT
     assert result.output.startswith(message)
     assert not (Path.cwd() / "x").exists() and not (built.parent / "x").exists()

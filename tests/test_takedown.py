@@ -5,6 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
+from corpusbuilder.errors import ExitCode
 from tests.helpers import demo_project
 
 
@@ -43,6 +44,7 @@ def test_takedown_needs_a_match_and_a_reason(tmp_path):
     config = str(project.config.path)
     runner = CliRunner()
     nothing = runner.invoke(cli, ["-c", config, "takedown", "demo/nope", "--reason", "x"])
-    assert nothing.exit_code == 1 and "no document matches 'demo/nope'" in nothing.output
+    assert nothing.exit_code == ExitCode.INPUT
+    assert "no document matches 'demo/nope'" in nothing.output
     blank = runner.invoke(cli, ["-c", config, "takedown", "demo/it-piazza", "--reason", " "])
-    assert blank.exit_code == 1 and "say why" in blank.output
+    assert blank.exit_code == ExitCode.INPUT and "say why" in blank.output

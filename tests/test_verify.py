@@ -11,27 +11,23 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner
 
-from corpusbuilder.cli import cli
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.shards import SCHEMA
-from tests.helpers import demo_project
+from tests.demo_copies import build_demo, copy_demo, run
 
 FR = "data/fr/train-00000-of-00001.parquet"
 
 
-def run(config: Path, *args: str):
-    return CliRunner().invoke(cli, ["-q", "-c", str(config), *args])
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("template") / "demo")
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    """The demo built: release 1.0.0 written and published to the folder `hub`."""
-    config = demo_project(tmp_path / "demo").config.path
-    result = run(config, "build")
-    assert result.exit_code == 0, result.output
-    return config
+def built(template: Path, tmp_path: Path) -> Path:
+    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
+    return copy_demo(template, tmp_path / "demo")
 
 
 def test_verify_passes_on_the_release_folder_and_on_a_published_folder(built: Path):

@@ -25,11 +25,10 @@ class Expression:
     parts: tuple[Expression | str, ...]
 
 
-def parse(statement: str, exceptions: frozenset[str]) -> Expression | None:
-    """The expression `statement` writes, or None when it is a single statement.
-
-    ``X WITH <SPDX exception>`` is the licence X (an exception only adds permissions); a WITH
-    whose exception is not an SPDX exception makes the statement no expression.
+def parse(statement: str, exceptions: frozenset[str]) -> Expression | str | None:
+    """The expression `statement` writes; a str for ``X WITH <SPDX exception>`` (the licence
+    X: an exception only adds permissions); None when it is a single statement or a WITH whose
+    exception is not an SPDX exception.
     """
     if not _OPERATOR.search(statement):
         return None
@@ -38,7 +37,7 @@ def parse(statement: str, exceptions: frozenset[str]) -> Expression | None:
     except (ExpressionError, TypeError, ValueError):
         return None
     tree = _tree(parsed, exceptions)
-    return tree if isinstance(tree, Expression) else None
+    return tree if isinstance(tree, Expression) or tree != statement else None
 
 
 def _tree(node: object, exceptions: frozenset[str]) -> Expression | str | None:
@@ -48,7 +47,7 @@ def _tree(node: object, exceptions: frozenset[str]) -> Expression | str | None:
             return None
         return Expression("AND" if isinstance(node, AND) else "OR", parts)  # type: ignore[arg-type]
     if isinstance(node, LicenseWithExceptionSymbol):
-        known = node.exception_symbol.key in exceptions
+        known = node.exception_symbol.key.lower() in exceptions
         return node.license_symbol.key if known else None
     key = getattr(node, "key", None)
     return key if isinstance(key, str) else None

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +28,7 @@ from corpusbuilder.licences.decisions import combine, verdict
 from corpusbuilder.licences.expressions import Expression, parse
 from corpusbuilder.licences.records import (
     CLAUSE_FLAGS,
+    FLAGS,
     Entry,
     Licence,
     LicenceDecision,
@@ -42,46 +44,76 @@ ITEM_KINDS = frozenset({"item", "sidecar"})
 MEMO_SIZE = 100_000  # distinct statements remembered by `Policy.resolve`
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """What licences.yaml compiles to; shared by every Policy loaded from the same bytes."""
+
+    vocabulary: tuple[Entry, ...]
+    table: Table
+    claims: Claims
+    exceptions: frozenset[str]
+    licences: Mapping[str, Licence]
+
+
+@functools.lru_cache(maxsize=8)
+def _compile(raw: bytes) -> _Compiled:
+    """Generate the table from the vocabularies once per licences.yaml (loads are frequent)."""
+    data = yaml.safe_load(raw)
+    entries, generated = vocabularies.build(data, _family_flags(data))
+    neutral = list(vocabularies.neutral_forms(data["vocabularies"]))
+    reserved = next(e for e in data["licences"] if e["id"] == "all-rights-reserved")
+    licences = {lid: _licence(entry, data) for lid, entry in entries.items()}
+    return _Compiled(
+        vocabulary=(*generated, *neutral),
+        table=Table(data, entries, neutral),
+        claims=Claims(data["claims"], reserved["patterns"]),
+        exceptions=vocabularies.spdx_exceptions(),
+        licences=MappingProxyType(licences),
+    )
+
+
+def _family_flags(data: Mapping[str, Any]) -> Callable[[str, str], frozenset[str]]:
+    """A licence's flags: those its family implies plus the clauses its name states."""
+    implied = data["policy"]["category_flags"]
+    clauses = {
+        c: regex("|".join(p), f"clauses.{c}")
+        for c, p in data["clauses"].items()
+        if c in CLAUSE_FLAGS
+    }
+
+    def flags_of(category: str, name: str) -> frozenset[str]:
+        text = normalise(name)
+        stated = {CLAUSE_FLAGS[c] for c, rx in clauses.items() if rx.search(text)}
+        return frozenset(implied.get(category, ())) | stated
+
+    return flags_of
+
+
+def _licence(entry: Entry, data: Mapping[str, Any]) -> Licence:
+    """Allowed when the family is open and no rejected clause applies (`policy` in the yaml)."""
+    rules = data["policy"]
+    is_open = entry.category in rules["open_categories"]
+    allowed = is_open and not entry.flags & set(rules["reject_flags"])
+    mapped = (h for glob, h in data["hub_map"].items() if fnmatch.fnmatchcase(entry.id, glob))
+    hub_id = entry.id.lower() if entry.id.lower() in data["hub_ids"] else next(mapped, "other")
+    flags = {flag: flag in entry.flags for flag in FLAGS}
+    name = entry.name or entry.id
+    return Licence(entry.id, name, entry.url, hub_id, **flags, allowed=allowed, open=is_open)
+
+
 class Policy:
     """The loaded policy. Build it with `Policy.load`; `hash` identifies it on every release."""
 
-    def __init__(self, data: Mapping[str, Any], digest: str) -> None:
+    def __init__(self, compiled: _Compiled, digest: str) -> None:
         self.hash = digest
         self.jurisdictions: frozenset[str] | None = None  # None: any territorial claim suffices
         self._memo: dict[str, Resolution] = {}
-        self._rules = data["policy"]
-        self._clauses = {
-            c: regex("|".join(p), f"clauses.{c}")
-            for c, p in data["clauses"].items()
-            if c in CLAUSE_FLAGS
-        }
-        entries, self.vocabulary = vocabularies.build(data, self._flags_of)
-        neutral = list(vocabularies.neutral_forms(data["vocabularies"]))
-        self.vocabulary.extend(neutral)
-        self.table = Table(data, entries, neutral)
-        reserved = next(e for e in data["licences"] if e["id"] == "all-rights-reserved")
-        self.claims = Claims(data["claims"], reserved["patterns"])
-        self._exceptions = vocabularies.spdx_exceptions()
-        hub = (frozenset(data["hub_ids"]), data["hub_map"])
-        self._licences = {lid: self._licence(e, hub) for lid, e in entries.items()}
+        self.vocabulary = compiled.vocabulary
+        self.table = compiled.table
+        self.claims = compiled.claims
+        self._exceptions = compiled.exceptions
+        self._licences = dict(compiled.licences)  # overrides change this copy only
         self.licences: Mapping[str, Licence] = MappingProxyType(self._licences)
-
-    def _flags_of(self, category: str, name: str) -> frozenset[str]:
-        """A licence's flags: those its family implies plus the clauses its name states."""
-        implied = set(self._rules["category_flags"].get(category, ()))
-        text = normalise(name)
-        implied.update(CLAUSE_FLAGS[c] for c, rx in self._clauses.items() if rx.search(text))
-        return frozenset(implied)
-
-    def _licence(self, entry: Entry, hub: tuple[frozenset[str], Mapping[str, str]]) -> Licence:
-        is_open = entry.category in self._rules["open_categories"]
-        allowed = is_open and not entry.flags & set(self._rules["reject_flags"])
-        hub_ids, hub_map = hub
-        mapped = (h for glob, h in hub_map.items() if fnmatch.fnmatchcase(entry.id, glob))
-        hub_id = entry.id.lower() if entry.id.lower() in hub_ids else next(mapped, "other")
-        flags = {flag: flag in entry.flags for flag in ("attribution", *CLAUSE_FLAGS.values())}
-        name = entry.name or entry.id
-        return Licence(entry.id, name, entry.url, hub_id, **flags, allowed=allowed, open=is_open)
 
     @classmethod
     def load(cls, path: Path | None = None, overrides: Mapping | None = None) -> Policy:
@@ -98,7 +130,7 @@ class Policy:
             keys = f"unknown keys {sorted(unknown)}"
             raise ValueError(f"licences overrides: {keys}; use allow, deny, jurisdictions")
         stamp = json.dumps(overrides, sort_keys=True) + vocabularies.package_versions()
-        policy = cls(yaml.safe_load(raw), hashlib.sha256(raw + stamp.encode()).hexdigest())
+        policy = cls(_compile(raw), hashlib.sha256(raw + stamp.encode()).hexdigest())
         if overrides.get("jurisdictions") is not None:
             policy.jurisdictions = frozenset(overrides["jurisdictions"])
         for key in ("allow", "deny"):
@@ -152,9 +184,12 @@ class Policy:
         if not text:
             return Resolution(statement, None, "unknown", "empty")
         expression = None if self.table.by_alias(text) else parse(text, self._exceptions)
+        if isinstance(expression, str):  # "X WITH <exception>": the licence X
+            text, expression = expression, None
         combined = self._expression(statement, expression) if expression else None
-        if combined is not None:
-            return combined
+        if combined is not None:  # the claim is read whole: "A or later. All rights reserved."
+            qualified = self.claims.qualify(text, combined.licence or "")
+            return Resolution(statement, None, "unknown", qualified) if qualified else combined
         lid, rule = self.table.match(text)
         exact = rule.startswith(("id:", "alias:"))  # a vocabulary's own name is no claim to read
         qualified = self.claims.qualify(text, lid) if lid and not exact else None

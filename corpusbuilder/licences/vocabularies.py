@@ -55,8 +55,9 @@ def spdx_categories() -> dict[str, str]:
 
 
 def spdx_exceptions() -> frozenset[str]:
-    """The SPDX exception ids (``Classpath-exception-2.0``…), for ``X WITH Y`` expressions."""
-    return frozenset(r["spdx_license_key"] for r in _scancode_index() if r["is_exception"])
+    """The SPDX exception ids, lower case (``classpath-exception-2.0``…), for ``X WITH Y``."""
+    keys = (r["spdx_license_key"] for r in _scancode_index() if r["is_exception"])
+    return frozenset(key.lower() for key in keys if key)
 
 
 def spdx_entries(data: Mapping[str, Any], flags_of: Any) -> Iterator[Entry]:

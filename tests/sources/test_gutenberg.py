@@ -231,18 +231,6 @@ def test_config_errors_say_what_to_give():
 
 
 # -- texts: eras, encodings, failures ---------------------------------------------------------
-def test_1990s_etext_header_without_start_marker(tmp_path):
-    etext = (
-        "**The Project Gutenberg Etext of Old Tales**\r\n**Welcome To The World of Free Plain"
-        " Vanilla Electronic Texts**\r\n\r\n*END*THE SMALL PRINT! FOR PUBLIC DOMAIN ETEXTS"
-        "*Ver.04.29.93*END*\r\n\r\nThis etext was prepared by a volunteer.\r\n\r\nOnce upon a"
-        " time.\r\n\r\nEnd of Project Gutenberg Etext of Old Tales\r\n"
-    )
-    book(tmp_path, "12", etext.encode("ascii"))
-    doc = run({"catalog": str(tmp_path / "cat"), "mirror": str(tmp_path / "mirror")})["12"]
-    assert doc.text == "Once upon a time."
-
-
 def test_wrongly_declared_and_truncated_encodings_still_decode():
     latin1 = "Character set encoding: UTF-8\r\n\r\nLes misérables".encode("latin-1")
     assert clean(latin1).text.endswith("Les misérables")
@@ -255,13 +243,15 @@ def test_wrongly_declared_and_truncated_encodings_still_decode():
 def test_text_failures_are_reasoned_skips(tmp_path):
     book(tmp_path, "1", b"PK\x03\x04\x00\x00 a zip file")
     book(tmp_path, "2", pg_text("   \r\n"))
+    book(tmp_path, "3", b"   \r\n")
     book(tmp_path, "4", b"A Project Gutenberg text with a header we do not know.")
     book(tmp_path, "9", pg_text("x").replace(b"START OF THE", b"START OF THE COPYRIGHTED"))
     items = run({"catalog": str(tmp_path / "cat"), "mirror": str(tmp_path / "mirror")})
     reasons = {k: v.reason for k, v in items.items()}
     assert reasons == {
         "1": "undecodable_text",
-        "2": "empty_text",
+        "2": "boilerplate_only",
+        "3": "empty_text",
         "4": "boilerplate_unrecognised",
         "9": "copyrighted",
     }

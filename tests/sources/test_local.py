@@ -24,10 +24,11 @@ def test_jsonl_records_and_skips(tmp_path):
         ["not", "an", "object"],
     ]
     (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
-    items = _run({"path": "t.jsonl"}, tmp_path)
+    items = _run({"path": "t.jsonl", "url_prefix": "https://example.org/t/"}, tmp_path)
     doc = items[0]
     assert isinstance(doc, SourceDocument)
     assert (doc.source_key, doc.text, doc.title, doc.date) == ("1", "Caf\u00e9", "T", "1999")
+    assert doc.url == "https://example.org/t/1"
     assert doc.evidence[0].statement == " CC BY-SA 4.0 "  # verbatim, spaces included
     assert doc.evidence[0].locator.endswith("t.jsonl#line=1/licence")
     assert doc.evidence[0].kind == "sidecar"
@@ -54,8 +55,21 @@ def test_limit_and_missing_path(tmp_path):
     (tmp_path / "t.jsonl").write_text(
         "\n".join(json.dumps({"id": i, "text": "t", "licence": "MIT"}) for i in range(5))
     )
-    assert len(_run({"path": "t.jsonl"}, tmp_path)) == 5
-    items = list(LocalSource({"path": "t.jsonl"}).documents(Fetcher(tmp_path), limit=2))
+    config = {"path": "t.jsonl", "url_prefix": "https://example.org/t/"}
+    assert len(_run(config, tmp_path)) == 5
+    items = list(LocalSource(config).documents(Fetcher(tmp_path), limit=2))
     assert [i.source_key for i in items] == ["0", "1"]
     with pytest.raises(ValueError, match="^local: path: required: a .jsonl file"):
         LocalSource({})
+
+
+def test_a_record_without_url_is_skipped_not_published_with_a_local_path(tmp_path):
+    record = {"id": "a/b c", "text": "A text.", "licence": "CC0-1.0"}
+    (tmp_path / "t.jsonl").write_text(json.dumps(record) + "\n")
+    (skip,) = _run({"path": "t.jsonl"}, tmp_path)
+    assert (skip.source_key, skip.reason) == ("a/b c", "missing_url")
+    assert "no `url`, and the source sets no `url_prefix:`" in skip.detail
+    (doc,) = _run({"path": "t.jsonl", "url_prefix": "https://e.org/texts/"}, tmp_path)
+    assert doc.url == "https://e.org/texts/a/b%20c"
+    with pytest.raises(ValueError, match="url_prefix"):
+        LocalSource({"path": "t.jsonl", "url_prefix": "/home/me/texts/"})

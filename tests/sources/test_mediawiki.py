@@ -237,7 +237,7 @@ def test_limit_resume_and_checkpoints(tmp_path):
     resumed = MediaWikiSource({"dump": str(target), "licence": "CC-BY-SA-4.0"})
     assert list(docs(list(resumed.documents(Fetcher(), resume="4")))) == ["5"]
     missing = list(resumed.documents(Fetcher(), resume="99"))
-    assert [(i.reason, i.detail) for i in missing] == [("resume_point_not_found", "page id 99")]
+    assert [(i.reason, i.detail) for i in missing] == [("resume_point_not_found", "page key 99")]
 
 
 def test_terms_url_and_wiki_url_config(tmp_path):

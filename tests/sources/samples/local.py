@@ -19,4 +19,4 @@ def make(tmp_path: Path) -> tuple[dict, Fetcher]:
         for line in lines:
             handle.write(json.dumps(line) + "\n")
         handle.write("{not json\n")
-    return {"path": "texts.jsonl"}, Fetcher(base_dir=tmp_path)
+    return {"path": "texts.jsonl", "url_prefix": "https://example.org/"}, Fetcher(tmp_path)

@@ -1,0 +1,125 @@
+"""Real `corpusbuilder` processes on a generated corpus, for the tests of locking, interrupts
+and crashes: start them, signal them, find their workers in /proc, read their ledger."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.helpers import write_corpus
+
+COMMAND = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
+WORDS = (
+    "the of and to in is was that for it with as his on be at by had not are but from or have an "
+    "they which one you were her all she there would their we him been has when who will more no "
+    "if out so said what up its about into than them can only other new some could time these "
+    "two may then do first any my now such like our over man me even most made after also did "
+    "many before must through back years where much your way well down should because each just "
+    "those people how too little state good very make world still own see men work long get here "
+    "between both life being under never day same another know while last might us great old "
+    "year off come since against go came right used take three house river garden letter morning"
+)
+
+VOCABULARY = WORDS.split()
+
+
+def records(count: int, seed: int = 7) -> list[dict]:
+    """`count` English-like documents (~2 KB): every 40th repeats an earlier text (an exact
+    duplicate) and every 25th is under a licence the policy rejects."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    for i in range(count):
+        if i % 40 == 39:
+            texts.append(texts[rng.randrange(i)])
+            continue
+        paragraphs = [
+            " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(40, 80))).capitalize() + "."
+            for _ in range(rng.randint(3, 6))
+        ]
+        texts.append("\n\n".join(paragraphs))
+    return [
+        {
+            "id": f"d{i:05d}",
+            "text": text,
+            "licence": "CC BY-NC 4.0" if i % 25 == 24 else "CC0-1.0",
+            "url": f"https://example.org/d{i:05d}",
+        }
+        for i, text in enumerate(texts)
+    ]
+
+
+def generated_corpus(folder: Path, count: int) -> Path:
+    """A corpus of `count` generated documents; returns its corpus.yaml."""
+    return write_corpus(folder, records(count), release={"version": "1.0.0"})
+
+
+def start(config: Path, *args: str) -> subprocess.Popen:
+    """`corpusbuilder -q -c config ARGS…` in the background, its output captured as text."""
+    command = [*COMMAND, "-q", "-c", str(config), *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run(config: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    command = [*COMMAND, "-q", "-c", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+def query(config: Path, sql: str, *params) -> list[tuple]:
+    """Rows of `sql` on the corpus's SQLite ledger, read-only (never waits for a writer)."""
+    database = config.parent / "work" / "ledger.db"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def count(config: Path, sql: str, *params) -> int:
+    return query(config, sql, *params)[0][0]
+
+
+def states(config: Path) -> list[tuple]:
+    """What curation decided about every document, in doc_id order."""
+    columns = "doc_id, status, reason, duplicate_of, licence, language, text_sha256, recurate"
+    return query(config, f"SELECT {columns} FROM document ORDER BY doc_id")
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid → (parent pid, state) of every process, from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            found[int(entry.name)] = (int(fields[1]), fields[0])
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """The living processes started by `pid`, its children's children included."""
+    table, found, parents = _processes(), set(), [pid]
+    while parents:
+        parent = parents.pop()
+        for child, (ppid, state) in table.items():
+            if ppid == parent and state != "Z" and child not in found:
+                found.add(child)
+                parents.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Which of `pids` still run (a zombie has ended)."""
+    table = _processes()
+    return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
