@@ -1,12 +1,13 @@
 """One writer at a time: the corpus lock every command that writes holds while it runs.
 
-Two commands writing one corpus at once corrupt it (two builds insert the same documents, a
-curation overwrites a takedown issued meanwhile, an ingest sees texts half stored). So a writer
-takes an exclusive ``flock`` on ``<workdir>/corpusbuilder.lock`` and, when the ledger is
-PostgreSQL (shared by a team across machines), a session advisory lock on the ledger too. The
-operating system drops the file lock and PostgreSQL the session lock when the process dies, so a
-crash never leaves a stale lock behind. The file records who holds it, so the second command
-can say whom it waits for. Read-only commands never take it.
+Two commands writing one corpus at once corrupt it: two builds insert the same documents or
+decide them twice, a curation writes over a takedown issued meanwhile, or meets documents whose
+texts an ingest stored after it started. So a writer takes an exclusive ``flock`` on
+``<workdir>/corpusbuilder.lock`` and, when the ledger is PostgreSQL (shared by a team across
+machines), a session advisory lock on the ledger too. The operating system drops the file lock
+and PostgreSQL the session lock when the process dies, so a crash never leaves a stale lock
+behind. The file records who holds it, so the second command can say whom it waits for.
+Read-only commands (audit, stats, status, verify, validate) never take it.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +54,12 @@ def manifest_hash(members: Iterable[Mapping[str, Any]]) -> str:
 
 
 def render(release: Release, files: Mapping[str, Digest]) -> str:
-    """manifest.json of `release` whose other files are `files`; only frozen facts, so the same
-    release always gives the same bytes."""
+    """manifest.json of `release` whose other files are `files`; only frozen facts, and no time
+    of freezing, so the same inputs give the same bytes in any folder (invariant 3)."""
     body = {
         "generator": GENERATOR,
         "version": release.version,
         "parent": release.parent,
-        "created_at": release.created_at.astimezone(UTC).isoformat(),
         "documents": release.counts["documents"],
         "manifest_hash": release.manifest_hash,
         "policy_hash": release.policy_hash,

