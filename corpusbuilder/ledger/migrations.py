@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, select
 from sqlmodel import SQLModel
 
+from corpusbuilder.errors import UserError
 from corpusbuilder.ledger.models import (
     SCHEMA_VERSION,
     Document,
@@ -68,15 +69,21 @@ def current_version(connection: Connection) -> int:
     return int(value or 0)
 
 
+class LedgerTooNew(UserError):
+    """The ledger was written by a newer corpusbuilder; this one must not write to it."""
+
+
 def migrate(engine: Engine) -> int:
     """Bring the ledger to SCHEMA_VERSION; return the version it was at."""
     with engine.begin() as connection:
         found = current_version(connection)
         if found > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise LedgerTooNew(
                 f"the ledger has schema {found}, newer than this corpusbuilder ({SCHEMA_VERSION});"
                 " upgrade corpusbuilder"
             )
+        if found == SCHEMA_VERSION:
+            return found  # nothing to write: read-only commands never write the ledger
         if found == 0:  # a new ledger is created at the current schema
             _create_v1(connection)
         else:
