@@ -1,0 +1,169 @@
+"""The ledger's record of releases: frozen rows, written files, publications, and how the
+latest release compares with what curation keeps today. Mixed into `Ledger`, which holds the
+engine; like the rest of the ledger, it takes and returns plain values and light rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import Engine, String, bindparam, cast, func, or_, select, update
+from sqlmodel import Session
+
+from corpusbuilder.ledger.models import (
+    Document,
+    Evidence,
+    Publication,
+    Release,
+    ReleaseDocument,
+)
+from corpusbuilder.reasons import Status
+from corpusbuilder.source import utc_now
+
+Row = dict[str, Any]
+
+
+class ReleaseRecords:
+    """Release queries of `Ledger` (which provides `engine` and `session()`)."""
+
+    engine: Engine
+    session: Callable[[], Session]
+
+    def release(self, version: str) -> Release | None:
+        with self.session() as session:
+            return session.get(Release, version)
+
+    def releases(self) -> list[Release]:
+        with self.session() as session:
+            query = select(Release).order_by(Release.created_at)
+            return [row for (row,) in session.execute(query)]
+
+    def latest_release(self) -> Release | None:
+        with self.session() as session:
+            query = select(Release).order_by(Release.created_at.desc())
+            row = session.execute(query).first()
+            return row[0] if row else None
+
+    def add_release(self, release: Release, members: list[Row]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(Release.__table__.insert(), [release.model_dump()])
+            if members:
+                connection.execute(ReleaseDocument.__table__.insert(), members)
+
+    def releasable(self) -> list[Any]:
+        """Light rows of every kept document with its evidence count, for freezing a release."""
+        evidence = (
+            select(Evidence.doc_id, func.count().label("evidence"))
+            .group_by(Evidence.doc_id)
+            .subquery()
+        )
+        columns = (Document.doc_id, Document.seq, Document.source, Document.url, Document.title,
+                   Document.creator, Document.date, Document.language, Document.language_score,
+                   Document.licence, Document.chars, Document.text_sha256)  # fmt: skip
+        query = (
+            select(*columns, func.coalesce(evidence.c.evidence, 0).label("evidence"))
+            .outerjoin(evidence, evidence.c.doc_id == Document.doc_id)
+            .where(Document.status == Status.KEPT)
+            .order_by(Document.doc_id)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
+    def release_members(self, version: str) -> list[Any]:
+        """Light (doc_id, text_sha256, config, shard, row) rows of a release, in shard order."""
+        table = ReleaseDocument
+        columns = (table.doc_id, table.text_sha256, table.config, table.shard, table.row)
+        query = select(*columns).where(table.version == version).order_by(table.shard, table.row)
+        with self.engine.connect() as connection:
+            return connection.execute(query).all()
+
+    def release_rows(self, version: str) -> Iterator[Any]:
+        """Every frozen column of every row of a release, streamed in (shard, row) order: what
+        the shards are written from."""
+        table = ReleaseDocument.__table__
+        query = select(table).where(table.c.version == version).order_by(table.c.shard, table.c.row)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(yield_per=2000).execute(query)
+
+    def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
+        with self.session() as session:
+            query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id)
+            return [row for (row,) in session.execute(query.order_by(ReleaseDocument.version))]
+
+    def record_release_files(self, version: str, files: dict) -> dict:
+        """Record the files of a release when it is first written; return the recorded ones
+        (another writer's, should it have been first)."""
+        table = Release.__table__
+        with self.engine.begin() as connection:
+            unset = or_(table.c.files.is_(None), cast(table.c.files, String) == "null")  # JSON null
+            connection.execute(
+                table.update().where(table.c.version == version, unset).values(files=files)
+            )
+            return connection.execute(
+                select(table.c.files).where(table.c.version == version)
+            ).scalar()
+
+    def complete_release(self, version: str, counts: dict, rows: list[Row]) -> None:
+        """Freeze what a release made before schema 2 lacks: its card facts and the row columns
+        the migration could not copy from the document table (licence_url, chars, words)."""
+        table = ReleaseDocument.__table__
+        statement = (
+            table.update()
+            .where(table.c.version == version, table.c.doc_id == bindparam("_doc_id"))
+            .values(
+                licence_url=bindparam("licence_url"),
+                chars=bindparam("chars"),
+                words=bindparam("words"),
+            )
+        )
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Release).where(Release.version == version).values(counts=counts)
+            )
+            connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in rows])
+
+    def mark_published(self, version: str, repo: str, commit: str | None, tag: str | None) -> None:
+        """The release's Hub repo, commit and tag (its folder publications are only in
+        `publication`)."""
+        values = {"hub_repo": repo, "hub_commit": commit, "hub_tag": tag, "published_at": utc_now()}
+        with self.engine.begin() as connection:
+            connection.execute(update(Release).where(Release.version == version).values(**values))
+
+    def add_publication(self, row: Row) -> bool:
+        """Record a publication unless the same version, target, commit and tag is recorded;
+        return whether it was new."""
+        table = Publication.__table__
+        same = [table.c[k] == row.get(k) for k in ("version", "kind", "target")]
+        same += [table.c[k].is_(None) if row.get(k) is None else table.c[k] == row[k]
+                 for k in ("commit", "tag")]  # fmt: skip
+        with self.engine.begin() as connection:
+            if connection.execute(select(func.count()).select_from(table).where(*same)).scalar():
+                return False
+            connection.execute(table.insert(), [{**row, "published_at": utc_now()}])
+            return True
+
+    def publications(self, version: str | None = None) -> list[Publication]:
+        query = select(Publication).order_by(Publication.id)
+        if version is not None:
+            query = query.where(Publication.version == version)
+        with self.session() as session:
+            return [row for (row,) in session.execute(query)]
+
+    def release_drift(self, version: str) -> tuple[int, int]:
+        """(kept documents not in release `version` as kept now, its documents no longer kept).
+
+        (0, 0) means the release holds exactly what curation keeps today.
+        """
+        kept = select(Document.doc_id, Document.text_sha256).where(Document.status == Status.KEPT)
+        members = select(ReleaseDocument.doc_id, ReleaseDocument.text_sha256).where(
+            ReleaseDocument.version == version
+        )
+        with self.engine.connect() as connection:
+            added = connection.execute(
+                select(func.count()).select_from(kept.except_(members).subquery())
+            ).scalar()
+            removed = connection.execute(
+                select(func.count()).select_from(members.except_(kept).subquery())
+            ).scalar()
+        return int(added or 0), int(removed or 0)
