@@ -210,9 +210,13 @@ def status(ctx: click.Context) -> None:
       corpusbuilder status
     """
     ledger = project(ctx).ledger
+    published: dict[str, list[str]] = {}
+    for done in ledger.publications():
+        tag = f" as {done.tag}" if done.tag else ""
+        published.setdefault(done.version, []).append(f"{done.target}{tag}")
     for rel in ledger.releases():
-        tag = f" as {rel.hub_tag}" if rel.hub_tag else ""
-        where = f", published to {rel.hub_repo}{tag}" if rel.hub_repo else ""
+        targets = published.get(rel.version)
+        where = f", published to {', '.join(targets)}" if targets else ", not published"
         parent = f", parent {rel.parent}" if rel.parent else ""
         click.echo(f"release {rel.version}: {rel.counts['documents']} documents{parent}{where}")
     for warning in stats.warnings(ledger):

@@ -242,3 +242,11 @@ def test_an_oai_pmh_error_fails_its_source_only(tmp_path: Path, pages, said: str
     assert "ingest oai: FAILED:" in result.output and said in result.output
     assert "ingest t: new 1" in result.output
     assert "Traceback" not in result.output
+
+
+def test_status_lists_every_publication_of_a_release(built: Path, tmp_path: Path):
+    other = tmp_path / "mirror"
+    assert run(built, "publish", "1.0.0", "--to", str(other)).exit_code == 0
+    first = run(built, "status").output.splitlines()[0]
+    hub = built.parent / "hub"
+    assert first == f"release 1.0.0: 7 documents, published to {hub}, {other}"
