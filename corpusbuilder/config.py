@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from corpusbuilder.config_errors import ConfigError, problems
 from corpusbuilder.config_model import SECTIONS, corpus_model
 from corpusbuilder.config_yaml import Loaded, YamlProblem, dotted, read
+from corpusbuilder.versions import check_version
 
 __all__ = ["DEFAULT_FILE", "ConfigError", "CorpusConfig", "SourceConfig", "json_schema", "load"]
 
@@ -69,7 +70,8 @@ class CorpusConfig:
         return self.workdir / "texts"
 
     def release_dir(self, version: str) -> Path:
-        return self.workdir / "releases" / version
+        """The folder of release `version`; checked here too, the last step before a path."""
+        return self.workdir / "releases" / check_version(version)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

@@ -250,3 +250,10 @@ def test_status_lists_every_publication_of_a_release(built: Path, tmp_path: Path
     first = run(built, "status").output.splitlines()[0]
     hub = built.parent / "hub"
     assert first == f"release 1.0.0: 7 documents, published to {hub}, {other}"
+
+
+def test_the_release_folder_is_never_formed_from_an_unchecked_version(built: Path):
+    config = Project.open(built, progress=False).config
+    assert config.release_dir("1.0.0") == built.parent / "work" / "releases" / "1.0.0"
+    with pytest.raises(VersionError, match="'../..' is not MAJOR.MINOR.PATCH"):
+        config.release_dir("../..")
