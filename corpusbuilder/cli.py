@@ -7,7 +7,7 @@ import time
 
 import click
 
-from corpusbuilder import __version__, audit, logs, stats
+from corpusbuilder import __version__, audit, diff, logs, stats
 from corpusbuilder.cli_context import WORKERS, project
 from corpusbuilder.cli_release import publish, release, verify
 from corpusbuilder.cli_setup import init, licences, sources, validate
@@ -186,6 +186,24 @@ def audit_command(ctx: click.Context, doc_id: str, as_json: bool) -> None:
       corpusbuilder audit demo/fr-poeme
     """
     click.echo(audit.render(audit.report(project(ctx).ledger, doc_id), as_json))
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="Counts and lists as JSON.")
+@click.pass_context
+def diff_command(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
+    """What changed from release OLD to release NEW: documents added, removed (and why: takedown,
+    policy, filter, duplicate), text changed, licence changed.
+
+    \b
+    Example:
+      corpusbuilder diff 1.0.0 1.1.0
+      corpusbuilder diff 1.0.0 1.1.0 --json | jq .counts
+    """
+    result = diff.diff(project(ctx).ledger, old, new)
+    click.echo(result.as_json() if as_json else result.render())
 
 
 @cli.command("stats")

@@ -7,8 +7,8 @@ import click
 from corpusbuilder import logs
 from corpusbuilder.project import Project
 
-READ_ONLY = frozenset({"audit", "init", "licences", "sources", "stats", "status", "validate",
-                       "verify"})  # fmt: skip
+READ_ONLY = frozenset({"audit", "diff", "init", "licences", "sources", "stats", "status",
+                       "validate", "verify"})  # fmt: skip
 WORKERS = click.IntRange(min=1)
 
 

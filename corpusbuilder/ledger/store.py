@@ -204,6 +204,17 @@ class Ledger(ReleaseRecords):
         with self.engine.connect() as connection:
             return list(connection.execute(query).scalars())
 
+    def outcomes(self, doc_ids: Iterable[str]) -> dict[str, Any]:
+        """doc_id → light (status, reason, duplicate_of) of the asked documents in the ledger."""
+        doc_ids = list(doc_ids)
+        found: dict[str, Any] = {}
+        columns = (Document.doc_id, Document.status, Document.reason, Document.duplicate_of)
+        with self.engine.connect() as connection:
+            for start in range(0, len(doc_ids), 500):
+                query = select(*columns).where(Document.doc_id.in_(doc_ids[start : start + 500]))
+                found.update({row.doc_id: row for row in connection.execute(query)})
+        return found
+
     def document(self, doc_id: str) -> Document | None:
         with self.session() as session:
             return session.get(Document, doc_id)
