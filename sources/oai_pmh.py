@@ -6,6 +6,14 @@ file instead). Pages are read one at a time with defusedxml; after each page the
 token the repository no longer knows (``badResumptionToken``: tokens expire) restarts the list
 from the original query, once; the ingest is idempotent, so nothing is stored twice.
 
+Every harvest is bounded, whatever the repository does: a resumptionToken that repeats one
+already followed in this run (the same token again, or a cycle A → B → A) stops it with
+``resumption_cycle``; more than ``max_pages`` pages in one run stop it with ``max_pages`` (the
+last checkpoint is kept, so the next ingest goes on from there); a page is read to at most
+``max_page_bytes`` (``page_too_large`` beyond), on top of the fetcher's own ``max_bytes`` and
+deadline. The records yielded before any of these errors are kept. A page that does not parse
+is salvaged record by record in one forward scan, so its cost is linear in its size.
+
 Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
 
 * OAI-PMH itself has no licence field. Its rights guidelines
@@ -30,6 +38,7 @@ Licence rationale — the adapter reports what the record says, verbatim, and de
 
 from __future__ import annotations
 
+import http.client
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -58,11 +67,15 @@ from corpusbuilder.source import (
 from sources.oai_formats import READERS, Fields, child, element_text, local
 
 OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
-_ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^>]*>")
-_RECORD = re.compile(rb"<(?:\w+:)?record\b.*?</(?:\w+:)?record>", re.S)
-_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>\s*([^<]+?)\s*</")
+# The salvage patterns never scan past the next "<" or ">" from where they start, so each
+# search costs what it passes over and one forward scan over a page is linear in its size.
+_ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^<>]*>")
+_RECORD_START = re.compile(rb"<(?:\w+:)?record\b")
+_RECORD_END = re.compile(rb"</(?:\w+:)?record>")
+_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>([^<]*)<")
 _OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
-_TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</")
+_TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^<>]*>([^<]*)</")
+_SHOWN = 200  # characters of a token or URL shown in an error message
 
 
 class OaiPmhError(UserError, RuntimeError):
@@ -80,7 +93,7 @@ class _Page:
     url: str
     items: list[ET.Element | Skipped]
     token: str | None
-    error: str | None = None
+    error: OaiPmhError | None = None  # raised after the page's items are yielded
 
 
 def _oai_date(value: str | date) -> str:
@@ -116,6 +129,16 @@ class OaiPmhSource(SourceAdapter):
         collection_licence: str | None = Field(
             None, description="the repository's terms for the whole collection"
         )
+        max_pages: int = Field(
+            100_000,
+            ge=1,
+            description="most ListRecords pages read in one run; the next run resumes after them",
+        )
+        max_page_bytes: int = Field(
+            256 * 2**20,
+            ge=1,
+            description="largest ListRecords page read, in bytes (256 MiB); larger is an error",
+        )
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
@@ -136,7 +159,7 @@ class OaiPmhSource(SourceAdapter):
                 else:
                     yield self._item(fetch, page, entry, position)
             if page.error:
-                raise OaiPmhError("malformed_xml", page.error)
+                raise page.error
             if page.token:
                 yield Checkpoint(page.token)
 
@@ -152,7 +175,7 @@ class OaiPmhSource(SourceAdapter):
         url = fetch.url_for(self.base_url, {"verb": "Identify"})
         hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
         try:
-            root = SafeET.fromstring(fetch.read_bytes(url))  # a FetchError says why by itself
+            root = SafeET.fromstring(self._read(fetch, url))  # a FetchError says why by itself
         except (ET.ParseError, DefusedXmlException) as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
         _raise_protocol_error(root, url)
@@ -160,24 +183,52 @@ class OaiPmhSource(SourceAdapter):
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
 
     def _pages(self, fetch: Fetcher, token: str | None) -> Iterator[_Page]:
-        """ListRecords pages in order; an expired token restarts the list once."""
-        restarted = False
+        """ListRecords pages in order; an expired token restarts the list once.
+
+        `given` maps each token followed in this run to the page that gave it (0: the resume
+        point); a page giving one of them again ends the harvest after its own records.
+        """
+        restarted, number = False, 0
+        given: dict[str, int] = {token: 0} if token else {}
         while True:
+            if number >= self.config["max_pages"]:
+                raise _too_many_pages(number, token)
             params = {"verb": "ListRecords", "resumptionToken": token} if token else self._query()
             url = fetch.url_for(self.base_url, params)
             try:
-                page = _parse_page(fetch.read_bytes(url), url)
+                page = _parse_page(self._read(fetch, url), url)
             except OaiPmhError as exc:
                 if exc.code == "noRecordsMatch":
                     return
                 if exc.code == "badResumptionToken" and token and not restarted:
-                    restarted, token = True, None
+                    restarted, token, given = True, None, {}
                     continue
                 raise
+            number += 1
+            if page.token in given and page.error is None:
+                page.error = _cycle(page, number, given[page.token])
             yield page
             if page.error or not page.token:
                 return
             token = page.token
+            given[token] = number
+
+    def _read(self, fetch: Fetcher, url: str) -> bytes:
+        """The body of `url`, read to at most `max_page_bytes` (memory bounded by the config)."""
+        limit = self.config["max_page_bytes"]
+        with fetch.open(url) as stream:
+            try:
+                data = stream.read(limit + 1)
+            except (OSError, http.client.HTTPException) as exc:
+                raise FetchError(f"reading {url} was cut off: {exc}; try again") from exc
+        if len(data) > limit:
+            raise OaiPmhError(
+                "page_too_large",
+                f"{_clipped(url)} is larger than max_page_bytes ({limit} bytes); raise"
+                " max_page_bytes in the source's config if the repository's pages really are"
+                " that large",
+            )
+        return data
 
     def _item(self, fetch: Fetcher, page: _Page, record: ET.Element, position: int) -> Item:
         header = child(record, "header")
@@ -265,13 +316,13 @@ def _salvage(data: bytes, url: str, error: Exception) -> _Page:
         raise OaiPmhError("malformed_xml", f"{url} is not an OAI-PMH page ({error}); try later")
     prefix = root.group(1) + b":" if root.group(1) else b""
     items: list[ET.Element | Skipped] = []
-    for position, chunk in enumerate(_RECORD.findall(data)):
+    for position, chunk in enumerate(_record_chunks(data)):
         try:
             wrapped = SafeET.fromstring(root.group() + chunk + b"</" + prefix + b"OAI-PMH>")
             items.append(next(iter(wrapped)))
         except (ET.ParseError, DefusedXmlException) as exc:
             found = _IDENTIFIER.search(chunk)
-            key = found.group(1).decode("utf-8", "replace") if found else None
+            key = " ".join(found.group(1).decode("utf-8", "replace").split()) if found else None
             items.append(Skipped(key or f"{url}#record-{position + 1}", "malformed_xml", str(exc)))
     found = _TOKEN.search(data)
     token = found.group(1).decode("utf-8", "replace").strip() if found else ""
@@ -280,7 +331,51 @@ def _salvage(data: bytes, url: str, error: Exception) -> _Page:
         problem = f"{url} is cut off ({error}); resume from the last checkpoint"
     elif not items or len(_OPENING.findall(data)) != len(items):
         problem = f"{url}: records could not be told apart ({error}); report it to the repository"
-    return _Page(url, items, token or None, problem)
+    error_ = OaiPmhError("malformed_xml", problem) if problem else None
+    return _Page(url, items, token or None, error_)
+
+
+def _record_chunks(data: bytes) -> Iterator[bytes]:
+    """Each ``<record …>`` up to the first ``</record>`` after it, in one forward scan.
+
+    Both searches start where the previous chunk ended and never look back, so the page is read
+    once (linear); a record opened with no closing tag after it ends the scan, since no record
+    after it can be closed either (the page is then reported as not told apart).
+    """
+    position = 0
+    while (start := _RECORD_START.search(data, position)) is not None:
+        end = _RECORD_END.search(data, start.end())
+        if end is None:
+            return
+        yield data[start.start() : end.end()]
+        position = end.end()
+
+
+def _cycle(page: _Page, number: int, earlier: int) -> OaiPmhError:
+    seen = "this run resumed from" if earlier == 0 else f"page {earlier} already gave"
+    return OaiPmhError(
+        "resumption_cycle",
+        f"page {number} ({_clipped(page.url)}) gives resumptionToken {_shown(page.token)},"
+        f" which {seen}: the repository is going round in circles. The records read so far are"
+        " kept; report it to the repository, or narrow the harvest with from/until/set",
+    )
+
+
+def _too_many_pages(number: int, token: str | None) -> OaiPmhError:
+    return OaiPmhError(
+        "max_pages",
+        f"stopped after {number} pages (max_pages) before resumptionToken {_shown(token)}; what"
+        " was read is kept: ingest again to go on from there, or raise max_pages",
+    )
+
+
+def _shown(token: str | None) -> str:
+    return repr(_clipped(token or ""))
+
+
+def _clipped(text: str) -> str:
+    """`text` cut to `_SHOWN` characters: a repository's token can be any length."""
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def _raise_protocol_error(root: ET.Element, url: str) -> None:
