@@ -3,27 +3,35 @@
 Idempotent and resumable: an item already recorded with the same text adds nothing; a text is
 stored durably before the ledger batch that references it commits; a Checkpoint from the adapter
 is saved with the batch before it, and an interrupted ingest resumes from the last one.
+
+One record never fails the batch around it: each item is checked and normalised first
+(`corpusbuilder.records`: a malformed one becomes a `malformed_record` skip), and a batch the
+database still refuses is written again one item at a time, the refused item recorded as an
+`unstorable_record` skip. A source key repeated anywhere in a run is recorded once, the first
+occurrence, and the others are counted as `repeated_source_key`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from tqdm import tqdm
 
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.records import checked
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore
 from corpusbuilder.urls import public_text, public_url
 
 BATCH = 1000
+UNSTORABLE = "unstorable_record"
 DOCUMENT_FIELDS = ("url", "title", "creator", "date", "language_hint")
 
 
@@ -36,20 +44,25 @@ class IngestResult:
 
 
 class _Batch:
-    """Items waiting for one ledger transaction, and the ledger rows made from them."""
+    """Items waiting for one ledger transaction, and the ledger rows made from them.
+
+    `seen` holds every doc_id of the run, so a key repeated in a later batch is ignored and
+    counted like one repeated in the same batch: the first occurrence wins, whatever `BATCH` is.
+    """
 
     def __init__(self, source: str, component: str, run_id: int) -> None:
         self.source, self.component, self.run_id = source, component, run_id
-        self.items: dict[str, Item] = {}
+        self.items: dict[str, SourceDocument | Skipped] = {}
+        self.seen: set[str] = set()
         self.repeated = 0
 
-    def add(self, item: SourceDocument | Skipped) -> None:
+    def add(self, item: SourceDocument | Skipped, position: int) -> None:
+        item = checked(item, position)
         doc_id = f"{self.source}/{item.source_key}"
-        if doc_id in self.items:
+        if doc_id in self.seen:
             self.repeated += 1  # counted in the run; the first occurrence is the one recorded
-        elif isinstance(item, SourceDocument):
-            self.items[doc_id] = replace(item, text=unicodedata.normalize("NFC", item.text))
         else:
+            self.seen.add(doc_id)
             self.items[doc_id] = item
 
 
@@ -85,7 +98,8 @@ def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
     ]
 
 
-def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, checkpoint) -> None:
+def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[dict]], Counter]:
+    """The ledger rows (new, changed, evidence, decisions) of `batch`, and what they add."""
     known = ledger.known_texts(list(batch.items))
     documents = {k: i for k, i in batch.items.items() if isinstance(i, SourceDocument)}
     shas = dict(zip(documents, store.put_many(i.text for i in documents.values()), strict=True))
@@ -113,7 +127,49 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
             added["changed"] += 1
         else:
             added[f"skipped:{item.reason}" if isinstance(item, Skipped) else "new"] += 1
-    ledger.write_ingest_batch(new, changed, evidence, decisions, batch.run_id, checkpoint)
+    return [new, changed, evidence, decisions], added
+
+
+def _unstorable(exc: Exception) -> bool:
+    """Whether `exc` is the database refusing the data (not the connection or a lock failing)."""
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError | IntegrityError)
+    return isinstance(exc, StatementError)  # a value SQLAlchemy could not bind
+
+
+def _write(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str | None) -> Counter:
+    rows, added = _rows(batch, ledger, store)
+    ledger.write_ingest_batch(*rows, batch.run_id, checkpoint)
+    return added
+
+
+def _write_each(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str | None) -> Counter:
+    """Write the items of a batch the database refused one at a time; an item it refuses alone
+    is recorded as an `unstorable_record` skip instead, and the rest are kept."""
+    added, items = Counter(), batch.items
+    for doc_id, item in items.items():
+        batch.items = {doc_id: item}
+        try:
+            added += _write(batch, ledger, store, None)
+        except Exception as exc:
+            if not _unstorable(exc):
+                raise
+            refusal = str(getattr(exc, "orig", None) or exc).partition("\n")[0][:200]
+            detail = public_text(f"the ledger refused the record: {type(exc).__name__}: {refusal}")
+            batch.items = {doc_id: Skipped(item.source_key, UNSTORABLE, detail)}
+            added += _write(batch, ledger, store, None)
+    batch.items = {}
+    ledger.write_ingest_batch([], [], [], [], batch.run_id, checkpoint)
+    return added
+
+
+def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, checkpoint) -> None:
+    try:
+        added = _write(batch, ledger, store, checkpoint)
+    except Exception as exc:
+        if not _unstorable(exc) or len(batch.items) == 0:
+            raise
+        added = _write_each(batch, ledger, store, checkpoint)
     counts.update(added)
     counts["repeated_source_key"] += batch.repeated
     batch.items, batch.repeated = {}, 0
@@ -141,7 +197,7 @@ def ingest(
                 _flush(batch, ledger, store, result.counts, item.value)
                 continue
             result.counts["seen"] += 1
-            batch.add(item)
+            batch.add(item, result.counts["seen"])
             if len(batch.items) >= BATCH:
                 _flush(batch, ledger, store, result.counts, None)
         _flush(batch, ledger, store, result.counts, None)

@@ -34,8 +34,8 @@ def test_jsonl_records_and_skips(tmp_path):
     assert doc.evidence[0].kind == "sidecar"
     reasons = [(i.source_key, i.reason) for i in items[1:]]
     assert reasons == [
-        ("line:2", "missing_id"), ("x", "missing_licence"), ("y", "empty_text"),
-        ("line:5", "malformed_record"), ("line:6", "malformed_record"),
+        ("#line:2", "missing_id"), ("x", "missing_licence"), ("y", "empty_text"),
+        ("#line:5", "malformed_record"), ("#line:6", "malformed_record"),
     ]  # fmt: skip
 
 
