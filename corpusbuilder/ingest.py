@@ -98,9 +98,25 @@ def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
     ]
 
 
+def _record(item: Item, sha: str | None) -> tuple:
+    """What `Ledger.known_records` holds of `item` once written: a skip is its (absent) text."""
+    if isinstance(item, Skipped):
+        return (None, *(None for _ in DOCUMENT_FIELDS), ())
+    fields = (public_url(item.url), item.title, item.creator, item.date, item.language_hint)
+    evidence = tuple((e.statement, public_url(e.locator), e.kind, e.jurisdiction)
+                     for e in item.evidence)  # fmt: skip
+    return (sha, *fields, evidence)
+
+
+def _change(was: tuple, sha: str | None) -> str:
+    """Why a recorded item is written again: its text, or (same text) its metadata or evidence,
+    which must reach curation again: a source that changed its licence statement is re-decided."""
+    return Reason.TEXT_CHANGED if was[0] != sha else Reason.RECORD_CHANGED
+
+
 def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[dict]], Counter]:
     """The ledger rows (new, changed, evidence, decisions) of `batch`, and what they add."""
-    known = ledger.known_texts(list(batch.items))
+    known = ledger.known_records(list(batch.items))
     documents = {k: i for k, i in batch.items.items() if isinstance(i, SourceDocument)}
     shas = dict(zip(documents, store.put_many(i.text for i in documents.values()), strict=True))
     new, changed, evidence, decisions = [], [], [], []
@@ -108,13 +124,14 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
     seq = ledger.next_seq()
     for doc_id, item in batch.items.items():
         sha = shas.get(doc_id)
-        if doc_id in known and known[doc_id] == sha:
+        was = known.get(doc_id)
+        if was is not None and was == _record(item, sha):
             added["unchanged"] += 1
             continue
         row = _document_row(doc_id, item, seq, batch.source, sha)
         seq += 1
-        (changed if doc_id in known else new).append(row)
-        reason = row["reason"] if doc_id not in known else Reason.TEXT_CHANGED
+        (changed if was is not None else new).append(row)
+        reason = row["reason"] if was is None else _change(was, sha)
         detail = public_text(item.detail) if isinstance(item, Skipped) else None
         decisions.append(
             decision_row(
@@ -123,7 +140,7 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
         )
         if isinstance(item, SourceDocument):
             evidence += _evidence_rows(doc_id, item)
-        if doc_id in known:
+        if was is not None:
             added["changed"] += 1
         else:
             added[f"skipped:{item.reason}" if isinstance(item, Skipped) else "new"] += 1

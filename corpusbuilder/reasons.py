@@ -25,6 +25,7 @@ class Reason(StrEnum):
 
     INGESTED = "ingested"
     TEXT_CHANGED = "text_changed"
+    RECORD_CHANGED = "record_changed"  # same text, new metadata or licence evidence
     LICENCE_ALLOWED = "licence_allowed"
     LICENCE_REJECTED = "licence_rejected"
     LICENCE_UNKNOWN = "licence_unknown"

@@ -7,8 +7,10 @@ import pytest
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ingest import ingest
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.project import Project
 from corpusbuilder.source import Checkpoint, LicenceEvidence, Skipped, SourceAdapter, SourceDocument
 from corpusbuilder.textstore import TextStore
+from tests.helpers import write_corpus
 
 
 def _doc(key: str, text: str | None = None) -> SourceDocument:
@@ -99,3 +101,23 @@ def test_text_is_nfc_before_hashing(env):
     ingest(ledger, store, "s", Fixed([_doc("a", "Cafe\u0301")]), fetch, progress=False)
     doc = ledger.document("s/a")
     assert store.get(doc.text_sha256) == "Caf\u00e9"
+
+
+def test_a_new_licence_statement_with_the_same_text_is_decided_again(tmp_path):
+    """A source that relicenses a text (here to a NonCommercial licence) must not keep it in the
+    next release under the old licence: same text, new evidence → the record is written again."""
+    text = "The orchard behind the old school has seven apple trees and one pear. " * 12
+    record = {"id": "a", "url": "https://example.org/a", "licence": "CC0-1.0", "text": text}
+    path = write_corpus(tmp_path, [record])
+    project = Project.open(path, progress=False)
+    project.ingest("t")
+    project.curate(workers=1)
+    assert project.ledger.document("t/a").status == "kept"
+    write_corpus(tmp_path, [record | {"licence": "CC BY-NC 4.0"}])
+    again = project.ingest("t")
+    assert (again.counts["changed"], again.counts["unchanged"]) == (1, 0)
+    assert project.ledger.decisions("t/a")[-1].reason == "record_changed"
+    project.curate(workers=1)
+    doc = project.ledger.document("t/a")
+    assert (doc.status, doc.licence) == ("licence_rejected", "CC-BY-NC-4.0")
+    assert project.ingest("t").counts["unchanged"] == 1  # and stable afterwards

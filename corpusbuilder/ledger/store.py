@@ -29,6 +29,7 @@ from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
 Row = dict[str, Any]
+RECORD_FIELDS = ("url", "title", "creator", "date", "language_hint")
 RECURATION = "recuration_settings"  # `meta` key: the settings `curate --all` was last asked under
 
 
@@ -123,19 +124,25 @@ class Ledger(ReleaseRecords):
             return session.get(Source, name)
 
     # -- documents ----------------------------------------------------------------------
-    def known_texts(self, doc_ids: Sequence[str]) -> dict[str, str | None]:
-        """doc_id → sha256 of the text as ingested (None for a skip), for documents in the ledger.
-
-        As ingested, not as released: a PII-redacted text must not look changed on re-ingest.
+    def known_records(self, doc_ids: Sequence[str]) -> dict[str, tuple]:
+        """doc_id → what ingest compares of a recorded item: the sha256 of its text as ingested
+        (None for a skip; as ingested, not as released, so a PII-redacted text does not look
+        changed), its metadata, and its evidence (statement, locator, kind, jurisdiction).
         """
-        found: dict[str, str | None] = {}
         ingested = func.coalesce(Document.raw_sha256, Document.text_sha256)
+        columns = (Document.doc_id, ingested, *(getattr(Document, f) for f in RECORD_FIELDS))
+        found: dict[str, tuple] = {}
         with self.engine.connect() as connection:
             for start in range(0, len(doc_ids), 500):
                 chunk = doc_ids[start : start + 500]
-                query = select(Document.doc_id, ingested).where(Document.doc_id.in_(chunk))
-                found.update(dict(connection.execute(query).all()))
-        return found
+                query = select(*columns).where(Document.doc_id.in_(chunk))
+                found.update({row[0]: tuple(row[1:]) for row in connection.execute(query)})
+        statements = self.evidence(found)
+        return {
+            doc_id: (*row, tuple((e.statement, e.locator, e.kind, e.jurisdiction)
+                                 for e in statements[doc_id]))
+            for doc_id, row in found.items()
+        }  # fmt: skip
 
     def next_seq(self) -> int:
         with self.engine.connect() as connection:
@@ -233,10 +240,10 @@ class Ledger(ReleaseRecords):
         return found
 
     def text_rows(self, doc_ids: Sequence[str]) -> list[Any]:
-        """(doc_id, raw_sha256, text_sha256, status, reason) of the asked documents, in doc_id
-        order: what curation reads of a document it decides."""
-        columns = (Document.doc_id, Document.raw_sha256, Document.text_sha256, Document.status,
-                   Document.reason)  # fmt: skip
+        """(doc_id, source, raw_sha256, text_sha256, status, reason) of the asked documents, in
+        doc_id order: what curation reads of a document it decides."""
+        columns = (Document.doc_id, Document.source, Document.raw_sha256, Document.text_sha256,
+                   Document.status, Document.reason)  # fmt: skip
         query = select(*columns).where(Document.doc_id.in_(doc_ids)).order_by(Document.doc_id)
         with self.engine.connect() as connection:
             return connection.execute(query).all()
