@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_copies import build_demo, copy_demo
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -22,3 +24,15 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     return shared_path()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """The demo built once per test module (release 1.0.0, published to its `hub` folder)."""
+    return build_demo(tmp_path_factory.mktemp("template") / "demo")
+
+
+@pytest.fixture
+def built(template: Path, tmp_path: Path) -> Path:
+    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
+    return copy_demo(template, tmp_path / "demo")

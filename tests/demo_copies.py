@@ -29,3 +29,10 @@ def build_demo(folder: Path) -> Path:
 def copy_demo(config: Path, folder: Path) -> Path:
     shutil.copytree(config.parent, folder)
     return folder / config.name
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (posix paths) with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }

@@ -15,27 +15,10 @@ from corpusbuilder import shards
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
 from corpusbuilder.release import ReleaseError
-from tests.demo_copies import build_demo, copy_demo, run
+from tests.demo_copies import files, run
 
 MANIFEST_HASH = "b82ed03e431a158e0d879cca0ff73803c68aa1cddcb0e62c0dbe3dbc15cb19ad"
 SHARDS = [f"data/{c}/train-00000-of-00001.parquet" for c in ("de", "en", "es", "fr", "it")]
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("template") / "demo")
-
-
-@pytest.fixture
-def built(template: Path, tmp_path: Path) -> Path:
-    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
-    return copy_demo(template, tmp_path / "demo")
 
 
 def folder_of(config: Path, version: str = "1.0.0") -> Path:

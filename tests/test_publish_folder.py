@@ -13,30 +13,13 @@ import pytest
 
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
-from tests.demo_copies import build_demo, copy_demo, run
+from tests.demo_copies import build_demo, files, run
 
 DE = "data/de/train-00000-of-00001.parquet"
 FR = "data/fr/train-00000-of-00001.parquet"
 FOREIGN = "data/README-data.txt"
 HEAD = "Published by the open-text team; ask us at team@example.org.\n\n"
 TAIL = "\n## Team notes\n\nThis section is written by hand.\n"
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("template") / "demo")
-
-
-@pytest.fixture
-def built(template: Path, tmp_path: Path) -> Path:
-    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
-    return copy_demo(template, tmp_path / "demo")
 
 
 def _edit_by_hand(hub: Path) -> None:

@@ -10,24 +10,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.shards import SCHEMA
-from tests.demo_copies import build_demo, copy_demo, run
+from tests.demo_copies import run
 
 FR = "data/fr/train-00000-of-00001.parquet"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("template") / "demo")
-
-
-@pytest.fixture
-def built(template: Path, tmp_path: Path) -> Path:
-    """A copy of the demo built once: release 1.0.0 written and published to `hub` beside it."""
-    return copy_demo(template, tmp_path / "demo")
 
 
 def test_verify_passes_on_the_release_folder_and_on_a_published_folder(built: Path):
