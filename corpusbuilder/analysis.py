@@ -1,77 +1,55 @@
-"""Per-document curation, pure and batch-shaped so it runs in worker processes: language,
-language selection, quality filters, PII redaction and the MinHash signature for near-dedup.
+"""The worker side of curation: runs the chain of steps over one batch of documents, pure and
+batch-shaped so it runs in worker processes. Each step sees the documents no earlier step
+dropped, with the texts and annotations earlier steps gave them; what each step decided comes
+back as a `Trace` per document, for the runner in the parent to write to the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from corpusbuilder import dedup, langid, pii
-from corpusbuilder.filters import build_filters, first_failure
-from corpusbuilder.reasons import Reason
+from corpusbuilder.steps import Doc, Outcome, Step
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """What curation found in one text; `reason` is set when a stage dropped it."""
+@dataclass
+class Trace:
+    """What the chain did to one document: (step name, stage, outcome) in the order run."""
 
-    language: str
-    score: float
-    second: str | None = None  # a substantial second language, if any
-    stage: str | None = None  # "language" or "filter" when dropped
-    component: str | None = None
-    reason: str | None = None
-    detail: str | None = None
-    redacted: str | None = None  # the text after PII redaction, when it changed
-    pii: dict[str, int] = field(default_factory=dict)
+    outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
+    text: str | None = None  # the final text, when a step changed it
+    annotations: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def dropped(self) -> bool:
+        return bool(self.outcomes) and self.outcomes[-1][2].dropped
 
-def dedup_config(curate: Mapping[str, Any]) -> dedup.DedupConfig | None:
-    """The near-dedup settings of `curate.near_dedup` (false disables it)."""
-    settings = curate.get("near_dedup", {})
-    if settings is False:
-        return None
-    return dedup.DedupConfig(**(settings or {}))
+    @property
+    def signed(self) -> bool:
+        """Whether a step gave the document its MinHash signature."""
+        return "signature" in self.annotations
 
-
-def _one(text: str, filters: list, selected: set[str], redact: bool) -> Analysis:
-    guess = langid.identify(text)
-    found = Analysis(guess.language, guess.score, guess.second)
-    if selected and guess.language not in selected:
-        detail = f"{guess.language} not in {sorted(selected)}"
-        return replace(
-            found,
-            stage="language",
-            component=langid.COMPONENT,
-            reason=Reason.LANGUAGE_NOT_SELECTED,
-            detail=detail,
-        )
-    dropped = first_failure(filters, text, guess.language)
-    if dropped is not None:
-        name, result = dropped
-        return replace(
-            found, stage="filter", component=name, reason=result.reason, detail=result.detail
-        )
-    if not redact:
-        return found
-    cleaned, counts = pii.redact(text)
-    counts = {kind: n for kind, n in counts.items() if n}
-    return replace(found, redacted=cleaned if counts else None, pii=counts)
+    def add(self, step: Step, outcome: Outcome) -> None:
+        self.outcomes.append((step.name, step.stage, outcome))
+        if outcome.text is not None:
+            self.text = outcome.text
+        self.annotations.update(outcome.annotations)
 
 
-def analyse(
-    texts: Sequence[str], curate: Mapping[str, Any]
-) -> tuple[list[Analysis], np.ndarray | None]:
-    """Analyses of `texts`, and MinHash signatures of the kept ones' final texts (row per text)."""
-    filters = build_filters(curate.get("filters"))
-    selected = set(curate.get("languages") or [])
-    results = [_one(t, filters, selected, curate.get("pii", True)) for t in texts]
-    config = dedup_config(curate)
-    if config is None:
-        return results, None
-    finals = ["" if r.reason else (r.redacted or t) for r, t in zip(results, texts, strict=True)]
-    return results, dedup.signatures(finals, config)
+def analyse(chain: Sequence[Step], docs: list[Doc]) -> list[Trace]:
+    """Run `chain` over `docs` (one call of each step on the batch); one trace per document."""
+    traces = [Trace() for _ in docs]
+    alive = list(range(len(docs)))
+    for step in chain:
+        batch = [docs[i] for i in alive]
+        outcomes = step.run(batch)
+        if len(outcomes) != len(batch):
+            raise RuntimeError(
+                f"step {step.name} answered {len(outcomes)} outcomes for {len(batch)} documents"
+            )
+        for i, doc, outcome in zip(alive, batch, outcomes, strict=True):
+            traces[i].add(step, outcome)
+            doc.apply(outcome)
+        alive = [i for i in alive if not traces[i].dropped]
+    return traces

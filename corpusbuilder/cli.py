@@ -10,7 +10,7 @@ import click
 from corpusbuilder import __version__, audit, diff, logs, stats
 from corpusbuilder.cli_context import WORKERS, project
 from corpusbuilder.cli_release import publish, release, verify
-from corpusbuilder.cli_setup import init, licences, sources, validate
+from corpusbuilder.cli_setup import init, licences, sources, steps, validate
 from corpusbuilder.errors import ExitCode, UserError, explain
 from corpusbuilder.lock import writes
 
@@ -242,7 +242,7 @@ def status(ctx: click.Context) -> None:
     click.echo(stats.render(ledger.funnel()))
 
 
-for command in (init, sources, licences, validate, release, publish, verify):
+for command in (init, sources, steps, licences, validate, release, publish, verify):
     cli.add_command(command)
 
 

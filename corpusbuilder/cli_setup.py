@@ -1,5 +1,5 @@
 """Commands that set a corpus up or inspect its setup without touching its ledger: `init`,
-`sources`, `licences resolve`, `validate`."""
+`sources`, `steps`, `licences resolve`, `validate`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 
 from corpusbuilder import config as corpus_config
 from corpusbuilder import registry
+from corpusbuilder import steps as curation_steps
 from corpusbuilder.errors import UserError
 from corpusbuilder.licences import Policy, format_resolution
 
@@ -50,6 +51,18 @@ def sources() -> None:
       corpusbuilder sources
     """
     for info in registry.describe():
+        click.echo(f"{info.name}\t{info.version}\t{info.module}")
+
+
+@click.command()
+def steps() -> None:
+    """List the registered curation steps (name, version, module) for `curate.steps:`.
+
+    \b
+    Example:
+      corpusbuilder steps
+    """
+    for info in curation_steps.describe():
         click.echo(f"{info.name}\t{info.version}\t{info.module}")
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
-from corpusbuilder import registry
+from corpusbuilder import registry, steps
 from corpusbuilder.dedup import DedupConfig
 from corpusbuilder.errors import UserError
 from corpusbuilder.fetch import Fetcher
@@ -83,9 +83,19 @@ def _licence(pattern: str) -> str:
     return pattern
 
 
+def _step(name: str) -> str:
+    """A registered step: `corpusbuilder steps` lists them."""
+    try:
+        steps.load(name)
+    except UserError as exc:
+        raise ValueError(str(exc)) from None
+    return name
+
+
 SourceName = Annotated[str, AfterValidator(_source_name)]
 Language = Annotated[str, AfterValidator(_language)]
 LicencePattern = Annotated[str, AfterValidator(_licence)]
+StepName = Annotated[str, AfterValidator(_step)]
 
 
 class Licences(Section):
@@ -135,6 +145,32 @@ def filters_model() -> type[BaseModel]:
         model = _filter_model(rule)
         fields[rule.name] = (model | None, Field(None, description=model.__doc__))
     return create_model("Filters", __base__=Section, **fields)
+
+
+class CurateSection(Section):
+    """`curate:`; the fields are added by `corpus_model`, from the installed filters."""
+
+    @model_validator(mode="after")
+    def _steps_agree(self) -> CurateSection:
+        """`steps`, when set, is the chain: a key that turns one of its steps off is a mistake,
+        and the MinHash signature describes the final text, so no step may follow it."""
+        chosen = getattr(self, "steps", None)
+        if chosen is None:
+            return self
+        if len(set(chosen)) != len(chosen):
+            raise ValueError("steps: a step is listed twice")
+        if steps.MINHASH in chosen[:-1]:
+            raise ValueError(f"steps: {steps.MINHASH} must be the last step")
+        off = {steps.PII: "pii", steps.MINHASH: "near_dedup"}
+        for name, key in off.items():
+            if name in chosen and getattr(self, key) is False:
+                raise ValueError(f"{key} is false but steps lists {name}; remove one")
+        unused = sorted(set(self.filters.model_fields_set if self.filters else ()) - set(chosen))
+        if self.languages is not None and steps.LANGUAGE not in chosen:
+            unused.insert(0, f"languages (read by {steps.LANGUAGE})")
+        if unused:
+            raise ValueError(f"steps does not list {', '.join(unused)}: add it or remove its key")
+        return self
 
 
 class NearDedup(Section):
@@ -222,11 +258,15 @@ def corpus_model() -> type[BaseModel]:
     near_dedup = Literal[False] | NearDedup | None
     curate = create_model(
         "Curate",
-        __base__=Section,
+        __base__=CurateSection,
         languages=(list[Language] | None, Field(None, description="codes to keep; null: all")),
         filters=(filters_model() | None, Field(None, description="null: all; {}: none")),
         pii=(bool, Field(True, description="redact e-mail addresses, phones and IPs")),
         near_dedup=(near_dedup, Field(None, description="MinHash settings, or false: off")),
+        steps=(
+            list[StepName] | None,
+            Field(None, description="the chain, in order (`corpusbuilder steps`); null: default"),
+        ),
     )
     kinds = tuple(_source_model(name) for name in registry.names())
     one_of = Annotated[Union[kinds], Field(discriminator="adapter")]  # noqa: UP007

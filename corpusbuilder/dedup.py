@@ -21,12 +21,14 @@ practically never meet; the verification, not the banding, sets the threshold.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from corpusbuilder import minhash
+from corpusbuilder.steps import Doc, Outcome, Step, keep
 
 COMPONENT = "minhash_lsh_v1"
 
@@ -137,3 +139,25 @@ def _best_match(sigs: np.ndarray, i: int, candidates: list[int], threshold: floa
     if similarity[best] < threshold:
         return None
     return candidates[best], round(float(similarity[best]), 4)
+
+
+class MinHashStep(Step):
+    """The MinHash signature of each text (its final text: this step runs last), the
+    ``signature`` annotation near-dedup compares; settings are ``curate.near_dedup``'s."""
+
+    name = COMPONENT
+    stage = "dedup"
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self.config = DedupConfig(**self.settings)
+
+    @classmethod
+    def configure(cls, curate: Mapping[str, Any]) -> MinHashStep:
+        return cls(curate.get("near_dedup") or {})
+
+    def run(self, docs: Sequence[Doc]) -> list[Outcome]:
+        if not docs:
+            return []
+        sigs = signatures([doc.text for doc in docs], self.config)
+        return [keep(signature=row) for row in sigs]

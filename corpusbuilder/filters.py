@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar, Protocol
+
+from corpusbuilder.steps import KEEP, Doc, Outcome, Step, drop
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 PARAGRAPH_RE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -109,17 +111,28 @@ class Memo(dict):
         return value
 
 
-class RuleFilter:
+def parsed(doc: Doc) -> Document:
+    """The words, tokens and lines of a step's document, shared by every filter step."""
+    found = doc.cache.get("document")
+    if found is None:
+        found = doc.cache["document"] = Document(doc.text)
+    return found
+
+
+class RuleFilter(Step):
     """Base of the built-in filters: thresholds = defaults ⊕ config ⊕ config['languages'][lang].
 
     Subclasses set ``name`` and ``defaults`` and implement ``evaluate(doc, params, language)``
-    on a ``Document``. A threshold set to ``None`` disables its rule.
+    on a ``Document``. A threshold set to ``None`` disables its rule. As a curation step, a
+    filter takes its thresholds from ``curate.filters.<name>`` and judges each document in the
+    language an earlier step found.
     """
 
     name: ClassVar[str]
     defaults: ClassVar[Mapping[str, Any]]
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        super().__init__(config)
         config = dict(config or {})
         per_language = dict(config.pop("languages", None) or {})
         self._validate(config, "")
@@ -136,6 +149,17 @@ class RuleFilter:
             raise ValueError(
                 f"{self.name}: unknown threshold(s) {', '.join(unknown)}{where}; known: {known}"
             )
+
+    @classmethod
+    def configure(cls, curate: Mapping[str, Any]) -> RuleFilter:
+        return cls((curate.get("filters") or {}).get(cls.name))
+
+    def run(self, docs: Sequence[Doc]) -> list[Outcome]:
+        return [self._outcome(doc) for doc in docs]
+
+    def _outcome(self, doc: Doc) -> Outcome:
+        found = self.check_document(parsed(doc), doc.language or "")
+        return KEEP if found is None else drop(found.reason, found.detail)
 
     def params_for(self, language: str) -> dict[str, Any]:
         return self.per_language.get(language, self.params)

@@ -28,12 +28,16 @@ label and score in every process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from corpusbuilder import langid_ft, langid_nb
+from corpusbuilder.reasons import Reason
+from corpusbuilder.steps import Doc, Outcome, Step, drop, keep
 
 COMPONENT = "langdetect_fasttext_v4"
 UNDETERMINED = "und"
@@ -195,3 +199,32 @@ def _second(total: np.ndarray, per_window: np.ndarray) -> tuple[str | None, floa
         if top != main:
             return codes()[top], round(float(languages[top]), 4)
     return None, 0.0
+
+
+class LanguageStep(Step):
+    """Identifies each text's language (and a substantial second one); drops a text whose
+    language is not among `languages` (corpus.yaml's ``curate.languages``) when they are set."""
+
+    name = COMPONENT
+    stage = "language"
+
+    @classmethod
+    def configure(cls, curate: Mapping[str, Any]) -> LanguageStep:
+        return cls({"languages": curate.get("languages")})
+
+    def run(self, docs: Sequence[Doc]) -> list[Outcome]:
+        selected = set(self.settings.get("languages") or [])
+        return [self._one(doc.text, selected) for doc in docs]
+
+    @staticmethod
+    def _one(text: str, selected: set[str]) -> Outcome:
+        guess = identify(text)
+        found = {
+            "language": guess.language,
+            "language_score": guess.score,
+            "second_language": guess.second,
+        }
+        if selected and guess.language not in selected:
+            detail = f"{guess.language} not in {sorted(selected)}"
+            return drop(Reason.LANGUAGE_NOT_SELECTED, detail, **found)
+        return keep(**found)

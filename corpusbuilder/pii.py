@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
+
+from corpusbuilder.reasons import Reason
+from corpusbuilder.steps import Doc, Outcome, Step, keep, modify
 
 COMPONENT = "pii_regex_v1"
 PLACEHOLDERS = {"email": "<EMAIL>", "phone": "<PHONE>", "ip_address": "<IP_ADDRESS>"}
@@ -111,3 +115,23 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     if has_digit:
         text, counts["phone"] = _replace(text, _phone_spans(text), PLACEHOLDERS["phone"])
     return text, counts
+
+
+class PiiStep(Step):
+    """Replaces e-mail addresses, phone numbers and IP addresses by placeholders; the counts of
+    each kind found are the ``pii`` annotation and the detail of the ``pii_redacted`` note."""
+
+    name = COMPONENT
+    stage = "pii"
+
+    def run(self, docs: Sequence[Doc]) -> list[Outcome]:
+        return [self._one(doc.text) for doc in docs]
+
+    @staticmethod
+    def _one(text: str) -> Outcome:
+        cleaned, counts = redact(text)
+        counts = {kind: n for kind, n in counts.items() if n}
+        if not counts:
+            return keep(pii=counts)
+        detail = " ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+        return modify(cleaned, Reason.PII_REDACTED, detail, pii=counts)

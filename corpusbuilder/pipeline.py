@@ -1,6 +1,7 @@
 """Curation of every document waiting in the ledger: licence decision, then (in worker processes)
-language, filters, PII redaction and MinHash signatures, then deduplication over the whole corpus.
-Every outcome is a decision row with a stable reason code and a versioned component name.
+the chain of steps of `curate.steps` (language, filters, PII redaction, MinHash signatures), then
+deduplication over the whole corpus. Every outcome is a decision row with a stable reason code and
+a versioned component name; this runner, never a step, writes them and the counters.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
 
+import numpy as np
 from sqlalchemy import and_, or_, select
 from tqdm import tqdm
 
-from corpusbuilder import dedup, dedup_stage, langid, pii, pool, takedown
-from corpusbuilder.analysis import Analysis, analyse, dedup_config
+from corpusbuilder import dedup, dedup_stage, pool, steps, takedown
+from corpusbuilder.analysis import Trace, analyse
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document, decision_row
@@ -68,7 +71,8 @@ class Curator:
         self.policy = Policy.load(overrides=config.licences)
         self.workers = workers or os.cpu_count() or 1
         self.licence_component = f"licences.yaml@{self.policy.hash[:12]}"
-        self.dedup = dedup_config(config.curate)
+        self.chain = steps.chain(config.curate)
+        self.dedup = next((s.config for s in self.chain if isinstance(s, dedup.MinHashStep)), None)
         key = (
             "none"
             if self.dedup is None
@@ -94,7 +98,8 @@ class Curator:
             # In ingest order, so that each batch reads few text-store segments.
             waiting = ledger.doc_ids(AWAITING, order_by=Document.seq)
             parallel = self.workers > 1 and len(waiting) > CHUNK
-            with pool.executor(self.workers, parallel) as workers:
+            modules = ["corpusbuilder.analysis", *sorted({type(s).__module__ for s in self.chain})]
+            with pool.executor(self.workers, parallel, preload=modules) as workers:
                 self._decide(waiting, workers, result, progress)
             self._deduplicate(result)
         except BaseException as exc:
@@ -146,7 +151,7 @@ class Curator:
         return update, resolved, decision
 
     def _submit(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> _Batch:
-        """Decide the licences of a batch and send the allowed texts to the workers."""
+        """Decide the licences of a batch and send the allowed documents to the workers."""
         batch = _Batch(len(doc_ids))
         evidence = self.ledger.evidence(doc_ids)
         allowed = []
@@ -165,61 +170,60 @@ class Curator:
         texts = dict(self.store.get_many(shas))
         for start in range(0, len(allowed), CHUNK):
             chunk = allowed[start : start + CHUNK]
-            work = [texts[sha] for sha in shas[start : start + CHUNK]]
-            batch.chunks.append((chunk, pool.submit(analyse, work, self.config.curate)))
+            work = [
+                steps.Doc(doc.doc_id, texts[sha], doc.source, update["licence"])
+                for (doc, update), sha in zip(chunk, shas[start : start + CHUNK], strict=True)
+            ]
+            batch.chunks.append((chunk, pool.submit(analyse, self.chain, work)))
         return batch
 
     def _collect(self, batch: _Batch, result: CurateResult) -> int:
         """Record what the workers found for a batch; return its size."""
-        redacted: list[str] = []
+        changed: list[str] = []
         for chunk, future in batch.chunks:
-            analyses, sigs = future.result()
+            traces: list[Trace] = future.result()
             done = [
-                self._after_analysis(doc, update, found, batch.decisions, result.run_id)
-                for (doc, update), found in zip(chunk, analyses, strict=True)
+                self._after_steps(doc, update, trace, batch.decisions, result.run_id)
+                for (doc, update), trace in zip(chunk, traces, strict=True)
             ]
-            redacted += [
-                found.redacted for found in analyses if found.redacted and not found.reason
-            ]
-            passed = [i for i, update in enumerate(done) if update["status"] != Status.FILTERED]
-            result.counts.update(
-                u["reason"] if u["status"] == Status.FILTERED else "passed_filters" for u in done
-            )
-            if sigs is not None:
-                self.signatures.put([done[i]["text_sha256"] for i in passed], sigs[passed])
+            pairs = list(zip(done, traces, strict=True))
+            result.counts.update(u["reason"] if t.dropped else "passed_filters" for u, t in pairs)
+            kept = [(u["text_sha256"], t) for u, t in pairs if not t.dropped]
+            changed += [t.text for _, t in kept if t.text is not None]
+            signed = [(sha, t.annotations["signature"]) for sha, t in kept if t.signed]
+            if signed:
+                self.signatures.put([sha for sha, _ in signed], np.stack([s for _, s in signed]))
             batch.updates += done
-        self.store.put_many(redacted)  # durable before the rows that name them commit
+        self.store.put_many(changed)  # durable before the rows that name them commit
         self.ledger.update_evidence(batch.evidence)
         self.ledger.update_documents(batch.updates, batch.decisions)
         return batch.size
 
-    def _after_analysis(
-        self, doc, update: dict, found: Analysis, decisions: list, run_id: int
-    ) -> dict:
+    def _after_steps(self, doc, update: dict, trace: Trace, decisions: list, run_id: int) -> dict:
+        """The ledger update of one document, and its decisions in the order the steps ran."""
         raw = doc.raw_sha256 or doc.text_sha256
+        found = trace.annotations
         update |= {
-            "language": found.language,
-            "language_score": found.score,
-            "second_language": found.second,
+            "language": found.get("language"),
+            "language_score": found.get("language_score"),
+            "second_language": found.get("second_language"),
             "raw_sha256": raw,
             "text_sha256": raw,
-            "pii": found.pii or None,
+            "pii": found.get("pii") or None,
         }
-        language = f"{found.language} {found.score:.4f}"
-        if found.second:
-            language += f"; substantial second language {found.second}"
         decide = partial(decision_row, doc.doc_id, run_id)
-        decisions.append(
-            decide("language", langid.COMPONENT, "passed", Reason.LANGUAGE_IDENTIFIED, language)
-        )
-        if found.reason:
-            drop = (found.stage, found.component, Status.FILTERED, found.reason, found.detail)
-            decisions.append(decide(*drop))
-            return update | UNLINKED | {"status": Status.FILTERED, "reason": found.reason}
-        if found.redacted is not None:
-            update["text_sha256"] = sha256_text(found.redacted)  # stored by _collect, per batch
-            counts = " ".join(f"{k}={v}" for k, v in sorted(found.pii.items()))
-            decisions.append(decide("pii", pii.COMPONENT, "passed", Reason.PII_REDACTED, counts))
+        for name, stage, outcome in trace.outcomes:
+            if "language" in outcome.annotations:
+                detail = _language_detail(outcome.annotations)
+                decisions.append(decide(stage, name, "passed", Reason.LANGUAGE_IDENTIFIED, detail))
+            if outcome.dropped:
+                drop = (stage, name, Status.FILTERED, outcome.reason, outcome.detail)
+                decisions.append(decide(*drop))
+                return update | UNLINKED | {"status": Status.FILTERED, "reason": outcome.reason}
+            if outcome.reason:  # a note on a kept document, e.g. pii_redacted with its counts
+                decisions.append(decide(stage, name, "passed", outcome.reason, outcome.detail))
+        if trace.text is not None:
+            update["text_sha256"] = sha256_text(trace.text)  # stored by _collect, per batch
         decisions.append(decide("filter", FILTERS_COMPONENT, "passed", Reason.KEPT))
         if doc.status == Status.DUPLICATE:  # decided again by `curate --all`: dedup, at the end,
             return update | {"status": doc.status, "reason": doc.reason}  # says if it still is
@@ -286,3 +290,11 @@ class Curator:
             )
             result.counts[f"dedup:{verdict.reason}"] += 1
         self.ledger.update_documents(updates, decisions)
+
+
+def _language_detail(found: Mapping) -> str:
+    """`en 0.9876`, and a substantial second language if any."""
+    detail = f"{found['language']} {found['language_score']:.4f}"
+    if found.get("second_language"):
+        detail += f"; substantial second language {found['second_language']}"
+    return detail

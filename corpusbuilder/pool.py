@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -20,13 +20,16 @@ WATCH_INTERVAL = 0.5  # seconds between a worker's checks that the main process 
 
 
 @contextmanager
-def executor(workers: int, parallel: bool) -> Iterator[Executor]:
+def executor(
+    workers: int, parallel: bool, preload: Sequence[str] = ("corpusbuilder.analysis",)
+) -> Iterator[Executor]:
     """A process pool of `workers` (or this process when not `parallel`), shut down normally when
-    the block ends, and ended at once when it raises (Ctrl-C included)."""
+    the block ends, and ended at once when it raises (Ctrl-C included). The modules of `preload`
+    (the steps' own) are imported once, in the forkserver every worker starts from."""
     if not parallel:
         yield _Inline()
         return
-    pool = _pool(workers)
+    pool = _pool(workers, preload)
     try:
         yield pool
     except BaseException:
@@ -35,11 +38,11 @@ def executor(workers: int, parallel: bool) -> Iterator[Executor]:
     pool.shutdown()
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Workers started from a fresh forkserver: they hold the analysers' state only, not a copy
+def _pool(workers: int, preload: Sequence[str]) -> ProcessPoolExecutor:
+    """Workers started from a fresh forkserver: they hold the steps' state only, not a copy
     of the parent's ledger, text-store index and signatures."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["corpusbuilder.analysis"])
+    context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
@@ -48,11 +51,17 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 def _terminate(pool: ProcessPoolExecutor) -> None:
     """Drop the queued tasks and end the workers without waiting for the running ones."""
     processes = list((pool._processes or {}).values())  # no public way before Python 3.14
+    results = pool._result_queue
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # A worker killed while writing a large result leaves half a message in the pipe, and the
+    # pool's manager thread would wait for the rest forever (this process holds the pipe's other
+    # writing end), hanging the exit; closing that end turns the wait into an end of file.
+    if results is not None:
+        results._writer.close()
 
 
 def _start_worker(main_pid: int) -> None:
