@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from corpusbuilder.project import Project
+from corpusbuilder.source import SourceAdapter
 
 
 def write_corpus(folder: Path, records: list[dict], **sections) -> Path:
@@ -43,3 +44,16 @@ def demo_project(folder: Path) -> Project:
         with resources.as_file(resources.files("corpusbuilder") / "demo" / name) as path:
             shutil.copyfile(path, folder / name)
     return Project.open(folder / "corpus.yaml", progress=False)
+
+
+class Fixed(SourceAdapter):
+    """An adapter that yields the items it was given, for ingest tests."""
+
+    name, version = "fixed", "0"
+
+    def __init__(self, items):
+        super().__init__()
+        self.items = items
+
+    def documents(self, fetch, limit=None, resume=None):
+        yield from self.items

@@ -10,7 +10,7 @@ from corpusbuilder.ledger import Ledger
 from corpusbuilder.project import Project
 from corpusbuilder.source import Checkpoint, LicenceEvidence, Skipped, SourceAdapter, SourceDocument
 from corpusbuilder.textstore import TextStore
-from tests.helpers import write_corpus
+from tests.helpers import Fixed, write_corpus
 
 
 def _doc(key: str, text: str | None = None) -> SourceDocument:
@@ -66,17 +66,6 @@ def test_uninterrupted_equals_interrupted_plus_resume(env, tmp_path):
     ingest(ledger, store, "s", Pages(), fetch, progress=False)
     shas = {d.doc_id: d.text_sha256 for d in ledger.documents()}
     assert shas == {d.doc_id: d.text_sha256 for d in whole.documents()}
-
-
-class Fixed(SourceAdapter):
-    name, version = "fixed", "0"
-
-    def __init__(self, items):
-        super().__init__()
-        self.items = items
-
-    def documents(self, fetch, limit=None, resume=None):
-        yield from self.items
 
 
 def test_rerun_adds_nothing_and_changed_text_is_recorded(env):

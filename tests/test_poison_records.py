@@ -16,9 +16,10 @@ import corpusbuilder.ingest as ingest_module
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ingest import ingest
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.source import LicenceEvidence, Skipped, SourceAdapter, SourceDocument
+from corpusbuilder.source import LicenceEvidence, Skipped, SourceDocument
 from corpusbuilder.textstore import TextStore
 from sources.local import LocalSource
+from tests.helpers import Fixed
 from tests.postgres import postgres_server
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -91,17 +92,6 @@ def test_poison_lines_are_skips_with_their_line_and_the_rest_is_recorded(env, tm
     assert (nul.source_key, nul.title, store.get(nul.text_sha256)) == ("nul", "title", "ab")
     again = ingest(ledger, store, "s", _local(tmp_path, POISON_LINES), fetch, progress=False)
     assert again.counts["unchanged"] == 12 and "new" not in again.counts
-
-
-class Fixed(SourceAdapter):
-    name, version = "fixed", "0"
-
-    def __init__(self, items):
-        super().__init__()
-        self.items = items
-
-    def documents(self, fetch, limit=None, resume=None):
-        yield from self.items
 
 
 def _doc(key, **fields) -> SourceDocument:

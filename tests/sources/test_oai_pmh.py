@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,24 +12,6 @@ from sources.oai_pmh import OaiPmhError, OaiPmhSource
 from tests.oai_server import OaiServer, chain, dc_record, envelope, identify, real, split, stitch
 
 ARXIV_NONEXCLUSIVE = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    servers: list[OaiServer] = []
-
-    def start(pages: dict[str, bytes], **options: object) -> OaiServer:
-        servers.append(OaiServer(pages, **options))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def fetch() -> Fetcher:
-    return Fetcher(min_interval=0, max_attempts=1)
 
 
 def harvest(server: OaiServer, fetch: Fetcher, resume: str | None = None, **config) -> list[Item]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,24 +16,6 @@ from corpusbuilder.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument
 from sources.oai_pmh import OaiPmhError, OaiPmhSource
 from tests.oai_server import OaiServer, dc_record, envelope, identify
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    servers: list[OaiServer] = []
-
-    def start(pages: dict[str, bytes]) -> OaiServer:
-        servers.append(OaiServer(pages))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-@pytest.fixture
-def fetch() -> Fetcher:
-    return Fetcher(min_interval=0, max_attempts=1)
 
 
 def page(number: int, token: str | None) -> bytes:
