@@ -17,16 +17,15 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LEVELS = ("debug", "info", "warning", "error")
 
 
+LOGGERS = ("corpusbuilder", "sources")  # the core, and the built-in adapters' own package
+
+
 def console(level: str) -> None:
     """Show the core's messages at `level` and above on stderr."""
-    root = logging.getLogger("corpusbuilder")
-    root.setLevel(logging.DEBUG)
     handler = logging.StreamHandler()
     handler.setLevel(level.upper())
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    root.addHandler(handler)
-    for name in ("sources",):  # the built-in adapters log under their own package
-        logging.getLogger(name).addHandler(handler)
+    _install(handler, "console")
 
 
 def run_file(workdir: Path, command: str) -> Path:
@@ -34,11 +33,21 @@ def run_file(workdir: Path, command: str) -> Path:
     folder = workdir / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{utc_now():%Y%m%dT%H%M%SZ}-{command}-{os.getpid()}.log"
-    handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter(FORMAT))
-    for name in ("corpusbuilder", "sources"):
+    _install(handler, "run_file")
+    return path
+
+
+def _install(handler: logging.Handler, role: str) -> None:
+    """Put `handler` in the place of an earlier one of the same role, closing that one: a process
+    that runs several commands (tests, notebooks) neither repeats lines nor leaks open files."""
+    handler.set_name(f"corpusbuilder-{role}")
+    for name in LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
+        for old in [h for h in logger.handlers if h.get_name() == handler.get_name()]:
+            logger.removeHandler(old)
+            old.close()
         logger.addHandler(handler)
-    return path

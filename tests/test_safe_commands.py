@@ -257,3 +257,11 @@ def test_the_release_folder_is_never_formed_from_an_unchecked_version(built: Pat
     assert config.release_dir("1.0.0") == built.parent / "work" / "releases" / "1.0.0"
     with pytest.raises(VersionError, match="'../..' is not MAJOR.MINOR.PATCH"):
         config.release_dir("../..")
+
+
+def test_running_many_commands_in_one_process_keeps_one_handler_of_each_kind(built: Path):
+    for _ in range(3):
+        assert run(built, "curate").exit_code == 0
+    handlers = logging.getLogger("corpusbuilder").handlers
+    names = sorted(h.get_name() for h in handlers if h.get_name())
+    assert names == ["corpusbuilder-console", "corpusbuilder-run_file"]
