@@ -59,7 +59,19 @@ def _v2(connection: Connection) -> None:
     )
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2}
+# Columns added in schema 3 (new tables are created by `create_all`): table → [(name, SQL type)].
+V3_COLUMNS: dict[str, list[tuple[str, str]]] = {}
+
+
+def _v3(connection: Connection) -> None:
+    """Add schema 3's columns and tables to a schema-2 ledger."""
+    for table, columns in V3_COLUMNS.items():
+        for name, kind in columns:
+            connection.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+    SQLModel.metadata.create_all(connection)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2, 3: _v3}
 
 
 def current_version(connection: Connection) -> int:

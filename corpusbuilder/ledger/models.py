@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from corpusbuilder.source import utc_now
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UTCDateTime(TypeDecorator):
