@@ -12,7 +12,7 @@ import re
 
 import yaml
 
-from corpusbuilder import stats
+from corpusbuilder import layout, stats
 from corpusbuilder.ledger.models import Release
 from corpusbuilder.licences import Policy
 
@@ -81,7 +81,7 @@ def front_matter(release: Release) -> dict:
         "configs": [
             {
                 "config_name": c,
-                "data_files": [{"split": "train", "path": f"data/{c}/train-*.parquet"}],
+                "data_files": [{"split": "train", "path": layout.config_glob(c)}],
             }
             | ({"default": True} if c == largest else {})
             for c in sorted(configs)

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from corpusbuilder import layout
 
 SCHEMA = pa.schema(
     [
@@ -36,17 +37,9 @@ ROW_GROUP_BYTES = 64 * 2**20
 SHARD_BYTES = 256 * 2**20
 
 
-CONFIG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
-
 def shard_name(config: str, index: int, count: int) -> str:
-    """The shard's path in the release; a config names a folder, so it must be a plain name."""
-    if not CONFIG.fullmatch(config):
-        raise ValueError(
-            f"language config {config!r} cannot name a folder of the release: use letters,"
-            " digits, '-' and '_' (a language code such as 'fr' or 'pt-BR')"
-        )
-    return f"data/{config}/train-{index:05d}-of-{count:05d}.parquet"
+    """The shard's path in the release (the layout lives in `layout`)."""
+    return layout.shard_path(config, index, count)
 
 
 def plan_shards(config: str, sizes: Sequence[int], shard_bytes: int = SHARD_BYTES) -> list[str]:
