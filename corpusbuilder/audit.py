@@ -17,6 +17,7 @@ WHY = {
     Status.LICENCE_REJECTED: "its licence is not allowed by the policy",
     Status.QUARANTINED: "its licence evidence is unknown or conflicting; it is held back",
     Status.FILTERED: "a curation filter removed it",
+    Status.HELD: "it is held for review: the language its source states is not the one detected",
     Status.DUPLICATE: "it duplicates another document, which was kept instead",
     Status.TAKEN_DOWN: "it was taken down",
     Status.INGESTED: "it has not been curated yet; run `corpusbuilder curate`",
@@ -56,6 +57,7 @@ def report(ledger: Ledger, doc_id: str) -> dict:
             _dump(r, "version", "config", "shard", "row") for r in ledger.releases_holding(doc_id)
         ],
         "also_found_in": also,
+        "takedowns": [_dump(t) for t in ledger.takedown_of(doc_id)],
         "why_excluded": None if doc.status == Status.KEPT else WHY.get(Status(doc.status)),
     }
 
@@ -72,12 +74,35 @@ def _header(data: dict) -> list[str]:
         adapter = f"{source['adapter']} {source['adapter_version']}"
         lines.append(f"  source:    {source['name']} (adapter {adapter})")
     if doc["text_sha256"]:
-        size = f"{doc['chars']} chars, {doc['words']} words"
-        lines.append(f"  text:      sha256 {doc['text_sha256']}, {size}")
+        size = f", {doc['chars']} chars, {doc['words']} words" if "chars" in doc else ""
+        lines.append(f"  text:      sha256 {doc['text_sha256']}{size}")
     if doc["language"]:
         lines.append(f"  language:  {doc['language']} ({doc['language_score']})")
+    lines += _stated_language(doc)
     verdict = f"{doc['licence'] or 'none'} — {doc['licence_status'] or 'undecided'}"
     lines.append(f"  licence:   {verdict} — rule: {doc['licence_rule'] or '-'}")
+    return lines
+
+
+def _stated_language(doc: dict) -> list[str]:
+    """The language the source states, beside the detected one, when it states one."""
+    if not doc.get("language_hint"):
+        return []
+    checked = "names no single language" if doc.get("language") else "not checked"
+    normalised = doc.get("language_stated") or checked
+    return [f"  stated:    {doc['language_hint']} ({normalised}) by the source's metadata"]
+
+
+def _takedowns(data: dict) -> list[str]:
+    """The takedowns that removed the document: selector, reason, date, and how it matched."""
+    lines = []
+    for t in data.get("takedowns", ()):
+        how = "named by it"
+        if t["match"] != "named":
+            kind = "an exact" if t["match"] == "exact_copy" else "a near"
+            how = f"{kind} copy of {t['copy_of']} (similarity {t['similarity']})"
+        lines.append(f"  taken down by takedown #{t['id']} of {t['selector']!r} on"
+                     f" {t['created_at']}: {t['reason']} — {how}")  # fmt: skip
     return lines
 
 
@@ -85,6 +110,7 @@ def _exclusion(data: dict) -> list[str]:
     doc, lines = data["document"], []
     if data["why_excluded"]:
         lines.append(f"  not released because {data['why_excluded']}")
+    lines += _takedowns(data)
     if doc["duplicate_of"]:
         lines.append(f"  duplicate of: {doc['duplicate_of']}")
     if data["also_found_in"]:

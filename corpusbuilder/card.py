@@ -1,6 +1,9 @@
-"""The dataset card (README.md) of a release: Hub metadata in YAML, then the licence table and the
-funnel. Rendered only from the frozen release row (its counts hold the corpus name, description and
-licence facts as they were at freeze time), so it is the same every time it is written.
+"""The dataset card (README.md) of a release, built as `huggingface_hub.DatasetCard` reads it: Hub
+metadata (licences, languages, configs — each language, `all`, provenance —, `dataset_info`), then
+how to use it, its structure, licences, sources, curation, funnel, personal information,
+limitations, citation. Rendered only from the frozen release row (its counts hold the corpus
+name, description, licence facts and curation facts as they were at freeze time) and the files
+written from it, so it is the same every time it is written.
 
 The generated text sits between two markers; at a publish target, text written outside them by
 hand survives a new release (`merge`). The YAML front matter is always the generated one.
@@ -9,10 +12,11 @@ hand survives a new release (`merge`). The YAML front matter is always the gener
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-import yaml
+from huggingface_hub import DatasetCard, DatasetCardData
 
-from corpusbuilder import layout, stats
+from corpusbuilder import card_sections, dataset_info, layout, stats
 from corpusbuilder.ledger.models import Release
 from corpusbuilder.licences import Policy
 
@@ -69,25 +73,50 @@ def _licence_metadata(facts: dict) -> dict:
     return metadata
 
 
-def front_matter(release: Release) -> dict:
-    configs, facts = release.counts["configs"], release.counts["card"]
+def _configs(release: Release, extra: dict[str, str]) -> list[dict]:
+    """`configs:`: each language, `all` over every language, then the release's other configs
+    (provenance, decisions); the largest language config is the default."""
+    configs = release.counts["configs"]
     largest = max(sorted(configs), key=lambda c: configs[c])
+    globs = {c: layout.config_glob(c) for c in sorted(configs)}
+    globs |= {layout.ALL_CONFIG: layout.all_glob()} | dict(sorted(extra.items()))
+    return [
+        {"config_name": name, "data_files": [{"split": "train", "path": glob}]}
+        | ({"default": True} if name == largest else {})
+        for name, glob in globs.items()
+    ]
+
+
+def _source_datasets(release: Release) -> list[str]:
+    sources = release.counts.get("curation", {}).get("sources", {})
+    hub = sorted({f"extended|{s['hub_dataset']}" for s in sources.values() if s.get("hub_dataset")})
+    return hub or ["original"]
+
+
+# The order of the front matter's keys (DatasetCardData keeps its own otherwise).
+ORDER = ["license", "license_name", "license_link", "language", "multilinguality"]
+ORDER += ["size_categories", "source_datasets", "task_categories", "task_ids", "pretty_name"]
+ORDER += ["configs", "dataset_info"]
+
+
+def card_data(release: Release, folder: Path, files: list[str]) -> DatasetCardData:
+    """The card's metadata, `dataset_info` from the shards written under `folder`."""
+    configs, facts = release.counts["configs"], release.counts["card"]
+    languages = sorted({c.removesuffix(layout.SHAREALIKE) for c in configs} - {"und"})
     metadata = {
         **_licence_metadata(facts["licences"]),
-        "language": sorted(c for c in configs if c != "und"),
+        "language": languages,
+        "multilinguality": ["multilingual" if len(languages) > 1 else "monolingual"],
         "size_categories": [size_category(release.counts["documents"])],
+        "source_datasets": _source_datasets(release),
         "task_categories": ["text-generation"],
+        "task_ids": ["language-modeling"],
         "pretty_name": facts["name"],
-        "configs": [
-            {
-                "config_name": c,
-                "data_files": [{"split": "train", "path": layout.config_glob(c)}],
-            }
-            | ({"default": True} if c == largest else {})
-            for c in sorted(configs)
-        ],
+        "configs": _configs(release, layout.extra_configs(files)),
     }
-    return metadata
+    data = DatasetCardData(**metadata)
+    dataset_info.add(data, folder, sorted(configs), files)
+    return data
 
 
 def _licence_table(release: Release) -> list[str]:
@@ -108,8 +137,7 @@ def _licence_table(release: Release) -> list[str]:
 INTRO = (
     "Every document is public domain or under an open licence allowed by the corpus policy. "
     "Each row carries its origin `url`, its `licence` and `licence_url`; the verbatim licence "
-    "evidence and every decision taken about the document are in the provenance ledger "
-    "(`corpusbuilder audit <id>`)."
+    "evidence and every decision taken about the document are in its provenance record."
 )
 
 
@@ -138,20 +166,48 @@ def _reproducibility(release: Release) -> list[str]:
     return lines
 
 
-def render(release: Release) -> str:
-    """The README.md of a release: front matter, a blank line, the generated block."""
+def _funnel(release: Release) -> list[str]:
+    return [
+        "## Funnel", "",
+        "Every item the sources yielded, and where it ended when the release was frozen:", "",
+        f"![Items remaining after each stage, per source]({layout.FUNNEL_FIGURE})", "",
+        *stats.markdown(release.counts["funnel"]), "",
+        *card_sections.reasons(release),
+    ]  # fmt: skip
+
+
+def _body(release: Release, files: list[str]) -> list[str]:
     facts = release.counts["card"]
     description = facts["description"] or "An open-licence text corpus built with corpusbuilder."
-    body = [
-        BEGIN, NOTE, "",
-        f"# {facts['name']}", "", description, "", _summary(release), "", INTRO, "",
-        "## Licences", "", *_licence_table(release), "",
-        "## Funnel", "", "Every item the sources yielded, and where it ended when frozen.", "",
-        *stats.markdown(release.counts["funnel"]), "",
-        "## Reproducibility", "", *_reproducibility(release), END,
-    ]  # fmt: skip
-    header = yaml.safe_dump(front_matter(release), sort_keys=False, allow_unicode=True)
-    return f"---\n{header}---\n\n" + "\n".join(body) + "\n"
+    extra = layout.extra_configs(files)
+    sections = [
+        [f"# {facts['name']}", "", description, "", _summary(release), "", INTRO],
+        card_sections.usage(release, extra),
+        card_sections.structure(release, extra),
+        ["## Licences", "", *_licence_table(release)],
+        card_sections.sources(release),
+        card_sections.curation(release),
+        _funnel(release),
+        card_sections.personal_information(release),
+        card_sections.limitations(release),
+        card_sections.citation(release, facts["name"]),
+        ["## Reproducibility", "", *_reproducibility(release)],
+    ]
+    lines = [BEGIN, NOTE, ""]
+    for section in filter(None, sections):
+        lines += [*section, ""]
+    return [*lines[:-1], END]
+
+
+def render(release: Release, folder: Path) -> str:
+    """The README.md of a release whose other files are written under `folder`: front matter,
+    a blank line, the generated block. Checked as the Hub reads it."""
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    data = card_data(release, folder, files)
+    header = data.to_yaml(original_order=ORDER)
+    text = f"---\n{header}\n---\n\n" + "\n".join(_body(release, files)) + "\n"
+    DatasetCard(text)  # raises on a front matter the Hub would not parse
+    return text
 
 
 def _parts(card: str) -> tuple[str, str, str, str] | None:

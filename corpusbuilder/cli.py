@@ -7,11 +7,12 @@ import time
 
 import click
 
-from corpusbuilder import __version__, audit, diff, logs, stats
-from corpusbuilder.cli_context import WORKERS, project
+from corpusbuilder import __version__, audit, audit_hub, diff, logs, reports, stats
+from corpusbuilder.cli_context import JSON, WORKERS, project
+from corpusbuilder.cli_query import docs, lookup, sample
 from corpusbuilder.cli_release import publish, release, verify
 from corpusbuilder.cli_setup import init, licences, sources, steps, validate
-from corpusbuilder.errors import ExitCode, UserError, explain
+from corpusbuilder.errors import ExitCode, explain
 from corpusbuilder.lock import writes
 
 
@@ -83,9 +84,10 @@ def cli(
 @cli.command()
 @click.argument("source")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many documents.")
+@JSON
 @click.pass_context
 @writes
-def ingest(ctx: click.Context, source: str, limit: int | None) -> None:
+def ingest(ctx: click.Context, source: str, limit: int | None, as_json: bool) -> None:
     """Run one source of corpus.yaml and record everything it yields in the ledger.
 
     Re-running adds nothing twice; an interrupted run resumes from its last checkpoint.
@@ -95,6 +97,8 @@ def ingest(ctx: click.Context, source: str, limit: int | None) -> None:
       corpusbuilder ingest gutenberg --limit 100
     """
     result = project(ctx).ingest(source, limit)
+    if as_json:
+        return click.echo(reports.dumps(reports.ingested(result)))
     resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
     click.echo(f"ingest {source}{resumed}: " + stats.format_counts(result.counts))
 
@@ -104,9 +108,10 @@ def ingest(ctx: click.Context, source: str, limit: int | None) -> None:
 @click.option(
     "--all", "redo", is_flag=True, help="Decide every document again (after a policy change)."
 )
+@JSON
 @click.pass_context
 @writes
-def curate(ctx: click.Context, workers: int | None, redo: bool) -> None:
+def curate(ctx: click.Context, workers: int | None, redo: bool, as_json: bool) -> None:
     """Decide licences, identify languages, filter and deduplicate waiting documents.
 
     \b
@@ -114,6 +119,9 @@ def curate(ctx: click.Context, workers: int | None, redo: bool) -> None:
       corpusbuilder curate --workers 2
     """
     result = project(ctx).curate(workers, redo)
+    if as_json:
+        return click.echo(reports.dumps({"run_id": result.run_id,
+                                         "counts": reports.counts(result.counts)}))  # fmt: skip
     click.echo("curate: " + stats.format_counts(result.counts))
 
 
@@ -125,10 +133,15 @@ def curate(ctx: click.Context, workers: int | None, redo: bool) -> None:
 @click.option(
     "--allow-failed-sources", is_flag=True, help="Release what succeeded when a source fails."
 )
+@JSON
 @click.pass_context
 @writes
 def build(
-    ctx: click.Context, version: str | None, workers: int | None, allow_failed_sources: bool
+    ctx: click.Context,
+    version: str | None,
+    workers: int | None,
+    allow_failed_sources: bool,
+    as_json: bool,
 ) -> None:
     """Run every stage as corpus.yaml configures it: ingest, curate, release, publish.
 
@@ -141,7 +154,11 @@ def build(
     """
     started = time.perf_counter()
     proj = project(ctx)
-    done = proj.build(version, workers, allow_failed_sources, click.echo)
+    echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo  # each stage
+    done = proj.build(version, workers, allow_failed_sources, echo)
+    if as_json:
+        seconds = time.perf_counter() - started
+        return click.echo(reports.dumps(reports.built(done, proj.ledger, seconds)))
     rel = done.release
     state = "nothing new, already frozen" if done.up_to_date else "frozen"
     click.echo(f"release {rel.version} ({state}): {rel.documents} documents,"
@@ -157,35 +174,53 @@ def build(
 @cli.command("takedown")
 @click.argument("selector")
 @click.option("--reason", required=True, help="Why (kept with the takedown, shown by audit).")
+@click.option("--only", is_flag=True, help="Only the named documents, not copies of their texts.")
+@click.option(
+    "--pre-emptive", is_flag=True,
+    help="Keep it even if nothing matches yet: it applies when a matching document arrives.",
+)  # fmt: skip
 @click.pass_context
 @writes
-def takedown_command(ctx: click.Context, selector: str, reason: str) -> None:
-    """Take down the documents SELECTOR names (a doc_id, a text sha256 or an origin URL).
+def takedown_command(
+    ctx: click.Context, selector: str, reason: str, only: bool, pre_emptive: bool
+) -> None:
+    """Take down the documents SELECTOR names (a doc_id, a text sha256 or an origin URL) and
+    the exact and near copies of their texts under other ids.
 
-    They leave every later release; frozen releases stay as they are, so release a new version.
+    They leave every later release, even if the source changes the text; frozen releases stay
+    as they are, so release a new version.
 
     \b
     Example:
       corpusbuilder takedown demo/fr-riviere --reason "author's request, 2026-11-28"
     """
-    taken = project(ctx).take_down(selector, reason)
-    if not taken:
-        raise UserError(f"no document matches {selector!r}; see `corpusbuilder stats`")
-    click.echo(f"taken down: {', '.join(taken)}; release a new version to publish the removal")
+    done = project(ctx).take_down(selector, reason, only=only, pre_emptive=pre_emptive)
+    click.echo(done.summary())
 
 
 @cli.command("audit")
 @click.argument("doc_id")
+@click.option("--repo-id", help="Answer from this Hub dataset's provenance config, no ledger.")
+@click.option("--revision", help="With --repo-id: the release tag, e.g. v1.0.0 (default: main).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def audit_command(ctx: click.Context, doc_id: str, as_json: bool) -> None:
+def audit_command(
+    ctx: click.Context, doc_id: str, repo_id: str | None, revision: str | None, as_json: bool
+) -> None:
     """Why is DOC_ID in (or out of) a release, under which licence, on what evidence?
 
     \b
     Example:
       corpusbuilder audit demo/fr-poeme
+      corpusbuilder audit demo/fr-poeme --repo-id org/corpus --revision v1.0.0
     """
-    click.echo(audit.render(audit.report(project(ctx).ledger, doc_id), as_json))
+    if revision and not repo_id:
+        raise click.UsageError("--revision reads a published release: give --repo-id too")
+    if repo_id:
+        data = audit_hub.report(repo_id, doc_id, revision)
+    else:
+        data = audit.report(project(ctx).ledger, doc_id)
+    click.echo(audit.render(data, as_json))
 
 
 @cli.command("diff")
@@ -207,20 +242,23 @@ def diff_command(ctx: click.Context, old: str, new: str, as_json: bool) -> None:
 
 
 @cli.command("stats")
+@JSON
 @click.pass_context
-def stats_command(ctx: click.Context) -> None:
+def stats_command(ctx: click.Context, as_json: bool) -> None:
     """Show the funnel: raw → licence → filters → dedup → kept, per source, language and reason.
 
     \b
     Example:
       corpusbuilder stats
     """
-    click.echo(stats.render(project(ctx).ledger.funnel()))
+    rows = project(ctx).ledger.funnel()
+    click.echo(reports.dumps(stats.as_dict(rows)) if as_json else stats.render(rows))
 
 
 @cli.command()
+@JSON
 @click.pass_context
-def status(ctx: click.Context) -> None:
+def status(ctx: click.Context, as_json: bool) -> None:
     """Show the releases (frozen and published) and the funnel of the ledger.
 
     \b
@@ -228,6 +266,8 @@ def status(ctx: click.Context) -> None:
       corpusbuilder status
     """
     ledger = project(ctx).ledger
+    if as_json:
+        return click.echo(reports.dumps(reports.status(ledger)))
     published: dict[str, list[str]] = {}
     for done in ledger.publications():
         tag = f" as {done.tag}" if done.tag else ""
@@ -242,7 +282,8 @@ def status(ctx: click.Context) -> None:
     click.echo(stats.render(ledger.funnel()))
 
 
-for command in (init, sources, steps, licences, validate, release, publish, verify):
+for command in (init, sources, steps, licences, validate, release, publish, verify, lookup, docs,
+                sample):  # fmt: skip
     cli.add_command(command)
 
 

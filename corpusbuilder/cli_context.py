@@ -7,9 +7,10 @@ import click
 from corpusbuilder import logs
 from corpusbuilder.project import Project
 
-READ_ONLY = frozenset({"audit", "diff", "init", "licences", "sources", "stats", "status",
-                       "validate", "verify"})  # fmt: skip
+READ_ONLY = frozenset({"audit", "diff", "docs", "init", "licences", "lookup", "sample", "sources",
+                       "stats", "status", "validate", "verify"})  # fmt: skip
 WORKERS = click.IntRange(min=1)
+JSON = click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 
 
 def project(ctx: click.Context) -> Project:

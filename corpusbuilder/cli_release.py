@@ -7,16 +7,18 @@ from pathlib import Path
 import click
 
 from corpusbuilder import publish as publishing
-from corpusbuilder.cli_context import project
+from corpusbuilder import reports
+from corpusbuilder.cli_context import JSON, project
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.lock import writes
 
 
 @click.command()
 @click.argument("version")
+@JSON
 @click.pass_context
 @writes
-def release(ctx: click.Context, version: str) -> None:
+def release(ctx: click.Context, version: str, as_json: bool) -> None:
     """Freeze release VERSION and write its shards and dataset card.
 
     A frozen release never changes: running this again writes its files from the frozen record
@@ -27,6 +29,8 @@ def release(ctx: click.Context, version: str) -> None:
       corpusbuilder release 1.0.0
     """
     result = project(ctx).release(version)
+    if as_json:
+        return click.echo(reports.dumps(reports.released(result)))
     state = "frozen" if result.created else "already frozen; written again, byte-identical"
     click.echo(f"release {version} {state}: {result.documents} documents in {result.directory}")
     click.echo(f"manifest sha256 {result.manifest_hash}")
@@ -46,6 +50,11 @@ def release(ctx: click.Context, version: str) -> None:
 @click.option("-m", "--message", help="The Hub commit message (default: Release vVERSION).")
 @click.option("--replace", is_flag=True, help="Overwrite files at the target that are not ours.")
 @click.option("--dry-run", is_flag=True, help="List what would be written, deleted and kept.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+    help="Give up a Hub call after this long without progress (publish.timeout; default 60).",
+)  # fmt: skip
+@JSON
 @click.pass_context
 @writes
 def publish(
@@ -57,6 +66,8 @@ def publish(
     message: str | None,
     replace: bool,
     dry_run: bool,
+    timeout: float | None,
+    as_json: bool,
 ) -> None:
     """Publish release VERSION to a local folder or to the Hugging Face Hub, tagged vVERSION.
 
@@ -72,7 +83,9 @@ def publish(
     """
     target = str(Path(to).resolve()) if to else None  # relative to where the command runs
     options = {"private": private, "message": message, "replace": replace, "dry_run": dry_run}
-    done = project(ctx).publish(version, target, repo_id, **options)
+    done = project(ctx).publish(version, target, repo_id, **options, timeout=timeout)
+    if as_json:
+        return click.echo(reports.dumps(reports.published(done, version)))
     for line in publishing.describe(done, version):
         click.echo(line)
 

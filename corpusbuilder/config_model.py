@@ -205,6 +205,13 @@ class Fetch(Section):
     backoff: float = Field(_fetch_default("backoff"), ge=0, description="first retry wait, doubled")
     max_wait: float = Field(_fetch_default("max_wait"), ge=0, description="longest single wait")
     respect_robots: bool = Field(_fetch_default("respect_robots"), description="obey robots.txt")
+    deadline: float = Field(
+        _fetch_default("deadline"), gt=0, description="seconds from a request to its last byte"
+    )
+    max_bytes: int = Field(_fetch_default("max_bytes"), gt=0, description="largest response body")
+    min_rate: float = Field(
+        _fetch_default("min_rate"), ge=0, description="slowest bytes/s accepted after a minute"
+    )
 
 
 class Release(Section):
@@ -212,6 +219,9 @@ class Release(Section):
         None, description="MAJOR.MINOR.PATCH[-pre] built by `build` (or pass --version)"
     )
     shard_bytes: int = Field(SHARD_BYTES, gt=0, description="target size of one Parquet shard")
+    sharealike_configs: bool = Field(
+        False, description="put share-alike documents in their own `<lang>-sharealike` configs"
+    )
 
 
 class Publish(Section):
@@ -221,12 +231,28 @@ class Publish(Section):
     )
     private: bool = Field(False, description="create the Hub repo private")
     message: str | None = Field(None, description="the commit message")
+    timeout: float | None = Field(
+        None, gt=0, description="seconds a Hub call may wait without progress (default 60)"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> Publish:
         if self.to and self.repo_id:
             raise ValueError("choose one: `to:` (a folder) or `repo_id:` (the Hub), not both")
         return self
+
+
+class Engine(Section):
+    """Where curation's steps run; not part of a release's config hash (corpusbuilder.engines)."""
+
+    name: Literal["local", "ray"] = Field(
+        "local",
+        description="local: a process pool; ray: Ray tasks (pip install 'corpusbuilder[ray]')",
+    )
+    address: str | None = Field(
+        None,
+        description="ray: a cluster (ray://head:10001, auto); null: $RAY_ADDRESS or a local Ray",
+    )
 
 
 class Corpus(Section):
@@ -240,6 +266,7 @@ class Corpus(Section):
     release: Release = Field(Release(), description="what `build` releases")
     publish: Publish = Field(Publish(), description="where `build` publishes")
     fetch: Fetch = Field(Fetch(), description="the HTTP client of every adapter")
+    engine: Engine = Field(Engine(), description="where curation's steps run: local or ray")
 
     @model_validator(mode="before")
     @classmethod
@@ -262,6 +289,10 @@ def corpus_model() -> type[BaseModel]:
         languages=(list[Language] | None, Field(None, description="codes to keep; null: all")),
         filters=(filters_model() | None, Field(None, description="null: all; {}: none")),
         pii=(bool, Field(True, description="redact e-mail addresses, phones and IPs")),
+        language_mismatch=(
+            Literal["hold", "detected", "stated"],
+            Field("hold", description="a stated language the detector contradicts: trust whom"),
+        ),
         near_dedup=(near_dedup, Field(None, description="MinHash settings, or false: off")),
         steps=(
             list[StepName] | None,

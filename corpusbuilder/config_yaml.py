@@ -1,9 +1,10 @@
 """corpus.yaml read as plain data with the line of every key, refusing what YAML does silently.
 
-PyYAML keeps the last of two equal keys (a second ``name:`` renamed a source without a word) and
-expands aliases (a 250-byte alias bomb became a 126 MB dataset card). Here a duplicate key, an
-anchor, an alias or a merge key (``<<``) is an error with its line. The line of every key path is
-kept so that a later validation error can name the line it is about.
+PyYAML keeps the last of two equal keys (a second ``name:`` renamed a source without a word),
+expands aliases (a 250-byte alias bomb became a 126 MB dataset card) and composes nested values
+recursively (``a: [[[…`` 400 deep was a RecursionError). Here a duplicate key, an anchor, an
+alias, a merge key (``<<``) or a value nested more than `MAX_DEPTH` deep is an error with its
+line. The line of every key path is kept so that a later validation error can name its line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 KeyPath = tuple[str | int, ...]
+MAX_DEPTH = 50  # corpus.yaml needs 5 levels; the composer recurses about 3 frames per level
 
 
 class YamlProblem(ValueError):
@@ -46,8 +48,16 @@ class Loaded:
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
+        if self.depth >= MAX_DEPTH:
+            raise YamlProblem(
+                event.start_mark.line + 1,
+                f"nested more than {MAX_DEPTH} levels deep (an unclosed [ or {{?);"
+                " corpus.yaml needs a few levels",
+            )
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
             raise YamlProblem(
@@ -55,7 +65,11 @@ class _Loader(yaml.SafeLoader):
                 f"YAML anchors and aliases ({sign}{event.anchor}) are not accepted;"
                 " write the value out where it is used",
             )
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def read(text: str) -> Loaded:

@@ -34,6 +34,7 @@ from typing import BinaryIO
 
 from corpusbuilder import __version__
 from corpusbuilder.errors import ExitCode, UserError
+from corpusbuilder.fetch_watchdog import Watchdog
 
 USER_AGENT = f"corpusbuilder/{__version__} (+https://github.com/corpusbuilder/corpusbuilder)"
 log = logging.getLogger(__name__)
@@ -51,6 +52,14 @@ class FetchError(UserError, OSError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class TooLarge(FetchError):
+    """A location holds more than the bytes its reader allowed (`read_bytes`'s `max_bytes`)."""
+
+    def __init__(self, location: str, size: str) -> None:
+        super().__init__(f"{location} holds {size}")
+        self.location, self.size = location, size
 
 
 class Fetcher:
@@ -142,13 +151,22 @@ class Fetcher:
             self._check_robots(url)
         return self._request(url, cached)
 
-    def read_bytes(self, location: str, params: Mapping[str, str] | None = None) -> bytes:
-        """The whole content of `location`; a connection cut mid-body is a FetchError too."""
+    def read_bytes(
+        self,
+        location: str,
+        params: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+    ) -> bytes:
+        """The whole content of `location`; a connection cut mid-body is a FetchError too, and
+        more than `max_bytes` is `TooLarge`, raised having read at most one byte more."""
         with self.open(location, params) as stream:
             try:
-                return stream.read()
+                data = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
             except (OSError, http.client.HTTPException) as exc:
                 raise FetchError(f"reading {location} was cut off: {exc}; try again") from exc
+        if max_bytes is not None and len(data) > max_bytes:
+            raise TooLarge(location, f"more than {max_bytes} bytes")
+        return data
 
     def list_dir(self, location: str) -> list[str]:
         """The files under a local folder, sorted, as locations (for folder-based sources)."""
@@ -168,7 +186,7 @@ class Fetcher:
             try:
                 request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
                 started = self.clock()
-                response = urllib.request.urlopen(request, timeout=self.timeout)
+                response = self._open(request)
                 body = _Bounded(response, url, self.limits, started, self.clock)
                 return io.BufferedReader(body) if cached is None else self._store(body, cached)
             except urllib.error.HTTPError as exc:
@@ -192,6 +210,20 @@ class Fetcher:
             "try again later or raise max_attempts",
             status,
         )
+
+    def _open(self, request: urllib.request.Request):
+        """The response, its headers in within the deadline (a server dripping them is cut)."""
+        with Watchdog(self.limits.deadline) as watchdog:
+            try:
+                return watchdog.opener().open(request, timeout=self.timeout)
+            except (OSError, http.client.HTTPException) as exc:
+                if not watchdog.fired or isinstance(exc, urllib.error.HTTPError):
+                    raise
+                raise FetchError(
+                    f"stopped reading {request.full_url}: it took more than its deadline"
+                    f" ({self.limits.deadline:g} s) before its headers were in; raise the"
+                    " limit in `fetch:` if the source is really that slow"
+                ) from exc
 
     def _wait_turn(self, url: str) -> None:
         """Sleep until `min_interval` (or the host's Crawl-delay) has passed since its last call."""

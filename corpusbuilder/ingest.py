@@ -7,8 +7,11 @@ is saved with the batch before it, and an interrupted ingest resumes from the la
 One record never fails the batch around it: each item is checked and normalised first
 (`corpusbuilder.records`: a malformed one becomes a `malformed_record` skip), and a batch the
 database still refuses is written again one item at a time, the refused item recorded as an
-`unstorable_record` skip. A source key repeated anywhere in a run is recorded once, the first
-occurrence, and the others are counted as `repeated_source_key`.
+`unstorable_record` skip. A source key repeated anywhere in a source is recorded once, the first
+occurrence, and the others are counted as `repeated_source_key` — whatever the batch size, and
+across a resume too: the keys yielded before a checkpoint are kept in the ledger (`IngestKey`)
+until the pass over the source completes. A document whose text exceeds the source's
+`max_document_bytes` is a `too_large` skip (adapters that can skip it unread do so earlier).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from tqdm import tqdm
@@ -28,7 +32,7 @@ from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.records import checked
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore
-from corpusbuilder.urls import public_text, public_url
+from corpusbuilder.urls import corpus_locator, public_text, public_url
 
 BATCH = 1000
 UNSTORABLE = "unstorable_record"
@@ -46,24 +50,41 @@ class IngestResult:
 class _Batch:
     """Items waiting for one ledger transaction, and the ledger rows made from them.
 
-    `seen` holds every doc_id of the run, so a key repeated in a later batch is ignored and
-    counted like one repeated in the same batch: the first occurrence wins, whatever `BATCH` is.
+    `pending` holds the doc_ids yielded since the last checkpoint, the ledger (`seen_keys`) those
+    yielded before it, by this run or the interrupted one it resumes: a key seen in either is a
+    repeat, counted and ignored, so the first occurrence wins whatever `BATCH` is.
     """
 
-    def __init__(self, source: str, component: str, run_id: int) -> None:
+    def __init__(
+        self, source: str, component: str, run_id: int, max_bytes: int | None, root: Path
+    ) -> None:
         self.source, self.component, self.run_id = source, component, run_id
+        self.max_bytes, self.root = max_bytes, root
         self.items: dict[str, SourceDocument | Skipped] = {}
-        self.seen: set[str] = set()
+        self.pending: set[str] = set()
         self.repeated = 0
 
     def add(self, item: SourceDocument | Skipped, position: int) -> None:
-        item = checked(item, position)
+        item = checked(item, position, self.max_bytes)
         doc_id = f"{self.source}/{item.source_key}"
-        if doc_id in self.seen:
+        if doc_id in self.pending:
             self.repeated += 1  # counted in the run; the first occurrence is the one recorded
         else:
-            self.seen.add(doc_id)
+            self.pending.add(doc_id)
             self.items[doc_id] = item
+
+    def drop_seen_before(self, ledger: Ledger) -> None:
+        """Count as repeats the items whose key was yielded before the last checkpoint."""
+        for doc_id in ledger.seen_keys(list(self.items)):
+            del self.items[doc_id]
+            self.pending.discard(doc_id)
+            self.repeated += 1
+
+    def seen_rows(self, checkpoint: str | None) -> list[dict]:
+        """The keys to remember with `checkpoint`: everything yielded before it."""
+        if checkpoint is None:
+            return []
+        return [{"doc_id": doc_id, "source": self.source} for doc_id in self.pending]
 
 
 def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | None) -> dict:
@@ -84,12 +105,12 @@ def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | Non
     return row
 
 
-def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
+def _evidence_rows(doc_id: str, item: SourceDocument, root: Path) -> list[dict]:
     return [
         {
             "doc_id": doc_id,
             "statement": e.statement,
-            "locator": public_url(e.locator),
+            "locator": corpus_locator(e.locator, root),
             "kind": e.kind,
             "retrieved_at": e.retrieved_at,
             "jurisdiction": e.jurisdiction,
@@ -98,12 +119,12 @@ def _evidence_rows(doc_id: str, item: SourceDocument) -> list[dict]:
     ]
 
 
-def _record(item: Item, sha: str | None) -> tuple:
+def _record(item: Item, sha: str | None, root: Path) -> tuple:
     """What `Ledger.known_records` holds of `item` once written: a skip is its (absent) text."""
     if isinstance(item, Skipped):
         return (None, *(None for _ in DOCUMENT_FIELDS), ())
     fields = (public_url(item.url), item.title, item.creator, item.date, item.language_hint)
-    evidence = tuple((e.statement, public_url(e.locator), e.kind, e.jurisdiction)
+    evidence = tuple((e.statement, corpus_locator(e.locator, root), e.kind, e.jurisdiction)
                      for e in item.evidence)  # fmt: skip
     return (sha, *fields, evidence)
 
@@ -125,7 +146,7 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
     for doc_id, item in batch.items.items():
         sha = shas.get(doc_id)
         was = known.get(doc_id)
-        if was is not None and was == _record(item, sha):
+        if was is not None and was == _record(item, sha, batch.root):
             added["unchanged"] += 1
             continue
         row = _document_row(doc_id, item, seq, batch.source, sha)
@@ -139,7 +160,7 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
             )
         )
         if isinstance(item, SourceDocument):
-            evidence += _evidence_rows(doc_id, item)
+            evidence += _evidence_rows(doc_id, item, batch.root)
         if was is not None:
             added["changed"] += 1
         else:
@@ -156,7 +177,7 @@ def _unstorable(exc: Exception) -> bool:
 
 def _write(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str | None) -> Counter:
     rows, added = _rows(batch, ledger, store)
-    ledger.write_ingest_batch(*rows, batch.run_id, checkpoint)
+    ledger.write_ingest_batch(*rows, batch.run_id, checkpoint, batch.seen_rows(checkpoint))
     return added
 
 
@@ -176,11 +197,12 @@ def _write_each(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str
             batch.items = {doc_id: Skipped(item.source_key, UNSTORABLE, detail)}
             added += _write(batch, ledger, store, None)
     batch.items = {}
-    ledger.write_ingest_batch([], [], [], [], batch.run_id, checkpoint)
+    ledger.write_ingest_batch([], [], [], [], batch.run_id, checkpoint, batch.seen_rows(checkpoint))
     return added
 
 
 def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, checkpoint) -> None:
+    batch.drop_seen_before(ledger)
     try:
         added = _write(batch, ledger, store, checkpoint)
     except Exception as exc:
@@ -190,6 +212,8 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
     counts.update(added)
     counts["repeated_source_key"] += batch.repeated
     batch.items, batch.repeated = {}, 0
+    if checkpoint is not None:
+        batch.pending = set()  # remembered by the ledger from now on
 
 
 def ingest(
@@ -203,10 +227,15 @@ def ingest(
 ) -> IngestResult:
     """Run `adapter` and record what it yields; raise after recording what was committed."""
     resume = ledger.resume_point(source)
+    if resume is None:
+        ledger.forget_seen_keys(source)  # a new pass over the source
     ledger.register_source(source, adapter.name, adapter.version, adapter.config)
     run_id = ledger.start_run("ingest", source)
     result = IngestResult(source, run_id, resume)
-    batch = _Batch(source, f"{adapter.name}@{adapter.version}", run_id)
+    max_bytes = adapter.config.get("max_document_bytes")  # declared options checked it
+    max_bytes = max_bytes if type(max_bytes) is int else None
+    root = Path(fetch.base_dir or Path.cwd()).resolve()  # local locators are kept relative to it
+    batch = _Batch(source, f"{adapter.name}@{adapter.version}", run_id, max_bytes, root)
     items: Iterable[Item] = adapter.documents(fetch, limit=limit, resume=resume)
     try:
         for item in tqdm(items, desc=f"ingest {source}", unit=" items", disable=not progress):
@@ -225,4 +254,5 @@ def ingest(
         ledger.abort_run(run_id, dict(result.counts), exc, error)  # or interrupted by Ctrl-C
         raise
     ledger.finish_run(run_id, "completed", dict(result.counts))
+    ledger.forget_seen_keys(source)
     return result

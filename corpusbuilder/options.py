@@ -13,19 +13,34 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpusbuilder import registry
 from corpusbuilder.config_errors import ConfigError, problems
 from corpusbuilder.config_yaml import dotted
 
 RESERVED = frozenset({"name", "adapter"})  # the source's own keys, beside the options
+MAX_DOCUMENT_BYTES = 32 * 2**20
 
 
-class SourceOptions(BaseModel):
-    """Base of an adapter's ``Options``: unknown keys, wrong types and bad values are refused."""
+class StrictOptions(BaseModel):
+    """Options where unknown keys, wrong types and bad values are refused (nested ones too)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class SourceOptions(StrictOptions):
+    """Base of an adapter's ``Options``.
+
+    Every adapter bounds the size of one document, so memory is bounded by configuration, not by
+    the input: a larger one is a ``too_large`` skip, left unread where the format allows.
+    """
+
+    max_document_bytes: int = Field(
+        MAX_DOCUMENT_BYTES,
+        ge=1,
+        description="a document (text, JSONL line or page) larger than this is a too_large skip",
+    )
 
 
 class OpenOptions(BaseModel):
@@ -68,7 +83,8 @@ def options_table() -> str:
     for name in registry.names():
         model = options_of(registry.load(name))
         properties = model.model_json_schema().get("properties", {})
-        for attribute, field in model.model_fields.items():
+        common = SourceOptions.model_fields  # after the adapter's own options
+        for attribute, field in sorted(model.model_fields.items(), key=lambda f: f[0] in common):
             key = field.alias or attribute
             default = field.get_default(call_default_factory=True)
             shown = "required" if field.is_required() else _default(default)

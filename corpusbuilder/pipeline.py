@@ -1,7 +1,8 @@
-"""Curation of every document waiting in the ledger: licence decision, then (in worker processes)
-the chain of steps of `curate.steps` (language, filters, PII redaction, MinHash signatures), then
-deduplication over the whole corpus. Every outcome is a decision row with a stable reason code and
-a versioned component name; this runner, never a step, writes them and the counters.
+"""Curation of every document waiting in the ledger: licence decision, then (on the configured
+engine's workers) the chain of steps of `curate.steps` (language, filters, PII redaction, MinHash
+signatures), then deduplication over the whole corpus. Every outcome is a decision row with a
+stable reason code and a versioned component name; this runner, never a step nor a worker, writes
+them and the counters, in bulk, one transaction per batch.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import Counter
-from collections.abc import Mapping
-from concurrent.futures import Executor
+from collections import Counter, deque
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -19,19 +20,21 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 from tqdm import tqdm
 
-from corpusbuilder import dedup, dedup_stage, pool, steps, takedown
+from corpusbuilder import dedup, dedup_stage, steps, takedown
 from corpusbuilder.analysis import Trace, analyse
 from corpusbuilder.config import CorpusConfig
+from corpusbuilder.engines import Engine, open_engine
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document, decision_row
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.signatures import SignatureStore
 from corpusbuilder.source import LicenceEvidence
+from corpusbuilder.takedown_content import Content
 from corpusbuilder.textstore import TextStore, sha256_text
 
 BATCH = 2000  # documents a ledger transaction
-CHUNK = 250  # documents a worker task
+CHUNK = 250  # documents a worker task (a batch the engine maps)
 FILTERS_COMPONENT = "curation_filters_v1"  # every configured filter passed
 LICENCE_STATUS = {
     "allowed": (Status.INGESTED, Reason.LICENCE_ALLOWED),
@@ -48,13 +51,19 @@ AWAITING = and_(
 
 @dataclass
 class _Batch:
-    """A batch in flight: the ledger rows decided so far and the workers' pending results."""
+    """A batch in flight: the ledger rows decided so far, and the workers' results of its chunks
+    as they come back."""
 
     size: int
     updates: list = field(default_factory=list)
     evidence: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
-    chunks: list = field(default_factory=list)  # [(documents, future)]
+    chunks: list = field(default_factory=list)  # [[(document row, licence update)]]
+    traces: list = field(default_factory=list)  # [[Trace]], one list per chunk answered
+
+    @property
+    def answered(self) -> bool:
+        return len(self.traces) == len(self.chunks)
 
 
 @dataclass
@@ -97,10 +106,9 @@ class Curator:
             result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
             # In ingest order, so that each batch reads few text-store segments.
             waiting = ledger.doc_ids(AWAITING, order_by=Document.seq)
-            parallel = self.workers > 1 and len(waiting) > CHUNK
-            modules = ["corpusbuilder.analysis", *sorted({type(s).__module__ for s in self.chain})]
-            with pool.executor(self.workers, parallel, preload=modules) as workers:
-                self._decide(waiting, workers, result, progress)
+            if waiting:
+                with self._engine(len(waiting)) as engine:
+                    self._decide(waiting, engine, result, progress)
             self._deduplicate(result)
         except BaseException as exc:
             ledger.abort_run(result.run_id, dict(result.counts), exc)
@@ -108,18 +116,37 @@ class Curator:
         ledger.finish_run(result.run_id, "completed", dict(result.counts))
         return result
 
+    def _engine(self, documents: int) -> AbstractContextManager[Engine]:
+        """The engine of corpus.yaml's `engine:`; work of one chunk runs in this process."""
+        chosen = self.config.settings.engine
+        workers = self.workers if documents > CHUNK or chosen.name != "local" else 1
+        modules = ["corpusbuilder.analysis", *sorted({type(s).__module__ for s in self.chain})]
+        return open_engine(chosen.name, workers, address=chosen.address, preload=modules)
+
     def _decide(
-        self, waiting: list[str], workers: Executor, result: CurateResult, progress: bool
+        self, waiting: list[str], engine: Engine, result: CurateResult, progress: bool
     ) -> None:
+        """Licences are decided here as the engine asks for work, the steps run on its workers,
+        and each batch is written once all its chunks are answered, in the order decided."""
+        batches: deque[_Batch] = deque()
+        work = self._work(waiting, batches, result)
         with tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress) as bar:
-            pending = None
-            for start in range(0, len(waiting) + BATCH, BATCH):
-                # Submit the next batch before writing this one: the workers never wait.
-                batch = waiting[start : start + BATCH]
-                submitted = self._submit(batch, workers, result) if batch else None
-                if pending is not None:
-                    bar.update(self._collect(pending, result))
-                pending = submitted
+            for traces in engine.map_batches(partial(analyse, self.chain), work):
+                next(b for b in batches if not b.answered).traces.append(traces)
+                while batches and batches[0].answered:
+                    bar.update(self._collect(batches.popleft(), result))
+            while batches:  # the last ones, or batches without a document for the steps
+                bar.update(self._collect(batches.popleft(), result))
+
+    def _work(
+        self, waiting: list[str], batches: deque, result: CurateResult
+    ) -> Iterator[list[steps.Doc]]:
+        """The chunks of documents for the steps, batch after batch, each batch registered in
+        `batches` before its chunks are handed out."""
+        for start in range(0, len(waiting), BATCH):
+            batch, work = self._licensed(waiting[start : start + BATCH], result)
+            batches.append(batch)
+            yield from work
 
     def _licence(self, doc, evidence: list, run_id: int) -> tuple[dict, list, dict]:
         statements = [
@@ -150,9 +177,12 @@ class Curator:
         )
         return update, resolved, decision
 
-    def _submit(self, doc_ids: list[str], pool: Executor, result: CurateResult) -> _Batch:
-        """Decide the licences of a batch and send the allowed documents to the workers."""
-        batch = _Batch(len(doc_ids))
+    def _licensed(
+        self, doc_ids: list[str], result: CurateResult
+    ) -> tuple[_Batch, list[list[steps.Doc]]]:
+        """Decide the licences of a batch; the allowed documents, in chunks, are the work of
+        the steps."""
+        batch, work = _Batch(len(doc_ids)), []
         evidence = self.ledger.evidence(doc_ids)
         allowed = []
         for doc in self.ledger.text_rows(doc_ids):
@@ -164,24 +194,33 @@ class Curator:
                 continue
             raw = doc.raw_sha256 or doc.text_sha256
             cleared = {"language": None, "language_score": None, "second_language": None}
+            cleared["language_stated"] = None
             batch.updates.append(update | cleared | UNLINKED | {"pii": None, "text_sha256": raw})
             result.counts[update["reason"]] += 1
         shas = [d.raw_sha256 or d.text_sha256 for d, _ in allowed]
         texts = dict(self.store.get_many(shas))
         for start in range(0, len(allowed), CHUNK):
             chunk = allowed[start : start + CHUNK]
-            work = [
-                steps.Doc(doc.doc_id, texts[sha], doc.source, update["licence"])
-                for (doc, update), sha in zip(chunk, shas[start : start + CHUNK], strict=True)
-            ]
-            batch.chunks.append((chunk, pool.submit(analyse, self.chain, work)))
-        return batch
+            batch.chunks.append(chunk)
+            work.append(
+                [
+                    steps.Doc(
+                        doc.doc_id,
+                        texts[sha],
+                        doc.source,
+                        update["licence"],
+                        language_hint=doc.language_hint,
+                    )
+                    for (doc, update), sha in zip(chunk, shas[start : start + CHUNK], strict=True)
+                ]
+            )
+        return batch, work
 
     def _collect(self, batch: _Batch, result: CurateResult) -> int:
         """Record what the workers found for a batch; return its size."""
         changed: list[str] = []
-        for chunk, future in batch.chunks:
-            traces: list[Trace] = future.result()
+        traces: list[Trace]
+        for chunk, traces in zip(batch.chunks, batch.traces, strict=True):
             done = [
                 self._after_steps(doc, update, trace, batch.decisions, result.run_id)
                 for (doc, update), trace in zip(chunk, traces, strict=True)
@@ -207,6 +246,7 @@ class Curator:
             "language": found.get("language"),
             "language_score": found.get("language_score"),
             "second_language": found.get("second_language"),
+            "language_stated": found.get("language_stated"),
             "raw_sha256": raw,
             "text_sha256": raw,
             "pii": found.get("pii") or None,
@@ -217,9 +257,9 @@ class Curator:
                 detail = _language_detail(outcome.annotations)
                 decisions.append(decide(stage, name, "passed", Reason.LANGUAGE_IDENTIFIED, detail))
             if outcome.dropped:
-                drop = (stage, name, Status.FILTERED, outcome.reason, outcome.detail)
-                decisions.append(decide(*drop))
-                return update | UNLINKED | {"status": Status.FILTERED, "reason": outcome.reason}
+                status = Status.HELD if outcome.held else Status.FILTERED
+                decisions.append(decide(stage, name, status, outcome.reason, outcome.detail))
+                return update | UNLINKED | {"status": status, "reason": outcome.reason}
             if outcome.reason:  # a note on a kept document, e.g. pii_redacted with its counts
                 decisions.append(decide(stage, name, "passed", outcome.reason, outcome.detail))
         if trace.text is not None:
@@ -263,6 +303,11 @@ class Curator:
                 texts = [text for _, text in self.store.get_many(missing)]
                 self.signatures.put(missing, dedup.signatures(texts, self.dedup))
             sigs = self.signatures.get(shas, self.dedup.num_perm)
+            content = Content(self.dedup, self.signatures, self.store)  # near copies of takedowns
+            candidates, sigs, taken = takedown.hold_copies(
+                self.ledger, result.run_id, content, candidates, sigs
+            )
+            result.counts["taken_down"] += len(taken)
         updates, decisions = [], []
         for verdict in dedup_stage.decide(candidates, sigs, self.dedup):
             updates.append(
@@ -294,7 +339,8 @@ class Curator:
 
 def _language_detail(found: Mapping) -> str:
     """`en 0.9876`, and a substantial second language if any."""
-    detail = f"{found['language']} {found['language_score']:.4f}"
+    score = found["language_score"]
+    detail = f"{found['language']} " + ("(stated)" if score is None else f"{score:.4f}")
     if found.get("second_language"):
         detail += f"; substantial second language {found['second_language']}"
     return detail

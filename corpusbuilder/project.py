@@ -57,8 +57,11 @@ class Project:
             self.ledger.reopen_for_curation(Curator.settings_hash(self.config))
         return Curator(self.config, self.ledger, self.store, workers).run(self.progress)
 
-    def take_down(self, selector: str, reason: str) -> list[str]:
-        return takedown.take_down(self.ledger, selector, reason)
+    def take_down(self, selector: str, reason: str, **options: bool) -> takedown.TakedownResult:
+        """Take down what `selector` names and its copies (`only`, `pre_emptive`: see takedown)."""
+        curator = Curator(self.config, self.ledger, self.store, workers=1)
+        content = takedown.Content(curator.dedup, curator.signatures, self.store)
+        return takedown.take_down(self.ledger, selector, reason, content, **options)
 
     def release(self, version: str) -> ReleaseResult:
         """Freeze `version` unless it is frozen, then write its files from the frozen record."""
@@ -82,6 +85,7 @@ class Project:
         message: str | None = None,
         replace: bool = False,
         dry_run: bool = False,
+        timeout: float | None = None,
     ) -> publishing.Published:
         """Publish frozen release `version` to a folder or a Hub repo, and record where."""
         version = check_version(version)
@@ -94,7 +98,9 @@ class Project:
         folder = release_files.ensure_written(self.config, self.ledger, self.store, frozen)
         options = {"replace": replace, "dry_run": dry_run}
         if repo_id:
-            options |= {"private": private, "message": message}
+            timeout = timeout or self.config.publish.get("timeout")
+            options |= {"private": private, "message": message, "timeout": timeout}
+            options["progress"] = self.progress
             done = publish_hub.publish_to_hub(folder, repo_id, version, **options)
         else:
             dest = Path(self.config.resolve(to))

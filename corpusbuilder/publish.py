@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from corpusbuilder import card, manifest
+from corpusbuilder import card, layout, manifest
 from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.manifest import Digest
 from corpusbuilder.versions import check_version
@@ -156,11 +156,11 @@ def _matches(path: str, pattern: str) -> bool:
 def check_card(root: Path, files: list[str]) -> None:
     """Every config of the card matches a data file, and every data file belongs to a config:
     otherwise the published dataset would not load."""
-    data = [f for f in files if f.startswith("data/")]
+    data = [f for f in files if layout.is_config_file(f)]
     patterns = card_patterns((root / README).read_text(encoding="utf-8"))
     for name, globs in patterns.items():
         if not any(_matches(f, g) for f in data for g in globs):
-            raise PublishError(f"config {name!r} matches no file under {root}/data")
+            raise PublishError(f"config {name!r} matches no data file under {root}")
     for path in data:
         if not any(_matches(path, g) for globs in patterns.values() for g in globs):
             raise PublishError(f"{path} belongs to no config in README.md; rebuild the release")

@@ -10,12 +10,12 @@ published: a success, so a nightly build with nothing new stays green.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corpusbuilder import manifest
+from corpusbuilder import hub_network, manifest
 from corpusbuilder.errors import NETWORK_MODULES, ExitCode
 from corpusbuilder.publish import (
     README,
@@ -57,40 +57,60 @@ def publish_to_hub(
     message: str | None = None,
     replace: bool = False,
     dry_run: bool = False,
+    timeout: float | None = None,
+    progress: bool = True,
 ) -> Published:
     """Push the release as one tagged commit (see the module docstring).
 
     The token defaults to HF_TOKEN or the one saved by `hf auth login`; it is never printed.
+    Each Hub call gives up after `timeout` seconds without progress (see `hub_errors`);
+    `progress=False` (`-q`) hides the upload bars.
     """
     import huggingface_hub  # deferred: it reads HF_ENDPOINT and HF_HOME when imported
+    from huggingface_hub.utils import disable_progress_bars
+
+    if not progress:
+        disable_progress_bars()
 
     release_tag(version)
     local = load_release(release_dir, version)
     if (token or huggingface_hub.get_token()) is None:
         raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login`")
     api = huggingface_hub.HfApi(token=token)
-    with hub_errors(api.endpoint, repo_id, f"publishing v{version} to {repo_id}"):
-        hub = _Hub(api, repo_id, local)
+    hub = _Hub(api, repo_id, local)
+    doing = f"publishing v{version} to {repo_id}"
+    with hub_errors(api.endpoint, repo_id, doing, timeout, step=lambda: hub.step):
         return hub.publish(private=private, message=message, replace=replace, dry_run=dry_run)
 
 
 @contextmanager
-def hub_errors(endpoint: str, repo_id: str, doing: str) -> Iterator[None]:
-    """Turns Hub failures met while `doing` (e.g. "publishing v1.0.0") into a PublishError
-    saying what to do next; an unreachable Hub exits with the network code."""
+def hub_errors(
+    endpoint: str,
+    repo_id: str,
+    doing: str,
+    timeout: float | None = None,
+    step: Callable[[], str] | None = None,
+) -> Iterator[None]:
+    """Every Hub call meanwhile gives up after `timeout` seconds without progress (default:
+    hub_network.default_timeout()); failures met while `doing` (e.g. "publishing v1.0.0") become
+    a PublishError saying what to do next, a network one in one line (with the `step` it
+    interrupted) and the network exit code."""
     from huggingface_hub.errors import HfHubHTTPError
 
+    seconds = timeout or hub_network.default_timeout()
     try:
-        yield
+        with hub_network.hub_timeout(seconds):
+            yield
     except HfHubHTTPError as err:
         raise _explain(err, repo_id, doing) from err
     except Exception as err:
         network = isinstance(err, ConnectionError | TimeoutError)
         if not (network or type(err).__module__.startswith(NETWORK_MODULES)):
             raise
+        what = hub_network.describe(err, endpoint, seconds, step() if step else "")
         raise HubUnreachable(
-            f"{doing}: the Hub at {endpoint} could not be reached ({err or type(err).__name__});"
-            " check the connection or HF_ENDPOINT; running the command again is safe"
+            f"{doing}: {what}; check the connection or HF_ENDPOINT; running the command again"
+            " is safe"
         ) from err
 
 
@@ -115,8 +135,12 @@ class _Hub:
     def __init__(self, api: HfApi, repo_id: str, local: LocalRelease) -> None:
         self.api, self.repo_id, self.local = api, repo_id, local
         self.tag = release_tag(local.version)
+        self.step = "reading the repo"  # what a failure interrupted
 
     def publish(self, *, private: bool, message: str | None, replace: bool, dry_run: bool):
+        """Read the repo's refs first, so a retry after a lost answer completes the publish:
+        a tag already on this release's files is a success, and a head commit that already
+        holds them (a commit whose answer was lost) is tagged without committing again."""
         exists = self._exists(private)
         tags, head = self._refs() if exists else ({}, None)
         if self.tag in tags:
@@ -126,8 +150,11 @@ class _Hub:
             return self._published(head, plan, dry_run=True)
         refuse_conflicts(plan, replace, self.repo_id)
         if not exists:
+            self.step = "creating the repo"
             self.api.create_repo(self.repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
+        self.step = "committing the files"
         commit = self._commit(plan, readme, head, message) if plan.changes else head
+        self.step = f"tagging commit {commit} as {self.tag}"
         self.api.create_tag(self.repo_id, tag=self.tag, revision=commit, repo_type=REPO_TYPE)
         return self._published(commit, plan)
 

@@ -16,6 +16,7 @@ class Status(StrEnum):
     LICENCE_REJECTED = "licence_rejected"
     QUARANTINED = "quarantined"  # unknown or conflicting licence evidence
     FILTERED = "filtered"
+    HELD = "held"  # held for a person to review (its metadata contradicts what was measured)
     DUPLICATE = "duplicate"
     TAKEN_DOWN = "taken_down"
 
@@ -32,6 +33,8 @@ class Reason(StrEnum):
     LICENCE_CONFLICT = "licence_conflict"
     LANGUAGE_IDENTIFIED = "language_identified"
     LANGUAGE_NOT_SELECTED = "language_not_selected"
+    LANGUAGE_MISMATCH = "language_mismatch"  # the source states another language
+    LANGUAGE_STATED_USED = "language_stated_used"  # the detector was unsure
     EXACT_DUPLICATE = "exact_duplicate"
     NEAR_DUPLICATE = "near_duplicate"
     KEPT = "kept"

@@ -7,6 +7,8 @@ Every `SourceDocument` and `Skipped` passes through `checked`:
   tuple of `LicenceEvidence` whose ``statement`` and ``locator`` are ``str``. An item that breaks
   one of these becomes ``Skipped(reason="malformed_record")`` whose detail names the field and the
   type found, so one bad record never fails the batch around it.
+- A document whose text takes more than the source's ``max_document_bytes`` in UTF-8 becomes
+  ``Skipped(reason="too_large")`` (a backstop: adapters skip such documents unread where they can).
 - Every string is made valid Unicode the same way on every ledger: a lone surrogate becomes
   U+FFFD and NUL characters are removed (PostgreSQL refuses NUL in text, SQLite stores it: the
   result must not depend on the ledger). The text is then NFC-normalised, as before.
@@ -30,6 +32,7 @@ from typing import Any
 from corpusbuilder.source import LicenceEvidence, Skipped, SourceDocument
 
 MALFORMED = "malformed_record"
+TOO_LARGE = "too_large"
 MAX_KEY_CHARS = 512
 POSITION_PREFIX = "#"
 OPTIONAL_FIELDS = ("url", "title", "creator", "date", "language_hint")
@@ -61,6 +64,18 @@ def type_name(value: Any) -> str:
 
 class Malformed(ValueError):
     """One field of an item has the wrong type or size; the message names it."""
+
+
+def over_limit(text: str, limit: int | None) -> bool:
+    """Whether `text` takes more than `limit` bytes in UTF-8 (never, for no limit)."""
+    if limit is None or len(text) * 4 <= limit:  # no character takes more than 4 bytes
+        return False
+    return len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit
+
+
+def too_large(where: str, limit: int, size: str) -> str:
+    """The detail of a `too_large` skip: where, how large, and the option that decides."""
+    return f"{where}: {size}, over max_document_bytes ({limit}); raise it to keep such documents"
 
 
 def _key(value: Any) -> str:
@@ -114,8 +129,11 @@ def _document(item: SourceDocument, key: str) -> SourceDocument:
     )
 
 
-def checked(item: SourceDocument | Skipped, position: int) -> SourceDocument | Skipped:
-    """`item` with its key escaped and its strings valid Unicode, or a `malformed_record` skip.
+def checked(
+    item: SourceDocument | Skipped, position: int, max_bytes: int | None = None
+) -> SourceDocument | Skipped:
+    """`item` with its key escaped and its strings valid Unicode, or a `malformed_record` skip;
+    a document whose text is over `max_bytes` (UTF-8) is a `too_large` skip.
 
     `position` (the item's number in this run) keys the skip when the item's own key is unusable.
     """
@@ -128,6 +146,10 @@ def checked(item: SourceDocument | Skipped, position: int) -> SourceDocument | S
         return Skipped(position_key("item", position), MALFORMED, str(exc))
     try:
         if isinstance(item, SourceDocument):
+            if isinstance(item.text, str) and over_limit(item.text, max_bytes):
+                size = f"the text has {len(item.text)} characters"
+                where = item.url if isinstance(item.url, str) else key
+                return Skipped(key, TOO_LARGE, too_large(where, max_bytes, size))
             return _document(item, key)
         reason = _string("reason", item.reason, optional=False)
         detail = _string("detail", item.detail, optional=False)

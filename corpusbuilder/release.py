@@ -1,7 +1,8 @@
 """Freeze a release: every column of every row (which document, which text, which shard and row,
-and the metadata the shard shows) and the facts of its card go to the ledger once and never
-change. The files are written from that record alone (`release_files`), never from today's
-ledger, policy or corpus.yaml, so writing them again gives the same bytes or refuses.
+and the metadata the shard shows), each row's provenance, the facts of its card and its
+changelog section go to the ledger once and never change. The files are written from that
+record alone (`release_files`), never from today's ledger, policy or corpus.yaml, so writing
+them again gives the same bytes or refuses.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpusbuilder import card, shards
+from corpusbuilder import card, changelog, curation_facts, layout, provenance, shards
 from corpusbuilder.config import CorpusConfig
+from corpusbuilder.config_model import Release as ReleaseSettings
 from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Release
@@ -70,15 +72,26 @@ def measure(store: TextStore, rows: list) -> dict[str, tuple[int, int]]:
     return sizes
 
 
-def _members(docs: list, policy: Policy, sizes: dict, version: str, shard_bytes: int) -> list:
-    """The frozen rows, grouped by language config, in ingest order within each."""
+def _config(doc, policy: Policy, sharealike: bool) -> str:
+    """The language config of a document; `<lang>-sharealike` for a share-alike one when
+    corpus.yaml asks (`release: sharealike_configs: true`), so the rest can be taken alone."""
+    language = doc.language or "und"
+    if sharealike and policy.get(doc.licence).share_alike:
+        return language + layout.SHAREALIKE
+    return language
+
+
+def _members(
+    docs: list, policy: Policy, sizes: dict, version: str, settings: ReleaseSettings
+) -> list:
+    """The frozen rows, grouped by config, in ingest order within each."""
     by_config: dict[str, list] = {}
     for doc in docs:
-        by_config.setdefault(doc.language or "und", []).append(doc)
+        by_config.setdefault(_config(doc, policy, settings.sharealike_configs), []).append(doc)
     members = []
     for config in sorted(by_config):
         group = by_config[config]
-        plan = shards.plan_shards(config, [d.chars or 0 for d in group], shard_bytes)
+        plan = shards.plan_shards(config, [d.chars or 0 for d in group], settings.shard_bytes)
         rows = Counter()
         for doc, shard in zip(group, plan, strict=True):
             chars, words = sizes[doc.doc_id]
@@ -100,20 +113,19 @@ def freeze(
     """The release `version`, frozen now from the kept documents unless it already exists."""
     existing = ledger.release(version)
     if existing is not None:
-        return existing, False
+        return _complete_changelog(ledger, existing), False
     pending = ledger.pending_recuration()
     if pending:
         raise ReleaseError(
             f"the last curation did not finish ({pending} documents wait for their new decision):"
             " run `corpusbuilder curate` to finish it, then release"
         )
-    shard_bytes = config.settings.release.shard_bytes  # validated: a whole number > 0
     docs = sorted(ledger.releasable(), key=lambda d: (d.seq, d.doc_id))  # texts stream in order
     if not docs:
         raise ReleaseError("no document is kept yet: run `corpusbuilder ingest` and `curate` first")
     for doc in docs:
         _check_releasable(doc, policy)
-    members = _members(docs, policy, measure(store, docs), version, shard_bytes)
+    members = _members(docs, policy, measure(store, docs), version, config.settings.release)
     parent = ledger.latest_release()
     release = Release(
         version=version,
@@ -124,8 +136,19 @@ def freeze(
         manifest_hash=manifest_hash(members),
         counts=_counts(config, ledger, policy, docs, members, parent),
     )
-    ledger.add_release(release, members)
-    return ledger.release(version), True
+    rows = provenance.freeze_rows(ledger, policy, members, config.root)
+    ledger.add_release(release, members, rows)
+    return _complete_changelog(ledger, ledger.release(version)), True
+
+
+def _complete_changelog(ledger: Ledger, release: Release) -> Release:
+    """Freeze the changelog section of a release that froze its provenance, right after it is
+    frozen (the diff reads both releases from the ledger). Should that step have been
+    interrupted, it is frozen the next time the release is asked for."""
+    if "changelog" in release.counts or not ledger.has_provenance(release.version):
+        return release
+    ledger.freeze_counts(release.version, {"changelog": changelog.section(ledger, release)})
+    return ledger.release(release.version)
 
 
 def _counts(
@@ -140,6 +163,7 @@ def _counts(
         "funnel": [list(row) for row in ledger.funnel()],
         "card": card.frozen_facts(config.name, config.description, list(licences), policy),
     }
+    counts["curation"] = curation_facts.freeze(config, ledger, policy, counts["funnel"])
     if parent is not None:
         before = {r.doc_id: r.text_sha256 for r in ledger.release_members(parent.version)}
         now = {m["doc_id"]: m["text_sha256"] for m in members}

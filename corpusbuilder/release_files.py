@@ -1,5 +1,6 @@
 """Write the files of a frozen release: shards from its frozen rows and the text store, README.md
-and LICENSE.md from its frozen facts, manifest.json naming every other file with its sha256.
+and LICENSE.md from its frozen facts, the provenance files from its frozen provenance
+(`release_provenance`), manifest.json naming every other file with its sha256.
 
 Files are written into a staging folder beside the release folder. The first write records each
 file's sha256 and size in the ledger; a later write must give the same bytes, and then takes the
@@ -15,7 +16,16 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from corpusbuilder import card, manifest, shards
+from corpusbuilder import (
+    card,
+    croissant,
+    funnel,
+    layout,
+    manifest,
+    release_provenance,
+    release_signatures,
+    shards,
+)
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.ledger import Ledger
@@ -59,7 +69,7 @@ def write_files(config: CorpusConfig, ledger: Ledger, store: TextStore, release:
     _clear(staging)  # left by an interrupted write
     _clear(old)
     try:
-        files = _stage(ledger, store, release, staging)
+        files = _stage(ledger, store, release, staging, config.workdir / "signatures")
         recorded = release.files or ledger.record_release_files(version, files)
         changed = sorted(p for p in recorded.keys() | files if recorded.get(p) != files.get(p))
         if changed:
@@ -93,12 +103,17 @@ def _refusal(version: str, changed: list[str]) -> str:
     )
 
 
-def _stage(ledger: Ledger, store: TextStore, release: Release, staging: Path) -> dict:
+def _stage(ledger: Ledger, store: TextStore, release: Release, staging: Path, signed: Path) -> dict:
     """Write every file into `staging`; return path → {sha256, size}, manifest.json included."""
     staging.mkdir(parents=True)
     for shard, rows in itertools.groupby(ledger.release_rows(release.version), lambda r: r.shard):
         shards.write_shard(staging / shard, _shard_rows(store, list(rows)))
-    (staging / "README.md").write_bytes(card.render(release).encode())
+    if not release.files or layout.SIGNATURES in release.files:  # none in older releases
+        release_signatures.write(staging, ledger, release.version, store, signed)
+    release_provenance.write(staging, ledger, release)
+    (staging / layout.FUNNEL_FIGURE).write_bytes(funnel.svg(release.counts["funnel"]).encode())
+    (staging / layout.CROISSANT).write_bytes(croissant.render(release).encode())
+    (staging / "README.md").write_bytes(card.render(release, staging).encode())
     (staging / "LICENSE.md").write_bytes(card.render_licences(release).encode())
     files = manifest.digest_tree(staging)
     text = manifest.render(release, files).encode()

@@ -100,6 +100,9 @@ class SourceAdapter(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str]
+    # What the adapter removes or rewrites from what it reads (None: the text as published), so
+    # a licence that asks to indicate changes (CC BY 4.0, 3(a)(1)(B)) gets its notice.
+    text_edits: ClassVar[str | None] = None
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self.config: dict[str, Any] = dict(config or {})

@@ -16,6 +16,7 @@ STAGES = [
     ("licence rejected", Status.LICENCE_REJECTED),
     ("licence quarantined", Status.QUARANTINED),
     ("filtered", Status.FILTERED),
+    ("held for review", Status.HELD),
     ("duplicates", Status.DUPLICATE),
     ("taken down", Status.TAKEN_DOWN),
     ("waiting for curation", Status.INGESTED),
@@ -59,6 +60,21 @@ def markdown(rows: Sequence[FunnelRow]) -> list[str]:
     lines += ["", "| source | language | outcome | reason | documents |", "|---|---|---|---|---:|"]
     lines += [f"| {s} | {lang} | {st} | {r} | {n} |" for s, lang, st, r, n in reasons(rows)]
     return lines
+
+
+def as_dict(rows: Sequence[FunnelRow]) -> dict:
+    """The funnel as data (for `--json`): per source the count of each stage of STAGES, keyed
+    by its status (`seen` for the first), then every exclusion reason."""
+    sources = {
+        source: {str(status or "seen"): counts[status or "seen"] for _, status in STAGES}
+        for source, counts in sorted(by_source(rows).items())
+    }
+    exclusions = [
+        {"source": s, "language": None if lang == "-" else lang, "outcome": st,
+         "reason": None if r == "-" else r, "documents": n}
+        for s, lang, st, r, n in reasons(rows)
+    ]  # fmt: skip
+    return {"sources": sources, "reasons": exclusions}
 
 
 def render(rows: Sequence[FunnelRow]) -> str:

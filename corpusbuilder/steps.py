@@ -15,9 +15,9 @@ Steps have versioned names (``gopher_quality_v1``) and are found through the
     short_lines_v1 = "my_package.short_lines:ShortLines"
 
 ``curate.steps:`` in corpus.yaml lists the chain; left out, it is ``default_names(curate)``:
-language, the configured filters, PII (unless ``pii: false``), MinHash (unless
-``near_dedup: false``). A built-in reads its settings from the key it always had
-(``curate.languages``, ``curate.filters.<name>``, ``curate.near_dedup``).
+language, its check against the source's stated language, the configured filters, PII (unless
+``pii: false``), MinHash (unless ``near_dedup: false``). A built-in reads its settings from the
+key it always had (``curate.languages``, ``curate.filters.<name>``, ``curate.near_dedup``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 from corpusbuilder.plugins import PluginInfo, Plugins, UnknownPlugin
 
 GROUP = "corpusbuilder.steps"
-LANGUAGE = "langdetect_fasttext_v4"
+LANGUAGE = "langdetect_fasttext_v5"
+LANGUAGE_METADATA = "language_metadata_v1"
 PII = "pii_regex_v1"
 MINHASH = "minhash_lsh_v1"
 
@@ -44,6 +45,7 @@ class Doc:
     licence: str | None = None
     language: str | None = None
     language_score: float | None = None
+    language_hint: str | None = None  # the language the source states, as it states it
     annotations: dict[str, Any] = field(default_factory=dict)
     # Derived from `text` and shared by steps (the filters' tokens); cleared when text changes.
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -69,6 +71,7 @@ class Outcome:
     detail: str | None = None
     text: str | None = None  # the new text, when the step changed it
     annotations: Mapping[str, Any] = field(default_factory=dict)
+    held: bool = False  # dropped for a person to review (status held), not filtered out
 
 
 KEEP = Outcome()
@@ -80,6 +83,16 @@ def keep(**annotations: Any) -> Outcome:
 
 def drop(reason: str, detail: str, **annotations: Any) -> Outcome:
     return Outcome(True, reason, detail, annotations=annotations)
+
+
+def hold(reason: str, detail: str, **annotations: Any) -> Outcome:
+    """Leave the document out of releases until a person has looked at it."""
+    return Outcome(True, reason, detail, annotations=annotations, held=True)
+
+
+def note(reason: str, detail: str, **annotations: Any) -> Outcome:
+    """Keep the document, with a note the ledger records."""
+    return Outcome(False, reason, detail, annotations=annotations)
 
 
 def modify(text: str, reason: str, detail: str, **annotations: Any) -> Outcome:
@@ -135,12 +148,13 @@ def describe() -> list[PluginInfo]:
 
 
 def default_names(curate: Mapping[str, Any]) -> list[str]:
-    """Today's chain: language, the filters of `curate.filters` in the order written (all of
-    them when it is left out), PII redaction and the MinHash signature unless turned off."""
+    """Today's chain: language, its check against the stated language, the filters of
+    `curate.filters` in the order written (all of them when it is left out), PII redaction and
+    the MinHash signature unless turned off."""
     from corpusbuilder.filters import available  # filters' rule modules import this module
 
     filters = curate.get("filters")
-    chain = [LANGUAGE, *(available() if filters is None else filters)]
+    chain = [LANGUAGE, LANGUAGE_METADATA, *(available() if filters is None else filters)]
     if curate.get("pii", True):
         chain.append(PII)
     if curate.get("near_dedup", {}) is not False:

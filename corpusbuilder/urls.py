@@ -10,7 +10,8 @@ S3/GCS/Azure URLs); other parameters, which identify the record, are kept in ord
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 SECRET_PARAMETER = re.compile(
     r"(api[-_]?key|apikey|key|token|access[-_]?token|auth|authorization|password|passwd|pass|"
@@ -44,3 +45,28 @@ def public_text(text: str | None) -> str | None:
     if not text or "://" not in text:
         return text
     return URL_IN_TEXT.sub(lambda match: public_url(match.group()), text)
+
+
+def corpus_locator(locator: str | None, root: Path) -> str | None:
+    """Where evidence was read, as the ledger keeps it: a local file under the corpus folder by
+    its path relative to corpus.yaml (`texts.jsonl#line=5`), so a corpus moved to another folder
+    reads as unchanged; anything else as `public_url` leaves it."""
+    if not locator or not locator.startswith("file://"):
+        return public_url(locator)
+    path, mark, fragment = locator.removeprefix("file://").partition("#")
+    local = Path(unquote(path))
+    return (
+        f"{local.relative_to(root).as_posix()}{mark}{fragment}"
+        if local.is_relative_to(root)
+        else locator
+    )
+
+
+def public_locator(locator: str | None, root: Path) -> str | None:
+    """Where evidence was read, fit to publish: as `corpus_locator`, and any other local file
+    by its name alone (the publisher's folders are private)."""
+    locator = corpus_locator(locator, root)
+    if not locator or not locator.startswith("file://"):
+        return locator
+    path, mark, fragment = locator.removeprefix("file://").partition("#")
+    return f"{Path(unquote(path)).name}{mark}{fragment}"

@@ -23,9 +23,13 @@ Config: ``catalog`` — a folder of RDFs (``pg<N>.rdf``, searched recursively), 
 ``mirror`` — a folder or URL holding ``<N>/<text>.txt``; ``books`` — optional list of ebook numbers.
 In a folder the text is the first of ``<N>-0.txt`` (UTF-8), ``pg<N>.txt``, ``<N>-8.txt``
 (Latin-1), ``<N>.txt``, then other ``pg<N>*.txt``, ``<N>*.txt``, ``*.txt`` (by name) that carries
-PG's markers; a file without markers is used only when no candidate has them. From a URL only
+PG's markers; a file without markers is used only when no candidate has them. A text over
+``max_document_bytes`` is a ``too_large`` skip, read no further than the limit. From a URL only
 PG's usual names are tried (those the RDF lists, if any). RDF folders are read in ascending
 ebook number, the CSV in its own (ascending) order; ``resume`` is the last number completed.
+A CSV row that cannot be read (a field over csv's 128 KB limit, a ``Text#`` that is no ebook
+number) is a ``malformed_metadata`` skip keyed by its first line, ``#line:N``; a line over
+``max_document_bytes`` is a ``too_large`` one, never read whole; the rows after it are read.
 """
 
 from __future__ import annotations
@@ -42,8 +46,9 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from pydantic import AfterValidator, Field
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.fetch import Fetcher, FetchError, TooLarge
 from corpusbuilder.options import SourceOptions, checked
+from corpusbuilder.records import TOO_LARGE, position_key, too_large
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -65,6 +70,8 @@ COLLECTION_STATEMENT = (
 )
 TEXT_NAMES = ("{n}-0.txt", "pg{n}.txt", "{n}-8.txt", "{n}.txt")
 CHECKPOINT_EVERY = 100
+NOT_UTF8 = re.compile("[\udc80-\udcff]")  # bytes kept by errors="surrogateescape"
+MAX_EBOOK_DIGITS = 9  # PG's numbers have 5 digits; more is a broken row, not a book
 
 
 class MalformedMetadata(ValueError):
@@ -93,11 +100,13 @@ def parse_rdf(data: bytes, locator: str) -> Book:
     """A `Book` from a PG catalog RDF read at `locator`; MalformedMetadata says what is wrong."""
     try:
         root = SafeET.fromstring(data)
-    except (SafeET.ParseError, DefusedXmlException) as exc:
+    except (SafeET.ParseError, DefusedXmlException, LookupError) as exc:  # Lookup: encoding
         raise MalformedMetadata(f"{locator}: not well-formed RDF/XML ({exc})") from exc
     ebook = root.find(f"{PGT}ebook")
     about = (
-        re.fullmatch(r"ebooks/(\d+)", ebook.get(f"{RDF}about", "")) if ebook is not None else None
+        re.fullmatch(r"ebooks/([0-9]{1,9})", ebook.get(f"{RDF}about", ""))
+        if ebook is not None
+        else None
     )
     if ebook is None or about is None:
         raise MalformedMetadata(f"{locator}: no <pgterms:ebook rdf:about='ebooks/N'>")
@@ -135,9 +144,13 @@ def _charsets(ebook: Any) -> dict[str, str]:
     return found
 
 
-def _csv_book(row: dict[str, str]) -> Book:
+def _csv_book(row: dict[str, str | None]) -> Book:
     number = (row.get("Text#") or "").strip()
-    if not number.isdigit():
+    if any(NOT_UTF8.search(value) for value in row.values() if isinstance(value, str)):
+        raise MalformedMetadata("the row is not UTF-8; PG's pg_catalog.csv is UTF-8")
+    if len(number) > MAX_EBOOK_DIGITS:
+        raise MalformedMetadata(f"Text# has {len(number)} characters, not an ebook number")
+    if not (number.isascii() and number.isdigit()):
         raise MalformedMetadata(f"Text# {number!r} is not an ebook number")
     evidence = LicenceEvidence(
         COLLECTION_STATEMENT, LICENSE_URL, kind="collection", jurisdiction="US"
@@ -163,6 +176,7 @@ def _ebook(value: int | str) -> int:
 class GutenbergSource(SourceAdapter):
     name = "gutenberg"
     version = "1.0.0"
+    text_edits = "the Project Gutenberg header, licence and footer removed"
 
     class Options(SourceOptions):
         catalog: str = Field(
@@ -222,18 +236,33 @@ class GutenbergSource(SourceAdapter):
             key = _rdf_number(location) or PurePosixPath(location).name
             return Skipped(key, "malformed_metadata", str(exc))
 
-    @staticmethod
-    def _csv(fetch: Fetcher, location: str) -> Iterator[Book | Skipped]:
+    def _csv(self, fetch: Fetcher, location: str) -> Iterator[Book | Skipped]:
+        """Each row as a Book; a row that cannot be read (a field over csv's 128 KB limit, a
+        bad Text#) is a `malformed_metadata` skip keyed by its first line, a line over
+        `max_document_bytes` a `too_large` one, and reading goes on."""
+        where, limit = fetch.url_for(location), self.config["max_document_bytes"]
         with fetch.open(location) as stream:
-            rows = csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
-            if "Text#" not in (rows.fieldnames or []):
+            text = io.TextIOWrapper(stream, "utf-8-sig", errors="surrogateescape", newline="")
+            lines = _Lines(text, limit)
+            rows = csv.DictReader(lines)  # a byte that is not UTF-8 fails its row, not the file
+            try:
+                header = rows.fieldnames or []
+            except (csv.Error, LineTooLong):
+                header = []
+            if "Text#" not in header:
                 raise ValueError(f"{location} has no Text# column; give PG's pg_catalog.csv")
-            for row in rows:
+            while True:
+                line = lines.number + 1
                 try:
-                    yield _csv_book(row)
-                except MalformedMetadata as exc:
-                    key = f"csv-line-{rows.line_num}"
-                    yield Skipped(key, "malformed_metadata", f"{location}: {exc}")
+                    yield _csv_book(next(rows))
+                except StopIteration:
+                    return
+                except (csv.Error, MalformedMetadata) as exc:  # csv drops the rest of the line
+                    detail = f"{where}#line={line}: {exc}"
+                    yield Skipped(position_key("line", line), "malformed_metadata", detail)
+                except LineTooLong as exc:
+                    detail = too_large(f"{where}#line={lines.number}", limit, str(exc))
+                    yield Skipped(position_key("line", lines.number), TOO_LARGE, detail)
 
     # -- texts -----------------------------------------------------------------------------
     def _item(self, fetch: Fetcher, book: Book) -> Item:
@@ -264,9 +293,14 @@ class GutenbergSource(SourceAdapter):
     def _text(self, fetch: Fetcher, book: Book) -> tuple[str, Cleaned] | Skipped:
         """The first candidate with PG markers, else the first readable one."""
         found: list[tuple[str, Cleaned | None]] = []
+        limit = self.config["max_document_bytes"]
         for location in self._candidates(fetch, book):
             try:
-                data = fetch.read_bytes(location)
+                data = fetch.read_bytes(location, max_bytes=limit)
+            except TooLarge as exc:  # read no further: every candidate is the same book
+                return Skipped(
+                    book.number, TOO_LARGE, too_large(location, limit, f"it has {exc.size}")
+                )
             except FetchError as exc:
                 if fetch.is_local(location) or exc.status in (404, 410):
                     continue
@@ -306,6 +340,35 @@ class GutenbergSource(SourceAdapter):
             return len(names) + hit, name
 
         return [str(root / name) for name in sorted(texts, key=rank)]
+
+
+class LineTooLong(Exception):
+    """A catalog line over the limit; the message says its length."""
+
+
+class _Lines:
+    """The physical lines of a text stream for `csv`, none read past `limit` characters: a
+    longer one is read on in chunks, dropped, and raises `LineTooLong` once; the next call goes
+    on with the line after it. `number` is the last line read."""
+
+    def __init__(self, text: io.TextIOBase, limit: int) -> None:
+        self.text, self.limit, self.number = text, limit, 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) <= self.limit or line.endswith("\n"):
+            return line
+        size = len(line)
+        while line and not line.endswith("\n"):
+            line = self.text.readline(1 << 20)
+            size += len(line)
+        raise LineTooLong(f"the line has {size} characters")
 
 
 def _rdf_number(location: str) -> str | None:

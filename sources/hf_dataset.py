@@ -26,8 +26,9 @@ Hub dataset id. For Hub datasets ``datasets`` and ``huggingface_hub`` do their o
 fetcher cannot wrap: they honour ``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HUB_OFFLINE``, not the
 fetcher's cache or rate limit. Rows are streamed (``streaming=True``), never downloaded whole.
 
-Duplicate ids are detected within one run; a resumed run does not know the ids read before its
-checkpoint. The set of seen ids grows with the dataset (about 100 bytes an id).
+A repeated id is yielded as read: ingest keeps the first occurrence (`repeated_source_key`),
+across batches and resumed runs alike. A row without an id is keyed by its position, `#row:N`
+(`records.position_key`), which no real id can equal.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ import yaml
 from pydantic import Field
 
 from corpusbuilder.fetch import Fetcher, FetchError
-from corpusbuilder.options import SourceOptions, checked
+from corpusbuilder.options import SourceOptions, StrictOptions, checked
+from corpusbuilder.records import position_key
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -122,7 +124,7 @@ def _value(row: Mapping[str, Any], column: str) -> Any:
 Column = Annotated[str, Field(min_length=1)]
 
 
-class Columns(SourceOptions):
+class Columns(StrictOptions):
     """Which dataset column holds each field; a dotted name reads a nested field."""
 
     text: Column = Field(description="the text")
@@ -178,11 +180,10 @@ class HfDatasetSource(SourceAdapter):
         dataset = self._open(target)
         if start:
             dataset = dataset.skip(start)
-        seen: dict[str, int] = {}  # id -> row index of its first occurrence
         for index, row in _rows(dataset, start, target.base):
             if index == start:
                 self._check_columns(row, target.base)
-            yield self._item(index, row, seen, collection, target.base)
+            yield self._item(index, row, collection, target.base)
             if (index + 1) % self.checkpoint_every == 0:
                 yield Checkpoint(str(index + 1))
 
@@ -262,18 +263,15 @@ class HfDatasetSource(SourceAdapter):
         self,
         index: int,
         row: Mapping[str, Any],
-        seen: dict[str, int],
         collection: tuple[LicenceEvidence, ...],
         base: str,
     ) -> Item:
         locator = f"{base}#split={self.split}&row={index}"
         key = _text_or_none(_value(row, self.columns["id"]))
         if key is None:
-            return Skipped(f"row:{index}", "missing_id", f"{locator}: column id is empty")
-        if key in seen:
-            detail = f"id {key!r} was read at row {seen[key]}; the first is kept"
-            return Skipped(f"row:{index}", "duplicate_source_key", detail)
-        seen[key] = index
+            return Skipped(
+                position_key("row", index), "missing_id", f"{locator}: column id is empty"
+            )
         text = _value(row, self.columns["text"])
         if text is not None and not isinstance(text, str):
             return Skipped(key, "bad_text_type", f"text is {type(text).__name__}, not a string")

@@ -11,6 +11,12 @@ JSONL: one object a line with ``id`` and ``text`` (required), ``licence``, ``url
 ``creator``, ``date``, ``language``. Folder: ``name.txt`` with ``name.json`` beside it holding the
 same keys except ``text`` (the id defaults to the path inside the folder).
 
+Checkpoints are positions: every ``checkpoint_every`` records, ``line N at byte B`` (the last
+JSONL line done and the offset after it) or ``file <path>`` (the last text file done, in the
+folder's sorted order); a resumed ingest seeks there instead of reading from the start. A JSONL
+line or text file over ``max_document_bytes`` is a ``too_large`` skip, read in bounded chunks
+and never held whole.
+
 A record that cannot be read — not JSON, nested too deep, a number of more than 4,300 digits,
 not an object, or ``id``/``text``/``licence``/``url``/``title``/``creator``/``language`` of the
 wrong type — is a ``malformed_record`` skip whose detail names the line (or sidecar) and the
@@ -22,18 +28,30 @@ the ``#`` doubled, so it never takes a position key's place.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import Field
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.fetch import Fetcher, TooLarge
 from corpusbuilder.options import SourceOptions, checked
-from corpusbuilder.records import MALFORMED, Malformed, clean_text, position_key, type_name
+from corpusbuilder.records import (
+    MALFORMED,
+    TOO_LARGE,
+    Malformed,
+    clean_text,
+    position_key,
+    too_large,
+    type_name,
+)
 from corpusbuilder.source import (
+    Checkpoint,
     Item,
     LicenceEvidence,
     Skipped,
@@ -41,6 +59,8 @@ from corpusbuilder.source import (
     SourceDocument,
     limited,
 )
+
+log = logging.getLogger(__name__)
 
 
 class LocalSource(SourceAdapter):
@@ -59,6 +79,9 @@ class LocalSource(SourceAdapter):
             pattern=r"^https?://",
             description="where the texts are published: a record without `url` gets this + its id",
         )
+        checkpoint_every: int = Field(
+            1000, ge=1, description="records between resume checkpoints (a line or file position)"
+        )
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
@@ -68,42 +91,67 @@ class LocalSource(SourceAdapter):
     ) -> Iterator[Item]:
         location = str(self.config["path"])
         is_folder = fetch.is_local(location) and fetch.path_for(location).is_dir()
-        items = self._folder(fetch, location) if is_folder else self._jsonl(fetch, location)
+        if is_folder:
+            items = self._folder(fetch, location, _file_position(resume))
+        else:
+            items = self._jsonl(fetch, location, _line_position(resume))
         yield from limited(items, limit)
 
-    def _jsonl(self, fetch: Fetcher, location: str) -> Iterator[Item]:
-        with fetch.open(location) as stream:
-            for number, raw in enumerate(stream, start=1):
-                if not raw.strip():
-                    continue
-                where = f"{fetch.url_for(location)}#line={number}"
-                key = position_key("line", number)
-                try:
-                    record = _parsed(raw)
-                except Malformed as exc:
-                    yield Skipped(key, MALFORMED, f"{where}: {exc}")
-                    continue
-                yield self._document(record, record.get("id"), where, key)
+    def _jsonl(self, fetch: Fetcher, location: str, start: tuple[int, int]) -> Iterator[Item]:
+        url, every = fetch.url_for(location), self.config["checkpoint_every"]
+        stream = fetch.open(location)
+        try:
+            if not _skip_to(stream, start[1]):
+                log.warning("%s changed since the interrupted ingest: reading it again", url)
+                stream.close()
+                stream, start = fetch.open(location), (0, 0)
+            for line in _lines(stream, start[0], start[1], self.config["max_document_bytes"]):
+                if line.data is None or line.data.strip():
+                    yield self._line(line, url)
+                if line.number % every == 0:
+                    yield Checkpoint(f"line {line.number} at byte {line.end}")
+        finally:
+            stream.close()
 
-    def _folder(self, fetch: Fetcher, location: str) -> Iterator[Item]:
-        root = fetch.path_for(location)
-        for path_text in fetch.list_dir(location):
-            path = Path(path_text)
-            if path.suffix != ".txt":
+    def _line(self, line: _Line, url: str) -> Item:
+        where, key = f"{url}#line={line.number}", position_key("line", line.number)
+        if line.data is None:
+            limit = self.config["max_document_bytes"]
+            return Skipped(
+                key, TOO_LARGE, too_large(where, limit, f"the line has {line.size} bytes")
+            )
+        try:
+            record = _parsed(line.data)
+        except Malformed as exc:
+            return Skipped(key, MALFORMED, f"{where}: {exc}")
+        return self._document(record, record.get("id"), where, key)
+
+    def _folder(self, fetch: Fetcher, location: str, done: str | None) -> Iterator[Item]:
+        root, every = fetch.path_for(location), self.config["checkpoint_every"]
+        texts = [Path(p) for p in fetch.list_dir(location) if p.endswith(".txt")]
+        keys = [path.relative_to(root).as_posix() for path in texts]
+        for count, (path, key) in enumerate(zip(texts, keys, strict=True), start=1):
+            if done is not None and key <= done:  # list_dir sorts: done before the checkpoint
                 continue
-            key = path.relative_to(root).as_posix()
-            sidecar = path.with_suffix(".json")
-            try:
-                record = _parsed(fetch.read_bytes(str(sidecar))) if sidecar.exists() else {}
-            except Malformed as exc:
-                yield Skipped(key, MALFORMED, f"{sidecar}: {exc}")
-                continue
-            try:
-                record["text"] = fetch.read_bytes(path_text).decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                yield Skipped(key, "undecodable_text", f"{path}: not UTF-8 ({exc.reason})")
-                continue
-            yield self._document(record, record.get("id", key), sidecar.as_uri(), key)
+            yield self._file(fetch, path, key)
+            if count % every == 0:
+                yield Checkpoint(f"file {key}")
+
+    def _file(self, fetch: Fetcher, path: Path, key: str) -> Item:
+        sidecar, limit = path.with_suffix(".json"), self.config["max_document_bytes"]
+        try:
+            if sidecar.exists():
+                record = _parsed(fetch.read_bytes(str(sidecar), max_bytes=limit))
+            else:
+                record = {}
+            record["text"] = fetch.read_bytes(str(path), max_bytes=limit).decode("utf-8-sig")
+        except TooLarge as exc:
+            return Skipped(key, TOO_LARGE, too_large(exc.location, limit, f"it has {exc.size}"))
+        except Malformed as exc:
+            return Skipped(key, MALFORMED, f"{sidecar}: {exc}")
+        except UnicodeDecodeError as exc:
+            return Skipped(key, "undecodable_text", f"{path}: not UTF-8 ({exc.reason})")
+        return self._document(record, record.get("id", key), sidecar.as_uri(), key)
 
     def _document(self, record: dict, key: Any, where: str, position: str) -> Item:
         if key in (None, ""):
@@ -147,6 +195,66 @@ class LocalSource(SourceAdapter):
 
 
 STRING_FIELDS = ("text", "licence", "url", "title", "creator", "language")
+LINE_POSITION = re.compile(r"line (\d+) at byte (\d+)")
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One JSONL line: its number, the byte offset after it, its bytes (None: over the limit)."""
+
+    number: int
+    end: int
+    data: bytes | None
+    size: int
+
+
+def _line_position(resume: str | None) -> tuple[int, int]:
+    """(line, byte offset after it) of a ``line N at byte B`` checkpoint; (0, 0) for none."""
+    if resume is None:
+        return 0, 0
+    match = LINE_POSITION.fullmatch(resume)
+    if match is None:  # the source's path was changed from a folder: start again
+        log.warning("%r is no JSONL position: reading the file from its start", resume)
+        return 0, 0
+    return int(match.group(1)), int(match.group(2))
+
+
+def _file_position(resume: str | None) -> str | None:
+    """The last file done of a ``file <path>`` checkpoint."""
+    if resume is None:
+        return None
+    if not resume.startswith("file "):  # the source's path was changed from a file
+        log.warning("%r is no folder position: reading the folder from its start", resume)
+        return None
+    return resume.removeprefix("file ")
+
+
+def _lines(stream: BinaryIO, number: int, end: int, limit: int) -> Iterator[_Line]:
+    """The lines after line `number`, which ends at byte `end`, none read past `limit` bytes:
+    a longer one is read on in chunks and given as its size alone."""
+    while raw := stream.readline(limit + 1):
+        number, end, size = number + 1, end + len(raw), len(raw)
+        if len(raw) <= limit or raw.endswith(b"\n"):
+            yield _Line(number, end, raw, size)
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = stream.readline(CHUNK)
+            end, size = end + len(raw), size + len(raw)
+        yield _Line(number, end, None, size)
+
+
+def _skip_to(stream: BinaryIO, offset: int) -> bool:
+    """Move `stream` to `offset`; False if no line ends just before it (the file changed)."""
+    if offset == 0:
+        return True
+    if stream.seekable():
+        stream.seek(offset - 1)
+        return stream.read(1) == b"\n"
+    left, last = offset, b""  # a stream from a URL: read up to the offset
+    while left and (chunk := stream.read(min(left, CHUNK))):
+        left, last = left - len(chunk), chunk[-1:]
+    return last == b"\n"
 
 
 def _valid(key: str) -> str:

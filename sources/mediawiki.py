@@ -16,9 +16,11 @@ attribution file, while an evidence locator says where the licence was read.
 
 Skips: ``non_content_namespace`` (outside ``namespaces``, default [0]), ``redirect``,
 ``unsupported_content_model`` (e.g. wikibase JSON), ``disambiguation`` (a top-level template in
-``disambiguation_templates``), ``empty_text``. A page is keyed by its ``<id>``, or by its title
-in a dump without ids; one that cannot be keyed is skipped as ``malformed_page`` (no title) or
-``duplicate_page`` (an earlier page has its key) under ``<dump URL>#page-<n>``, never dropped.
+``disambiguation_templates``), ``empty_text``, ``too_large`` (over ``max_document_bytes``; see
+``mediawiki_dump`` for a revision too large to read at all). A page is keyed by its ``<id>``, or
+by its title in a dump without ids; one that cannot be keyed is skipped as ``malformed_page``
+(no title) or ``duplicate_page`` (an earlier page has its key) under ``<dump URL>#page-<n>``,
+never dropped.
 A dump without ``<siteinfo>`` needs ``wiki_url``; its namespace names are MediaWiki's canonical
 ones plus ``namespace_names``. A dump that stops being readable (malformed XML,
 truncated or corrupt archive, dropped connection) ends with one ``Skipped(<dump URL>,
@@ -44,6 +46,7 @@ from pydantic import AfterValidator, Field
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.licences import alternatives
 from corpusbuilder.options import SourceOptions, checked
+from corpusbuilder.records import TOO_LARGE, over_limit, too_large
 from corpusbuilder.source import (
     Checkpoint,
     Item,
@@ -90,6 +93,7 @@ class MediaWikiSource(SourceAdapter):
 
     name = "mediawiki"
     version = "1.0.0"
+    text_edits = "rendered from wikitext as plain text: templates, tables, references removed"
 
     class Options(SourceOptions):
         dump: str = Field(min_length=1, description="path or URL of the XML dump (bz2, gz, xz)")
@@ -127,7 +131,8 @@ class MediaWikiSource(SourceAdapter):
     def _dump_items(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
         location = fetch.url_for(self.dump)
         with fetch.open(self.dump) as raw:
-            records = read_dump(open_dump(raw), location, self.config["namespace_names"])
+            stream = open_dump(raw, self.config["max_document_bytes"])
+            records = read_dump(stream, location, self.config["namespace_names"])
             site = next(records)
             if isinstance(site, Skipped):
                 yield site
@@ -176,6 +181,10 @@ class MediaWikiSource(SourceAdapter):
             return "unsupported_content_model", f"content model {page.model}"
         if not (page.text or "").strip():
             return "empty_text", "the latest revision has no text (empty or deleted)"
+        limit = self.config["max_document_bytes"]
+        if over_limit(page.text, limit):
+            size = f"its latest revision has {len(page.text)} characters"
+            return TOO_LARGE, too_large(f"page {page.title!r}", limit, size)
         return None
 
     def _document(self, page: Page, text: str, context: _Context) -> SourceDocument:

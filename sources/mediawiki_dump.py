@@ -9,6 +9,12 @@ Every page gets a key unique within the dump, so that none is lost as a repeat i
 cannot be keyed — no readable title, or a key an earlier page already has — is a `Skipped` keyed
 by its position, ``<dump URL>#page-<n>``. A dump without ``<siteinfo>`` is read too: namespace
 names then come from MediaWiki's canonical ones and the caller's.
+
+Memory is bounded by the caller's `max_document_bytes`, whatever the compression ratio: the
+decompressed stream is read in chunks, and one revision may take at most `xml_budget` bytes of
+XML (its text escaped, ``&quot;`` being 6 bytes for 1). A revision larger than that ends the
+dump with a ``too_large`` skip keyed by the dump (a stream cannot skip the rest of an element);
+a smaller one over the limit is the adapter's per-page ``too_large`` skip.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import io
 import lzma
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.client import IncompleteRead
 from typing import BinaryIO
@@ -36,6 +42,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TRUNCATION_CODES = frozenset({3, 5, 6})  # expat: no element found, unclosed token, partial char
 READ_ERRORS = (ParseError, MalformedXML, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError)
 READ_ERRORS += (IncompleteRead,)  # an HTTP body cut short (not an OSError)
+READ_ERRORS += (LookupError, AssertionError)  # an unknown declared encoding; mwxml's asserts
 TEXT_REDIRECT = re.compile(r"\s*#\s*redirect\s*:?\s*\[\[([^\]|#]*)", re.I)  # schemas < 0.7
 DBNAME = re.compile(r"([a-z]{2,3}(?:_[a-z]+)*)wik[a-z]+")
 # Names every MediaWiki accepts whatever its language (NamespaceInfo's canonical names).
@@ -48,6 +55,17 @@ CANONICAL_NAMESPACES = {
 CANONICAL_ALIASES = {"Image": 6, "Image talk": 7}
 PAGE_HEADER_ERRORS = (AttributeError, TypeError, ValueError)  # mwxml on a missing title, bad id
 BITMAP_LIMIT = 1 << 28  # page ids below it are remembered in a bitmap (32 MB at most)
+XML_INFLATION = 6  # the most bytes XML takes for one byte of text (&quot;)
+XML_SLACK = 1 << 20  # a revision's other elements and the parser's read-ahead (16 KiB)
+
+
+def xml_budget(max_document_bytes: int) -> int:
+    """The most bytes of XML one revision of at most `max_document_bytes` can take."""
+    return XML_INFLATION * max_document_bytes + XML_SLACK
+
+
+class RevisionTooLarge(Exception):
+    """One revision's XML passed its budget: the dump cannot be read on."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +109,20 @@ class Page:
 
 
 class _Stream(io.RawIOBase):
-    """Reads `source`, serving `head` (bytes already read) first; notes reaching the end."""
+    """Reads `source`, serving `head` (bytes already read) first; notes reaching the end.
 
-    def __init__(self, source: BinaryIO, head: bytes = b"") -> None:
+    With a `budget`, more than that many bytes read since the last `mark` raise
+    `RevisionTooLarge`, so nothing — however well compressed — is read on past it.
+    """
+
+    def __init__(self, source: BinaryIO, head: bytes = b"", budget: int | None = None) -> None:
         super().__init__()
         self.source, self.head, self.at_eof = source, head, False
+        self.budget, self.since_mark, self.label = budget, 0, "the dump's header"
+
+    def mark(self, label: str) -> None:
+        """Count the bytes read from here on, for the element `label` names."""
+        self.since_mark, self.label = 0, label[:300]
 
     def readable(self) -> bool:
         return True
@@ -107,21 +134,26 @@ class _Stream(io.RawIOBase):
             data = self.source.read(len(buffer))
             self.at_eof = self.at_eof or not data
         buffer[: len(data)] = data
+        self.since_mark += len(data)
+        if self.budget is not None and self.since_mark > self.budget:
+            raise RevisionTooLarge(
+                f"{self.label}: a revision holds more than {self.budget} bytes of XML"
+            )
         return len(data)
 
 
-def open_dump(raw: BinaryIO) -> _Stream:
-    """The XML bytes of a plain, bz2, gzip or xz dump, recognised by magic bytes."""
+def open_dump(raw: BinaryIO, max_document_bytes: int | None = None) -> _Stream:
+    """The XML bytes of a plain, bz2, gzip or xz dump, recognised by magic bytes, decompressed
+    as they are read; a revision may take `xml_budget(max_document_bytes)` of them at most."""
     head = raw.read(6)
+    budget = None if max_document_bytes is None else xml_budget(max_document_bytes)
     stream = _Stream(raw, head)
-    if head.startswith(b"BZh"):
-        return _Stream(bz2.open(stream))
-    if head.startswith(b"\x1f\x8b"):
-        return _Stream(gzip.open(stream))
-    if head.startswith(b"\xfd7zXZ"):
-        return _Stream(lzma.open(stream))
+    for magic, opener in ((b"BZh", bz2.open), (b"\x1f\x8b", gzip.open), (b"\xfd7zXZ", lzma.open)):
+        if head.startswith(magic):
+            return _Stream(opener(stream), budget=budget)
     if head.startswith(b"7z\xbc\xaf"):
         raise ValueError("7z dumps cannot be streamed; recompress: 7z x -so X.7z | bzip2 > X.bz2")
+    stream.budget = budget
     return stream
 
 
@@ -134,7 +166,10 @@ def read_dump(
         root = ElementIterator.from_file(stream)
         if root.tag != "mediawiki":
             raise MalformedXML(f"the root element is <{root.tag}>, not <mediawiki>")
-        yield from _records(root, location, names or {})
+        yield from _records(root, location, names or {}, stream.mark)
+    except RevisionTooLarge as exc:
+        detail = f"{exc}; the rest of the dump cannot be reached (raise max_document_bytes)"
+        yield Skipped(location, "too_large", detail)
     except READ_ERRORS as exc:
         truncated = isinstance(exc, EOFError | ConnectionError | TimeoutError | IncompleteRead)
         truncated |= stream.at_eof and getattr(exc, "code", None) in TRUNCATION_CODES
@@ -142,10 +177,13 @@ def read_dump(
         yield Skipped(location, reason, f"{type(exc).__name__}: {exc}"[:2000])
 
 
-def _records(root: ElementIterator, location: str, names: Mapping[str, int]) -> Iterator:
+def _records(
+    root: ElementIterator, location: str, names: Mapping[str, int], mark: Callable[[str], None]
+) -> Iterator:
     site, keys, position = None, _Keys(), 0
     lang = root.attr(XML_LANG)
     for element in root:
+        mark(f"<{element.tag}> after page {position}")
         if element.tag == "siteinfo" and site is None:
             site = _site(mwxml.SiteInfo.from_element(element), lang, location, names)
             yield site
@@ -154,7 +192,7 @@ def _records(root: ElementIterator, location: str, names: Mapping[str, int]) -> 
                 site = _site(None, lang, location, names)
                 yield site
             position += 1
-            yield _page(element, site, keys, position)
+            yield _page(element, site, keys, position, mark)
         elif element.tag != "logitem":
             raise MalformedXML(f"unexpected <{element.tag}> in <mediawiki>")
         del root.element[:]  # read pages: else the root keeps ~90 bytes per page
@@ -177,7 +215,9 @@ def _site(
     return Site(location, info.name, info.base, language, own or numbers, prefixes)
 
 
-def _page(element: ElementIterator, site: Site, keys: _Keys, position: int) -> Page | Skipped:
+def _page(
+    element: ElementIterator, site: Site, keys: _Keys, position: int, mark: Callable[[str], None]
+) -> Page | Skipped:
     """The page at `position` (1 for the first), keyed; a Skipped if it cannot be keyed."""
     where = f"{site.location}#page-{position}"
     try:
@@ -191,13 +231,15 @@ def _page(element: ElementIterator, site: Site, keys: _Keys, position: int) -> P
     key = str(page.id) if page.id is not None else title
     if not keys.add(key):
         return Skipped(where, "duplicate_page", f"{key!r} is the key of an earlier page")
-    return _latest(page, key, title, site)
+    mark(f"page {position} ({title!r})")
+    return _latest(page, key, title, site, mark)
 
 
-def _latest(page: mwxml.Page, key: str, title: str, site: Site) -> Page:
+def _latest(page: mwxml.Page, key: str, title: str, site: Site, mark: Callable) -> Page:
     """The page's latest revision (by timestamp, then id); older ones are read and dropped."""
     best = None
     for revision in page:
+        mark(f"a revision after {revision.id} of page {title!r}")
         if best is None or _order(revision) >= _order(best):
             best = revision
     text = best.text if best else None

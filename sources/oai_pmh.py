@@ -76,6 +76,8 @@ _IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>([^<]*)<")
 _OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
 _TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^<>]*>([^<]*)</")
 _SHOWN = 200  # characters of a token or URL shown in an error message
+# What a page that is not XML raises; LookupError: its declaration names an unknown encoding.
+XML_ERRORS = (ET.ParseError, DefusedXmlException, LookupError)
 
 
 class OaiPmhError(UserError, RuntimeError):
@@ -176,7 +178,7 @@ class OaiPmhSource(SourceAdapter):
         hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
         try:
             root = SafeET.fromstring(self._read(fetch, url))  # a FetchError says why by itself
-        except (ET.ParseError, DefusedXmlException) as exc:
+        except XML_ERRORS as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
         _raise_protocol_error(root, url)
         if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
@@ -295,7 +297,7 @@ def _parse_page(data: bytes, url: str) -> _Page:
     """One ListRecords page: its records and resumptionToken (empty token: list complete)."""
     try:
         root = SafeET.fromstring(data)
-    except (ET.ParseError, DefusedXmlException) as exc:
+    except XML_ERRORS as exc:
         return _salvage(data, url, exc)
     _raise_protocol_error(root, url)
     listing = child(root, "ListRecords")
@@ -320,7 +322,7 @@ def _salvage(data: bytes, url: str, error: Exception) -> _Page:
         try:
             wrapped = SafeET.fromstring(root.group() + chunk + b"</" + prefix + b"OAI-PMH>")
             items.append(next(iter(wrapped)))
-        except (ET.ParseError, DefusedXmlException) as exc:
+        except XML_ERRORS as exc:
             found = _IDENTIFIER.search(chunk)
             key = " ".join(found.group(1).decode("utf-8", "replace").split()) if found else None
             items.append(Skipped(key or f"{url}#record-{position + 1}", "malformed_xml", str(exc)))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import ledger_backend
 from tests.demo_copies import build_demo, copy_demo
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -19,6 +20,15 @@ def shared_path(*parts: str) -> Path:
             f"real sample {path} is absent; these tests need ../shared/data beside the repo"
         )
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ledger_server():
+    """With CORPUSBUILDER_TEST_LEDGER=postgresql, one PostgreSQL server for the session."""
+    if ledger_backend.on_postgres():
+        ledger_backend.start()
+    yield
+    ledger_backend.stop()
 
 
 @pytest.fixture

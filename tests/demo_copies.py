@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
+from tests import ledger_backend
 from tests.helpers import demo_project
 
 
@@ -28,6 +29,7 @@ def build_demo(folder: Path) -> Path:
 
 def copy_demo(config: Path, folder: Path) -> Path:
     shutil.copytree(config.parent, folder)
+    ledger_backend.clone_ledger(folder / config.name)
     return folder / config.name
 
 

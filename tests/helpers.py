@@ -11,6 +11,7 @@ import yaml
 
 from corpusbuilder.project import Project
 from corpusbuilder.source import SourceAdapter
+from tests import ledger_backend
 
 
 def write_corpus(folder: Path, records: list[dict], **sections) -> Path:
@@ -30,6 +31,7 @@ def write_corpus(folder: Path, records: list[dict], **sections) -> Path:
             }
         ],  # fmt: skip
         "curate": {"filters": {}},
+        **ledger_backend.ledger_of(folder / "corpus.yaml"),
         **sections,
     }
     path = folder / "corpus.yaml"
@@ -43,6 +45,9 @@ def demo_project(folder: Path) -> Project:
     for name in ("corpus.yaml", "texts.jsonl"):
         with resources.as_file(resources.files("corpusbuilder") / "demo" / name) as path:
             shutil.copyfile(path, folder / name)
+    if ledger := ledger_backend.new_ledger():
+        config = folder / "corpus.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + yaml.safe_dump(ledger))
     return Project.open(folder / "corpus.yaml", progress=False)
 
 

@@ -6,7 +6,9 @@ list_repo_refs, and that datasets calls to read a repo back (repo info, tree wit
 paths-info, resolve with Range). Repos live in memory (`tests.hub_repos`); each commit is a
 full snapshot of its tree. Clients must run with HF_HUB_DISABLE_XET=1 so uploads go through LFS.
 Writes need `Authorization: Bearer <token>`, except the LFS PUT, which (like the Hub's pre-signed
-URL) is only accepted for an object that a batch call announced.
+URL) is only accepted for an object that a batch call announced. `HubServer(faults=[Fault(…)])`
+injects failures on the wire: a dropped connection, an answer lost after the request was applied,
+or no answer at all.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import yaml
@@ -67,6 +72,25 @@ def match_route(method: str, path: str) -> tuple[str, dict]:
 
 
 WRITES = {"create_repo", "preupload", "commit", "tag", "branch", "lfs_batch"}
+HANG_LIMIT = 120  # seconds a hanging request is held at most, if the server is not stopped first
+
+
+@dataclass
+class Fault:
+    """A failure injected into the next `times` requests of `route` (to `repo`, if given).
+
+    drop: the connection closes before the request is applied; lost_answer: the request is
+    applied, then the connection closes before the answer; hang: no answer until the server
+    stops (only the client's timeout ends its wait).
+    """
+
+    route: str  # a route name of ROUTES, e.g. "commit" or "tag"
+    kind: Literal["drop", "lost_answer", "hang"]
+    repo: str | None = None
+    times: int = 1
+
+    def matches(self, route: str, repo: str | None) -> bool:
+        return route == self.route and self.repo in (None, repo)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -77,11 +101,17 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     hub: Hub
+    faults: list[Fault]
+    fired: list[tuple[str, str, str | None]]
+    stopping: threading.Event
 
     def log_message(self, *args) -> None:
         """Quiet: the hub keeps its own log of (method, path, status)."""
 
     def do_GET(self) -> None:
+        fault = self.take_fault()
+        if fault is not None and fault.kind != "lost_answer":
+            return self.fail(fault)
         try:
             status, headers, body = self.dispatch()
         except Exception as err:  # a test server must answer, never leave the client hanging
@@ -92,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             status, body = err.status, json.dumps({"error": str(err)} | err.extra).encode()
         self.hub.log.append((self.command, self.path, status))
+        if fault is not None:  # applied, and the answer is lost
+            return self.fail(fault)
         self.send_response(status)
         headers = {"Content-Type": "application/json", **headers, "Content-Length": len(body)}
         for name, value in headers.items():
@@ -101,6 +133,28 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     do_HEAD = do_POST = do_PUT = do_GET
+
+    def take_fault(self) -> Fault | None:
+        """The fault armed for this request, counted as fired; None for most requests."""
+        try:
+            route, params = match_route(self.command, urlsplit(self.path).path)
+        except HubError:
+            return None
+        with self.hub.lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.matches(route, params.get("repo")):
+                    fault.times -= 1
+                    self.fired.append((fault.kind, route, params.get("repo")))
+                    return fault
+        return None
+
+    def fail(self, fault: Fault) -> None:
+        """End the exchange as `fault` says: close the connection without an answer."""
+        if fault.kind != "lost_answer":
+            self.read_body()
+        if fault.kind == "hang":
+            self.stopping.wait(HANG_LIMIT)
+        self.close_connection = True
 
     def dispatch(self) -> tuple[int, dict, bytes]:
         url = urlsplit(self.path)
@@ -251,11 +305,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class HubServer:
-    """A Hub on 127.0.0.1 at a free port, served from a thread; use as a context manager."""
+    """A Hub on 127.0.0.1 at a free port, served from a thread; use as a context manager.
 
-    def __init__(self, token: str, page_size: int = 1000):
+    `faults` are failures to inject (see `Fault`); `fired` lists those that fired, in order.
+    """
+
+    def __init__(self, token: str, page_size: int = 1000, faults: Sequence[Fault] = ()):
         self.hub = Hub(token, page_size)
-        handler = type("BoundHandler", (Handler,), {"hub": self.hub})
+        self.faults, self.fired, self.stopping = list(faults), [], threading.Event()
+        bound = {"hub": self.hub, "faults": self.faults, "fired": self.fired}
+        handler = type("BoundHandler", (Handler,), bound | {"stopping": self.stopping})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.hub.endpoint = self.endpoint = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -265,6 +324,7 @@ class HubServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopping.set()  # ends every hanging request
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()

@@ -3,14 +3,22 @@ and crashes: start them, signal them, find their workers in /proc, read their le
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
+from corpusbuilder.config import load as load_config
 from tests.helpers import write_corpus
 
 COMMAND = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
@@ -78,10 +86,20 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
 
 
 def query(config: Path, sql: str, *params) -> list[tuple]:
-    """Rows of `sql` on the corpus's SQLite ledger, read-only (never waits for a writer)."""
-    database = config.parent / "work" / "ledger.db"
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
-        return connection.execute(sql, params).fetchall()
+    """Rows of `sql` (`?` placeholders) on the corpus's ledger, read-only: SQLite is opened in
+    read-only mode (never waits for a writer); on PostgreSQL readers never wait anyway."""
+    url = load_config(config).ledger_url
+    if url.startswith("sqlite:///"):
+        database = url.removeprefix("sqlite:///")
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+            return connection.execute(sql, params).fetchall()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(sql.replace("?", "%s"), params).fetchall()
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
 
 
 def count(config: Path, sql: str, *params) -> int:
@@ -123,3 +141,91 @@ def alive(pids: set[int]) -> set[int]:
     """Which of `pids` still run (a zombie has ended)."""
     table = _processes()
     return {pid for pid in pids if pid in table and table[pid][1] != "Z"}
+
+
+# -- commands forked from one interpreter that imported corpusbuilder once ------------------
+
+_ZYGOTE = """
+import json, os, sys
+import corpusbuilder.cli
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        sys.argv = ["corpusbuilder", *request["args"]]
+        code = 1
+        try:
+            corpusbuilder.cli.main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    print(pid, flush=True)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+
+@dataclass
+class Forked:
+    pid: int
+    log: Path
+    returncode: int | None = None
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+class Zygote:
+    """Runs `corpusbuilder` commands as processes forked from one that imported it once.
+
+    A command is then a real process (it can be killed with SIGKILL at any instruction, and
+    holds its own locks and files) that starts in milliseconds instead of the seconds an
+    import takes, so a crash test can afford many kill points. One command at a time.
+    """
+
+    def __init__(self, logs: Path) -> None:
+        self.logs, self.count = logs, 0
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _ZYGOTE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, bufsize=1,
+        )  # fmt: skip
+        self.running: Forked | None = None
+
+    def start(self, config: Path, *args: str) -> Forked:
+        """`corpusbuilder -q -c config ARGS…` forked; its output goes to a log file."""
+        assert self.running is None, "one command at a time"
+        self.count += 1
+        log = self.logs / f"command-{self.count}.log"
+        request = {"args": ["-q", "-c", str(config), *args], "log": str(log)}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.running = Forked(int(self.process.stdout.readline()), log)
+        return self.running
+
+    def wait(self) -> Forked:
+        """The running command once it has ended, with its exit code (-9: killed)."""
+        forked, self.running = self.running, None
+        forked.returncode = int(self.process.stdout.readline())
+        return forked
+
+    def run(self, config: Path, *args: str) -> Forked:
+        self.start(config, *args)
+        return self.wait()
+
+    def kill(self) -> Forked:
+        """SIGKILL the running command (it may have ended already) and wait for it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.running.pid, signal.SIGKILL)
+        return self.wait()
+
+    def close(self) -> None:
+        if self.running is not None:
+            self.kill()
+        self.process.stdin.close()
+        self.process.wait(timeout=30)

@@ -63,7 +63,14 @@ def test_build_twice_gives_identical_bytes_and_manifest(tmp_path):
     hash_b = second.build().release.manifest_hash
     assert hash_a == hash_b
     files_a = _files(first.config.release_dir("1.0.0"))
-    assert files_a == _files(second.config.release_dir("1.0.0"))
+    files_b = _files(second.config.release_dir("1.0.0"))
+    # The provenance config records when and where each ingest read the evidence (retrieved_at,
+    # a locator in its folder): two ingests differ there, and so does the manifest's digest.
+    per_ingest = {"provenance/train-00000-of-00001.parquet", "manifest.json"}
+    assert per_ingest < files_a.keys() and files_a.keys() == files_b.keys()
+    assert {k: v for k, v in files_a.items() if k not in per_ingest} == {
+        k: v for k, v in files_b.items() if k not in per_ingest
+    }
     assert "data/en/train-00000-of-00001.parquet" in files_a
     # Again on the same ledger: nothing is ingested twice and the release is rewritten identically.
     again = first.build()
@@ -93,13 +100,17 @@ def test_card_lists_configs_licences_and_funnel(tmp_path):
     import yaml
 
     meta = yaml.safe_load(header)
-    assert [c["config_name"] for c in meta["configs"]] == ["de", "en", "es", "fr", "it"]
+    names = [c["config_name"] for c in meta["configs"]]
+    assert names == ["de", "en", "es", "fr", "it", "all", "decisions", "provenance"]
+    assert meta["configs"][5]["data_files"] == [
+        {"split": "train", "path": "data/*/train-*.parquet"}
+    ]
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == ["en"]  # the largest config (en and fr tie at 2; sorted first wins)
     assert meta["license"] == ["cc-by-4.0", "cc0-1.0", "etalab-2.0"]
     assert meta["language"] == ["de", "en", "es", "fr", "it"]
     assert meta["size_categories"] == ["n<1K"]
-    assert "| demo | 11 | 1 | 1 | 1 | 0 | 1 | 0 | 0 | 7 |" in card  # seen … kept
+    assert "| demo | 11 | 1 | 1 | 1 | 0 | 0 | 1 | 0 | 0 | 7 |" in card  # seen … kept
     assert "| demo | - | licence_rejected | licence_rejected | 1 |" in card
     assert "| demo | en | duplicate | exact_duplicate | 1 |" in card
 

@@ -256,3 +256,12 @@ def test_a_section_with_every_key_commented_out_is_empty(tmp_path):
     )
     config = load(tmp_path / "corpus.yaml")
     assert (config.curate, config.release, config.description) == ({}, {}, "")
+
+
+def test_the_fetch_limits_are_set_in_corpus_yaml(tmp_path):
+    path = write_corpus(tmp_path, [], fetch={"deadline": 30, "max_bytes": 2**20, "min_rate": 10})
+    limits = Project.open(path, progress=False).fetcher.limits
+    assert (limits.deadline, limits.max_bytes, limits.min_rate) == (30, 2**20, 10)
+    bad = write_corpus(tmp_path / "bad", [], fetch={"max_bytes": 0})
+    with pytest.raises(ConfigError, match=r"fetch\.max_bytes: must be > 0"):
+        load(bad)

@@ -58,7 +58,7 @@ def record(key: str, text: str) -> dict:
 
 def test_a_registered_step_runs_in_the_chain_and_its_drops_are_in_the_ledger(registered, tmp_path):
     assert NAME in steps.names()
-    chain = ["langdetect_fasttext_v4", NAME, "pii_regex_v1", "minhash_lsh_v1"]
+    chain = ["langdetect_fasttext_v5", NAME, "pii_regex_v1", "minhash_lsh_v1"]
     records = [record("calm", PROSE), record("loud", PROSE.upper())]
     path = write_corpus(tmp_path, records, curate={"filters": {}, "steps": chain})
     project = Project.open(path, progress=False)

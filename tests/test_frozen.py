@@ -4,7 +4,6 @@ gives the same bytes, or refuses and leaves its files as they were (issue 7)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,10 +11,12 @@ import pytest
 import yaml
 
 from corpusbuilder import shards
+from corpusbuilder.config import load as load_config
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
 from corpusbuilder.release import ReleaseError
 from tests.demo_copies import files, run
+from tests.ledger_schemas import downgrade_to_schema_1
 
 MANIFEST_HASH = "b82ed03e431a158e0d879cca0ff73803c68aa1cddcb0e62c0dbe3dbc15cb19ad"
 SHARDS = [f"data/{c}/train-00000-of-00001.parquet" for c in ("de", "en", "es", "fr", "it")]
@@ -34,7 +35,11 @@ def test_the_demo_release_keeps_its_manifest_hash_and_lists_every_file(built: Pa
         "1.0.0",
         7,
     )
-    assert sorted(listed["files"]) == ["LICENSE.md", "README.md", *SHARDS]
+    assert sorted(listed["files"]) == sorted(
+        ["ATTRIBUTION.md", "CHANGELOG.md", "LICENSE.md", "README.md", "croissant.json"]
+        + ["funnel.svg", *SHARDS, "decisions/train-00000-of-00001.parquet"]
+        + ["provenance/train-00000-of-00001.parquet", "signatures/minhash-00000-of-00001.parquet"]
+    )
     for path, digest in listed["files"].items():
         assert digest["size"] == (folder / path).stat().st_size
     recorded = Project.open(built, progress=False).ledger.release("1.0.0").files
@@ -90,11 +95,11 @@ def test_a_rewrite_that_would_change_bytes_refuses_and_touches_nothing(built, mo
         project.release("1.0.0")
     assert refused.value.exit_code == ExitCode.MISMATCH
     assert str(refused.value) == (
-        "release 1.0.0 is frozen, and writing it again would change 3 of its files"
-        " (data/en/train-00000-of-00001.parquet, data/fr/train-00000-of-00001.parquet,"
+        "release 1.0.0 is frozen, and writing it again would change 4 of its files"
+        " (README.md, data/en/train-00000-of-00001.parquet, data/fr/train-00000-of-00001.parquet,"
         " manifest.json); they were left as they were. A frozen release never changes: freeze a"
         " new version (this happens when pyarrow or corpusbuilder changed since it was written)"
-    )  # the one-row shards keep one row group: unchanged
+    )  # the one-row shards keep one row group: unchanged; the card shows the shards' sizes
     assert files(folder) == before
     assert sorted(p.name for p in folder.parent.iterdir()) == ["1.0.0"]
 
@@ -109,27 +114,10 @@ def test_a_damaged_release_folder_is_written_again_from_the_record(built: Path):
     assert files(folder) == before
 
 
-def _downgrade_to_schema_1(database: Path) -> None:
-    """The ledger as corpusbuilder 0.1 left it: release rows with only their place, no file
-    hashes, no publication table, no card facts frozen."""
-    with sqlite3.connect(database) as db:
-        for column in ("source", "url", "title", "creator", "date", "language", "language_score",
-                       "licence", "licence_url", "chars", "words"):  # fmt: skip
-            db.execute(f'ALTER TABLE releasedocument DROP COLUMN "{column}"')
-        db.execute("ALTER TABLE release DROP COLUMN files")
-        db.execute("DROP INDEX ix_document_recurate")
-        db.execute("ALTER TABLE document DROP COLUMN recurate")
-        db.execute("DROP TABLE publication")
-        counts = json.loads(db.execute("SELECT counts FROM release").fetchone()[0])
-        del counts["card"]
-        db.execute("UPDATE release SET counts = ?", (json.dumps(counts),))
-        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
-
-
 def test_a_release_frozen_by_schema_1_is_completed_once_and_written_the_same(built: Path):
     folder = folder_of(built)
     before = files(folder)
-    _downgrade_to_schema_1(built.parent / "work" / "ledger.db")
+    downgrade_to_schema_1(load_config(built).ledger_url)
     target = built.parent / "mirror"
     published = run(built, "publish", "1.0.0", "--to", str(target))  # completes it first
     assert published.exit_code == 0, published.output

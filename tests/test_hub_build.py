@@ -154,12 +154,12 @@ def test_verify_reads_the_hub_back(published):
     _, out, _, _ = published
     assert out["verify"] == {
         "code": 0,
-        "output": f"release 1.0.0 verified at {REPO}@v1.0.0: 8 files and 7 rows match"
+        "output": f"release 1.0.0 verified at {REPO}@v1.0.0: 15 files and 7 rows match"
         " manifest.json and the ledger\n",
     }
     # The card there now has hand-written text around its generated block: still verified.
     assert out["verify_next"]["code"] == 0, out["verify_next"]["output"]
-    assert "7 files and 6 rows match" in out["verify_next"]["output"]  # no de shard
+    assert "14 files and 6 rows match" in out["verify_next"]["output"]  # no de shard
 
 
 def test_verify_names_a_shard_someone_changed_on_the_hub(published):
@@ -183,11 +183,18 @@ def test_the_dry_run_lists_and_writes_nothing(published):
     assert out["dry_run"]["code"] == 0
     lines = out["dry_run"]["output"].splitlines()
     assert lines[0] == (
-        f"dry run, nothing written: publishing 1.1.0 to {REPO} would write 2 files, delete 1"
+        f"dry run, nothing written: publishing 1.1.0 to {REPO} would write 9 files, delete 1"
         " (ours, from an earlier release), keep 2 other files and leave 5 unchanged"
     )
     assert lines[1:] == [
+        "  write ATTRIBUTION.md",
+        "  write CHANGELOG.md",
         "  write README.md",
+        "  write croissant.json",
+        "  write decisions/train-00000-of-00001.parquet",
+        "  write funnel.svg",
+        "  write provenance/train-00000-of-00001.parquet",
+        "  write signatures/minhash-00000-of-00001.parquet",
         "  write manifest.json",
         "  delete data/de/train-00000-of-00001.parquet",
         "  keep .gitattributes",
@@ -201,7 +208,7 @@ def test_next_release_keeps_their_files_and_card_text_and_deletes_only_ours(publ
     _, out, hub, _ = published
     assert out["next"]["code"] == 0, out["next"]["output"]
     assert out["next"]["output"] == (
-        f"published 1.1.0 to {REPO}: 2 files written, 1 deleted (ours, from an earlier release),"
+        f"published 1.1.0 to {REPO}: 9 files written, 1 deleted (ours, from an earlier release),"
         " 2 other files kept, 5 unchanged, tag v1.1.0\n"
     )
     repo = hub.repos[("dataset", REPO)]

@@ -110,3 +110,13 @@ def test_a_new_licence_statement_with_the_same_text_is_decided_again(tmp_path):
     doc = project.ledger.document("t/a")
     assert (doc.status, doc.licence) == ("licence_rejected", "CC-BY-NC-4.0")
     assert project.ingest("t").counts["unchanged"] == 1  # and stable afterwards
+
+
+def test_a_corpus_moved_to_another_folder_ingests_again_as_unchanged(built):
+    """`built` is a copy of a demo built in another folder: its evidence locators are kept
+    relative to corpus.yaml, so nothing reads as changed."""
+    project = Project.open(built, progress=False)
+    counts = project.ingest("demo").counts
+    assert counts["unchanged"] == 11 and not counts["record_changed"], counts
+    (evidence,) = project.ledger.evidence(["demo/en-garden"])["demo/en-garden"]
+    assert evidence.locator.startswith("texts.jsonl#line=")

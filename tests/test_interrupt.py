@@ -11,7 +11,7 @@ import time
 import pytest
 
 from corpusbuilder.project import Project
-from tests import processes
+from tests import ledger_backend, processes
 from tests.processes import count, query, run, start, states, wait_for
 
 DOCUMENTS = 4000  # two curation batches: one commits, then the interrupt comes
@@ -37,6 +37,7 @@ def reference(ingested, tmp_path_factory):
 
 def _copy(config, folder):
     shutil.copytree(config.parent, folder, dirs_exist_ok=True)
+    ledger_backend.clone_ledger(folder / config.name)
     return folder / config.name
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from corpusbuilder import lock
+from corpusbuilder.config import load as load_config
 from corpusbuilder.ledger.models import Run, decision_row
 from corpusbuilder.project import Project
 from tests import processes
@@ -43,7 +44,7 @@ def test_a_second_writer_exits_naming_the_holder_and_readers_do_not_wait(tmp_pat
     config = _small(tmp_path)
     Project.open(config, progress=False).ingest("t")
     workdir = tmp_path / "work"
-    with lock.hold(workdir, f"sqlite:///{workdir / 'ledger.db'}", "build"):
+    with lock.hold(workdir, load_config(config).ledger_url, "build"):
         for command in (["curate"], ["takedown", "t/a", "--reason", "x"]):
             busy = run(config, *command)
             assert busy.returncode == 6
@@ -57,18 +58,18 @@ def test_a_second_writer_exits_naming_the_holder_and_readers_do_not_wait(tmp_pat
 def test_wait_waits_for_the_holder_then_runs(tmp_path):
     config = _small(tmp_path)
     workdir = tmp_path / "work"
-    with lock.hold(workdir, f"sqlite:///{workdir / 'ledger.db'}", "build"):
+    with lock.hold(workdir, load_config(config).ledger_url, "build"):
         waiting = start(config, "--wait", "ingest", "t")
         line = waiting.stderr.readline()
         time.sleep(1)  # still waiting: nothing written yet
-        assert not (workdir / "ledger.db").exists()
+        assert not Project.open(config, progress=False).ledger.runs()
         released = time.time()
     _, stderr = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, stderr
     said = rf"waiting for another corpusbuilder command \(build, pid {os.getpid()}, since {CLOCK}\)"
     assert re.fullmatch(said + " to finish writing to this corpus…", line.strip())
-    started = query(config, "SELECT strftime('%s', started_at) FROM run WHERE kind = 'ingest'")
-    assert int(started[0][0]) >= int(released)  # it ran only once the holder let go
+    (ingest,) = Project.open(config, progress=False).ledger.runs()
+    assert ingest.started_at.timestamp() >= released  # it ran only once the holder let go
 
 
 def test_two_builds_started_together_one_writes_and_one_exits(tmp_path):
@@ -81,7 +82,7 @@ def test_two_builds_started_together_one_writes_and_one_exits(tmp_path):
     assert re.fullmatch(_busy("build", f"build, pid {winner}"), refused.strip())
     doubled = (
         "SELECT count(*) FROM"
-        " (SELECT doc_id FROM decision GROUP BY doc_id, stage HAVING count(*) > 1)"
+        " (SELECT doc_id FROM decision GROUP BY doc_id, stage HAVING count(*) > 1) AS doubled"
     )
     assert count(config, doubled) == 0
     assert count(config, "SELECT count(*) FROM run WHERE status != 'completed'") == 0

@@ -144,10 +144,10 @@ def test_a_record_the_database_refuses_is_an_unstorable_skip_and_its_batch_is_ke
     ledger, store, fetch = env
     write = ledger.write_ingest_batch
 
-    def refusing(new, changed, evidence, decisions, run_id, checkpoint):
+    def refusing(new, changed, evidence, decisions, run_id, checkpoint, seen=()):
         if any(row["title"] == "poison" for row in new + changed):
             raise DataError("INSERT INTO document …", {}, ValueError("refused"))
-        write(new, changed, evidence, decisions, run_id, checkpoint)
+        write(new, changed, evidence, decisions, run_id, checkpoint, seen)
 
     monkeypatch.setattr(ledger, "write_ingest_batch", refusing)
     items = [_doc("a"), _doc("p", title="poison"), _doc("b")]

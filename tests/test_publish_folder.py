@@ -42,7 +42,7 @@ def test_their_files_and_card_text_survive_and_only_our_old_files_go(built: Path
     result = run(built, "publish", "1.1.0", "--to", str(hub))
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"published 1.1.0 to {hub}: 2 files written, 1 deleted (ours, from an earlier release),"
+        f"published 1.1.0 to {hub}: 9 files written, 1 deleted (ours, from an earlier release),"
         " 1 other files kept, 5 unchanged\n"
     )
     assert (hub / FOREIGN).read_text() == "How the data folder is organised.\n"
@@ -63,9 +63,18 @@ def test_the_dry_run_lists_adds_deletes_and_kept_files_and_writes_nothing(built:
     result = run(built, "publish", "1.1.0", "--to", str(hub), "--dry-run")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"dry run, nothing written: publishing 1.1.0 to {hub} would write 2 files, delete 1"
+        f"dry run, nothing written: publishing 1.1.0 to {hub} would write 9 files, delete 1"
         " (ours, from an earlier release), keep 1 other files and leave 5 unchanged",
+        # the shards of the other languages and LICENSE.md are unchanged; what describes the
+        # release as a whole changes with it
+        "  write ATTRIBUTION.md",
+        "  write CHANGELOG.md",
         "  write README.md",
+        "  write croissant.json",
+        "  write decisions/train-00000-of-00001.parquet",
+        "  write funnel.svg",
+        "  write provenance/train-00000-of-00001.parquet",
+        "  write signatures/minhash-00000-of-00001.parquet",
         "  write manifest.json",
         f"  delete {DE}",
         f"  keep {FOREIGN}",

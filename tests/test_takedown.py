@@ -33,7 +33,7 @@ def test_takedown_leaves_later_releases_and_is_audited(tmp_path):
 
     audit = runner.invoke(cli, ["-c", config, "audit", "demo/fr-riviere"]).output
     assert "not released because it was taken down" in audit
-    assert "takedown: taken_down (takedown) by takedown_v1" in audit
+    assert "takedown: taken_down (takedown) by takedown_v2" in audit
     assert "author's request" in audit
     assert "1.0.0: config fr" in audit  # still in the release frozen before the takedown
 

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusbuilder.project import Project
-from corpusbuilder.urls import public_text, public_url
+from corpusbuilder.urls import public_locator, public_text, public_url
 from tests.helpers import write_corpus
 from tests.oai_server import OaiServer, real, split
 
@@ -63,3 +63,14 @@ def test_an_api_key_in_base_url_reaches_no_ledger_row_and_no_shard(tmp_path):
         assert "S3CR3T" not in str(pq.read_table(shard).to_pylist())
     for card in ("README.md", "LICENSE.md"):
         assert "S3CR3T" not in (release.directory / card).read_text(encoding="utf-8")
+
+
+def test_local_locators_are_published_relative_to_the_corpus_folder(tmp_path):
+    root = tmp_path / "corpus"
+    inside = (root / "data" / "texts v2.jsonl").as_uri() + "#line=5/licence"
+    outside = (tmp_path / "private" / "notes.jsonl").as_uri() + "#line=1"
+    assert public_locator(inside, root) == "data/texts v2.jsonl#line=5/licence"
+    assert public_locator(outside, root) == "notes.jsonl#line=1"
+    assert public_locator("https://u:p@example.org/oai?verb=GetRecord&api_key=s", root) == (
+        "https://example.org/oai?verb=GetRecord"
+    )

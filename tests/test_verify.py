@@ -21,11 +21,12 @@ FR = "data/fr/train-00000-of-00001.parquet"
 def test_verify_passes_on_the_release_folder_and_on_a_published_folder(built: Path):
     own = built.parent / "work" / "releases" / "1.0.0"
     assert run(built, "verify", "1.0.0").output == (
-        f"release 1.0.0 verified at {own}: 8 files and 7 rows match manifest.json and the ledger\n"
+        f"release 1.0.0 verified at {own}: 15 files and 7 rows match manifest.json and the ledger\n"
     )
     published = run(built, "verify", "1.0.0", "--to", str(built.parent / "hub"))
     assert published.exit_code == 0
-    assert published.output.startswith(f"release 1.0.0 verified at {built.parent / 'hub'}: 8 files")
+    hub = built.parent / "hub"
+    assert published.output.startswith(f"release 1.0.0 verified at {hub}: 15 files")
 
 
 def test_a_changed_row_is_named_with_its_shard_and_row(built: Path):

@@ -18,6 +18,7 @@ from corpusbuilder.ledger.models import (
     Meta,
     Release,
     ReleaseDocument,
+    Takedown,
 )
 
 
@@ -60,7 +61,11 @@ def _v2(connection: Connection) -> None:
 
 
 # Columns added in schema 3 (new tables are created by `create_all`): table → [(name, SQL type)].
-V3_COLUMNS: dict[str, list[tuple[str, str]]] = {}
+V3_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    Takedown.__tablename__: [("only_named", "BOOLEAN NOT NULL DEFAULT FALSE"),
+                             ("pre_emptive", "BOOLEAN NOT NULL DEFAULT FALSE"), ("held", "JSON")],
+    Document.__tablename__: [("language_stated", "VARCHAR")],
+}  # fmt: skip
 
 
 def _v3(connection: Connection) -> None:

@@ -81,6 +81,7 @@ class DocumentBase(SQLModel):
     language: str | None = None
     language_score: float | None = None
     second_language: str | None = None  # a substantial second language, flagged by langid
+    language_stated: str | None = None  # language_hint as an ISO 639 code, when it names one
     text_sha256: str | None = None  # of the text as released (after PII redaction)
     raw_sha256: str | None = None  # of the text as ingested
     pii: dict | None = Field(default=None, sa_column=Column(JSON))  # redactions by kind
@@ -109,6 +110,15 @@ class Evidence(SQLModel, table=True):
     resolved: str | None = None
     status: str | None = None
     rule: str | None = None
+
+
+class IngestKey(SQLModel, table=True):
+    """A doc_id the unfinished ingest of its source yielded before its last checkpoint: the key's
+    first occurrence, so a repeat after a resume is counted as repeated, never recorded again."""
+
+    __tablename__ = "ingest_key"
+    doc_id: str = Field(primary_key=True)
+    source: str = Field(index=True)
 
 
 class Decision(SQLModel, table=True):
@@ -186,6 +196,15 @@ class ReleaseDocument(SQLModel, table=True):
     words: int | None = None
 
 
+class ReleaseProvenance(SQLModel, table=True):
+    """The provenance of one released document (evidence, curation decisions, PII counts, the
+    duplicates it absorbed), frozen with its release: its provenance config is written from it."""
+
+    version: str = Field(primary_key=True)
+    doc_id: str = Field(primary_key=True)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
 class Publication(SQLModel, table=True):
     """Every place a release was published to (a folder or a Hub repo), not only the last."""
 
@@ -203,4 +222,22 @@ class Takedown(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     selector: str  # a doc_id, a text sha256, or a URL
     reason: str
+    created_at: datetime = _utc_column(nullable=False)
+    only_named: bool = False  # `--only`: the named documents, not the copies of their texts
+    pre_emptive: bool = False  # `--pre-emptive`: recorded before any document matched
+    # What the selector resolved to, so it holds when a text or URL changes:
+    # {"doc_ids": [...], "texts": {sha256: the doc_id it was read from}}
+    held: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class TakedownMatch(SQLModel, table=True):
+    """Which takedown removed a document, and how: named by it, or a copy of a text it holds."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    takedown_id: int = Field(index=True)
+    doc_id: str = Field(index=True)
+    run_id: int
+    match: str  # named | exact_copy | near_copy
+    copy_of: str | None = None  # the doc_id whose held text it copies
+    similarity: float | None = None  # estimated Jaccard to that text (1.0 for an exact copy)
     created_at: datetime = _utc_column(nullable=False)

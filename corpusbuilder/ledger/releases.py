@@ -12,11 +12,13 @@ from sqlalchemy import Engine, String, bindparam, cast, func, or_, select, updat
 from sqlmodel import Session
 
 from corpusbuilder.ledger.models import (
+    Decision,
     Document,
     Evidence,
     Publication,
     Release,
     ReleaseDocument,
+    ReleaseProvenance,
 )
 from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
@@ -45,11 +47,53 @@ class ReleaseRecords:
             row = session.execute(query).first()
             return row[0] if row else None
 
-    def add_release(self, release: Release, members: list[Row]) -> None:
+    def add_release(self, release: Release, members: list[Row], provenance: list[Row] = ()) -> None:
+        """Freeze a release, its rows and their provenance (`{"doc_id", "data"}` each) at once."""
+        version = release.version
         with self.engine.begin() as connection:
             connection.execute(Release.__table__.insert(), [release.model_dump()])
             if members:
                 connection.execute(ReleaseDocument.__table__.insert(), members)
+            if provenance:
+                rows = [{"version": version, **row} for row in provenance]
+                connection.execute(ReleaseProvenance.__table__.insert(), rows)
+
+    def release_provenance(self, version: str) -> Iterator[dict]:
+        """The frozen provenance of every document of a release, in doc_id order."""
+        table = ReleaseProvenance.__table__
+        query = select(table.c.data).where(table.c.version == version).order_by(table.c.doc_id)
+        with self.engine.connect() as connection:
+            yield from connection.execution_options(yield_per=2000).execute(query).scalars()
+
+    def has_provenance(self, version: str) -> bool:
+        """Whether the release froze its provenance (releases frozen before it did not)."""
+        table = ReleaseProvenance.__table__
+        query = select(table.c.doc_id).where(table.c.version == version).limit(1)
+        with self.engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def provenance_facts(self, doc_ids: list[str]) -> dict[str, dict[str, list]]:
+        """doc_id → {"document", "decisions", "absorbed"} of the asked documents: the document
+        row, the decisions of the last run that decided it after ingest, and the documents whose
+        duplicate_of it is (light rows)."""
+        found: dict[str, dict[str, list]] = {d: {"decisions": [], "absorbed": []} for d in doc_ids}
+        with self.engine.connect() as connection:
+            for start in range(0, len(doc_ids), 500):
+                chunk = doc_ids[start : start + 500]
+                for row in connection.execute(select(Document).where(Document.doc_id.in_(chunk))):
+                    found[row.doc_id]["document"] = row
+                for row in connection.execute(_last_decisions(chunk)):
+                    found[row.doc_id]["decisions"].append(row)
+                columns = (Document.doc_id, Document.url, Document.similarity,
+                           Document.duplicate_of)  # fmt: skip
+                absorbed = (
+                    select(*columns)
+                    .where(Document.duplicate_of.in_(chunk))
+                    .order_by(Document.doc_id)
+                )
+                for row in connection.execute(absorbed):
+                    found[row.duplicate_of]["absorbed"].append(row)
+        return found
 
     def releasable(self) -> list[Any]:
         """Light rows of every kept document with its evidence count, for freezing a release."""
@@ -123,6 +167,16 @@ class ReleaseRecords:
             )
             connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in rows])
 
+    def freeze_counts(self, version: str, counts: dict) -> None:
+        """Add `counts` to a release's frozen counts (a changelog section, once)."""
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                select(Release.counts).where(Release.version == version)
+            ).scalar()
+            connection.execute(
+                update(Release).where(Release.version == version).values(counts=found | counts)
+            )
+
     def mark_published(self, version: str, repo: str, commit: str | None, tag: str | None) -> None:
         """The release's Hub repo, commit and tag (its folder publications are only in
         `publication`)."""
@@ -167,3 +221,22 @@ class ReleaseRecords:
                 select(func.count()).select_from(members.except_(kept).subquery())
             ).scalar()
         return int(added or 0), int(removed or 0)
+
+
+def _last_decisions(doc_ids: list[str]) -> Any:
+    """The decisions of `doc_ids` written by the last run that decided each after ingest."""
+    curated = Decision.stage != "ingest"
+    last = (
+        select(Decision.doc_id, func.max(Decision.run_id).label("run_id"))
+        .where(Decision.doc_id.in_(doc_ids), curated)
+        .group_by(Decision.doc_id)
+        .subquery()
+    )
+    columns = (Decision.doc_id, Decision.run_id, Decision.stage, Decision.component,
+               Decision.outcome, Decision.reason, Decision.detail)  # fmt: skip
+    return (
+        select(*columns)
+        .join(last, (last.c.doc_id == Decision.doc_id) & (last.c.run_id == Decision.run_id))
+        .where(curated)
+        .order_by(Decision.doc_id, Decision.id)
+    )

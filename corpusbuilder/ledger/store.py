@@ -19,12 +19,14 @@ from corpusbuilder.ledger.models import (
     Decision,
     Document,
     Evidence,
+    IngestKey,
     Meta,
     Run,
     Source,
-    Takedown,
 )
+from corpusbuilder.ledger.queries import DocumentQueries
 from corpusbuilder.ledger.releases import ReleaseRecords
+from corpusbuilder.ledger.takedowns import TakedownRecords
 from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
@@ -50,7 +52,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-class Ledger(ReleaseRecords):
+class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
@@ -101,16 +103,18 @@ class Ledger(ReleaseRecords):
             return [row for (row,) in session.execute(select(Run).order_by(Run.id))]
 
     def resume_point(self, source: str) -> str | None:
-        """The checkpoint of the last ingest of `source`, if that ingest did not complete."""
+        """The last checkpoint of the ingest runs of `source` since its last completed one: a
+        resumed run stopped before its first checkpoint leaves the one before it in force."""
         query = (
             select(Run.status, Run.checkpoint)
             .where(Run.kind == "ingest", Run.source == source)
             .order_by(Run.id.desc())
-            .limit(1)
         )
         with self.engine.connect() as connection:
-            last = connection.execute(query).first()
-        return last.checkpoint if last is not None and last.status != "completed" else None
+            for status, checkpoint in connection.execute(query):
+                if status == "completed" or checkpoint is not None:
+                    return checkpoint if status != "completed" else None
+        return None
 
     def register_source(self, name: str, adapter: str, version: str, config: dict) -> None:
         with self.session() as session:
@@ -144,6 +148,23 @@ class Ledger(ReleaseRecords):
             for doc_id, row in found.items()
         }  # fmt: skip
 
+    def seen_keys(self, doc_ids: Sequence[str]) -> set[str]:
+        """Those of `doc_ids` the unfinished ingest of their source yielded before a checkpoint."""
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for start in range(0, len(doc_ids), 500):
+                query = select(IngestKey.doc_id).where(
+                    IngestKey.doc_id.in_(doc_ids[start : start + 500])
+                )
+                found.update(connection.execute(query).scalars())
+        return found
+
+    def forget_seen_keys(self, source: str) -> None:
+        """Start a new ingest pass of `source` (or end one): no key of it is seen yet."""
+        with self.engine.begin() as connection:
+            table = IngestKey.__table__
+            connection.execute(table.delete().where(table.c.source == source))
+
     def next_seq(self) -> int:
         with self.engine.connect() as connection:
             return (connection.execute(select(func.max(Document.seq))).scalar() or 0) + 1
@@ -156,9 +177,13 @@ class Ledger(ReleaseRecords):
         decisions: list[Row],
         run_id: int,
         checkpoint: str | None,
+        seen: Sequence[Row] = (),
     ) -> None:
-        """One transaction: new and changed documents, their evidence, decisions, the checkpoint."""
+        """One transaction: new and changed documents, their evidence, decisions, the checkpoint
+        and the `seen` keys ({doc_id, source}) yielded before it (see `IngestKey`)."""
         with self.engine.begin() as connection:
+            if seen:
+                connection.execute(IngestKey.__table__.insert(), list(seen))
             if changed:
                 ids = [row["doc_id"] for row in changed]
                 connection.execute(Evidence.__table__.delete().where(Evidence.doc_id.in_(ids)))
@@ -240,10 +265,10 @@ class Ledger(ReleaseRecords):
         return found
 
     def text_rows(self, doc_ids: Sequence[str]) -> list[Any]:
-        """(doc_id, source, raw_sha256, text_sha256, status, reason) of the asked documents, in
-        doc_id order: what curation reads of a document it decides."""
+        """(doc_id, source, raw_sha256, text_sha256, status, reason, language_hint) of the asked
+        documents, in doc_id order: what curation reads of a document it decides."""
         columns = (Document.doc_id, Document.source, Document.raw_sha256, Document.text_sha256,
-                   Document.status, Document.reason)  # fmt: skip
+                   Document.status, Document.reason, Document.language_hint)  # fmt: skip
         query = select(*columns).where(Document.doc_id.in_(doc_ids)).order_by(Document.doc_id)
         with self.engine.connect() as connection:
             return connection.execute(query).all()
@@ -308,16 +333,6 @@ class Ledger(ReleaseRecords):
                 )
                 pending += connection.execute(kept_by_run).scalar() or 0
         return pending
-
-    # -- takedowns ----------------------------------------------------------------------
-    def add_takedown(self, selector: str, reason: str) -> None:
-        row = {"selector": selector, "reason": reason, "created_at": utc_now()}
-        with self.engine.begin() as connection:
-            connection.execute(Takedown.__table__.insert(), [row])
-
-    def takedowns(self) -> list[Takedown]:
-        with self.session() as session:
-            return [row for (row,) in session.execute(select(Takedown).order_by(Takedown.id))]
 
 
 def _count(connection: Any, *conditions: Any) -> int:

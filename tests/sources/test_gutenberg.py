@@ -175,7 +175,8 @@ def test_csv_rows_that_are_not_texts_or_not_numbered_are_skipped(tmp_path):
     )
     items = run({"catalog": str(catalog), "mirror": str(tmp_path)})
     assert items["9001"].reason == "not_text" and "Sound" in items["9001"].detail
-    assert items["csv-line-3"].reason == "malformed_metadata"
+    assert items["#line:3"].reason == "malformed_metadata"
+    assert items["#line:3"].detail.endswith("#line=3: Text# 'abc' is not an ebook number")
 
 
 def test_a_csv_that_is_not_the_pg_catalog_is_a_clear_error(tmp_path):
