@@ -13,10 +13,12 @@ import pytest
 from tests import ledger_backend
 
 TESTS = Path(__file__).parent
+# test_lock.py and test_interrupt.py pass on PostgreSQL too (run them with the variable set);
+# they are left out here for time: the PostgreSQL lock has its own test in test_lock.py.
 SUITES = [
     "test_build.py", "test_ingest.py", "test_curation.py", "test_dedup.py", "test_frozen.py",
     "test_recurate.py", "test_takedown.py", "test_diff.py", "test_verify.py",
-    "test_publish_folder.py", "test_poison_records.py", "test_lock.py", "test_interrupt.py",
+    "test_publish_folder.py", "test_poison_records.py",
 ]  # fmt: skip
 
 
