@@ -7,17 +7,14 @@ rewrites the description of a frozen release.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from corpusbuilder import langid, pii, registry, steps, urls
+from corpusbuilder import registry, steps, urls
 from corpusbuilder.config import CorpusConfig
-from corpusbuilder.dedup import MinHashStep
 from corpusbuilder.dedup_stage import EXACT_COMPONENT
-from corpusbuilder.filters import RuleFilter
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
 from corpusbuilder.plugins import UnknownPlugin
@@ -86,25 +83,8 @@ def _step(step: steps.Step) -> dict:
         "version": str(step.version),
         "stage": step.stage,
         "description": _summary(type(step)),
-        "settings": _settings(step),
+        "settings": step.described_settings(),
     }
-
-
-def _settings(step: steps.Step) -> dict:
-    """The thresholds a step decides with, defaults included (a step that is not one of ours
-    shows the settings it was given)."""
-    if isinstance(step, RuleFilter):
-        found = {"thresholds": dict(step.params)}
-        return found | ({"languages": step.per_language} if step.per_language else {})
-    if isinstance(step, langid.LanguageStep):
-        weights = dataclasses.asdict(langid.WEIGHTS)
-        windows = {"window_chars": langid.WINDOW_CHARS, "windows": langid.WINDOWS}
-        return {"languages": step.settings.get("languages")} | weights | windows
-    if isinstance(step, pii.PiiStep):
-        return {"placeholders": dict(pii.PLACEHOLDERS)}
-    if isinstance(step, MinHashStep):
-        return dataclasses.asdict(step.config)
-    return dict(step.settings)
 
 
 def _source(config: CorpusConfig, ledger: Ledger, name: str) -> dict:

@@ -21,6 +21,7 @@ practically never meet; the verification, not the banding, sets the threshold.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +156,9 @@ class MinHashStep(Step):
     @classmethod
     def configure(cls, curate: Mapping[str, Any]) -> MinHashStep:
         return cls(curate.get("near_dedup") or {})
+
+    def described_settings(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.config)
 
     def run(self, docs: Sequence[Doc]) -> list[Outcome]:
         if not docs:

@@ -161,6 +161,10 @@ class RuleFilter(Step):
         found = self.check_document(parsed(doc), doc.language or "")
         return KEEP if found is None else drop(found.reason, found.detail)
 
+    def described_settings(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"thresholds": dict(self.params)}
+        return found | ({"languages": self.per_language} if self.per_language else {})
+
     def params_for(self, language: str) -> dict[str, Any]:
         return self.per_language.get(language, self.params)
 

@@ -33,7 +33,7 @@ label and score in every process.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
@@ -238,6 +238,10 @@ class LanguageStep(Step):
     @classmethod
     def configure(cls, curate: Mapping[str, Any]) -> LanguageStep:
         return cls({"languages": curate.get("languages")})
+
+    def described_settings(self) -> dict[str, Any]:
+        windows = {"window_chars": WINDOW_CHARS, "windows": WINDOWS}
+        return {"languages": self.settings.get("languages")} | asdict(WEIGHTS) | windows
 
     def run(self, docs: Sequence[Doc]) -> list[Outcome]:
         selected = set(self.settings.get("languages") or [])

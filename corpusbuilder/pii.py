@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from corpusbuilder.reasons import Reason
 from corpusbuilder.steps import Doc, Outcome, Step, keep, modify
@@ -123,6 +124,9 @@ class PiiStep(Step):
 
     name = COMPONENT
     stage = "pii"
+
+    def described_settings(self) -> dict[str, Any]:
+        return {"placeholders": dict(PLACEHOLDERS)}
 
     def run(self, docs: Sequence[Doc]) -> list[Outcome]:
         return [self._one(doc.text) for doc in docs]

@@ -125,6 +125,11 @@ class Step:
         """One outcome per document of `docs`, in order."""
         raise NotImplementedError
 
+    def described_settings(self) -> dict[str, Any]:
+        """The settings it decides with, defaults included, for the card and croissant.json;
+        a step that keeps constants of its own names them here."""
+        return dict(self.settings)
+
 
 class UnknownStep(UnknownPlugin):
     """No step is registered under the asked name."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import pytest
@@ -25,6 +24,7 @@ from corpusbuilder.source import Skipped, SourceDocument
 from sources.gutenberg import GutenbergSource
 from sources.mediawiki import MediaWikiSource
 from sources.oai_pmh import OaiPmhError, OaiPmhSource
+from tests import loopback
 from tests.oai_server import identify
 
 PLAY_SECONDS = 8  # no play lasts longer, whatever the client does
@@ -62,10 +62,7 @@ class EvilServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True).start()
+        self.httpd, self.url = loopback.serve(Handler)
 
     @staticmethod
     def _429(handler, query: dict) -> None:

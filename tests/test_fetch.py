@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from corpusbuilder.fetch import USER_AGENT, Fetcher, FetchError
+from tests import loopback
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -41,9 +41,7 @@ class ScriptedServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True).start()
+        self.httpd, self.url = loopback.serve(Handler)
 
     def close(self) -> None:
         self.httpd.shutdown()

@@ -6,13 +6,13 @@ hangs up, so no test can hang for longer than a few seconds.
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from corpusbuilder.fetch import Fetcher, FetchError
+from tests import loopback
 
 
 class EvilServer:
@@ -41,10 +41,7 @@ class EvilServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True).start()
+        self.httpd, self.url = loopback.serve(Handler)
 
     def close(self) -> None:
         self.httpd.shutdown()
