@@ -1,8 +1,10 @@
 """Fit ``corpusbuilder.langid.Weights`` on the tuning half of the shared sentences.
 
-Run: ``python bench/langid_fit.py [--data ../shared/data]``; prints the fitted `Weights` and the
-tuning-half figures of each threshold. Sentences with an even ``source_line`` are the tuning half;
-the odd ones are only ever reported (``bench/langid_bench.py``, ``tests/test_langid.py``).
+Run: ``python bench/langid_fit.py [--data ../shared/data]``; prints the fitted `Weights`, the
+tuning-half figures of each threshold, the out-of-set trade-off of `Weights.veto_ratio` on both
+halves, and per-language tables before (v5: no veto) and after. Sentences with an even
+``source_line`` are the tuning half; the odd ones are only ever reported
+(``bench/langid_bench.py``, ``tests/test_langid.py``).
 
 The model is `langid._posterior`'s log-linear score — fastText, naive Bayes and coverage weights,
 the log-odds of a language naive Bayes lacks, and a log prior per language — fitted as a
@@ -11,7 +13,15 @@ set get a prior of their own; an `EXTRA` language without sentences takes the me
 `EXTRA` ones with sentences, in the fit as when identifying. The threshold (`Weights.min_score`)
 is then the one with the most correct labels (then the fewest wrong ones) on the tuning half
 among those with at most `MAX_WRONG` wrong labels and at most `MAX_UND` `und` in every language
-langdetect knows.
+langdetect knows, without the fastText veto (as for v5; the veto is set from its own table).
+
+Out of set: each sentence is also read with its own language left out of the identifier's set
+(`langid.leave_out`); it should then come out `und`. The fastText veto trades those labels
+against `und` in languages fastText lite reads poorly on short text (Irish, Latin, unaccented
+Romanian), so no ratio keeps every language's und at 2 % and also rejects much: `Weights.veto_ratio`
+is the largest ratio of `VETO_RATIOS` whose tuning half keeps at most `MAX_WRONG` wrong and at
+most `MAX_UND` `und` in every language of the set (heritage ones included); the table shows the
+curve on both halves.
 """
 
 from __future__ import annotations
@@ -31,13 +41,21 @@ THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 MAX_WRONG = 0.009  # on the tuning half, a margin under the 1 % target
 MAX_UND = 0.02
 HERITAGE = ("la", "eu", "eo", "ga")  # in the sentence set, unknown to langdetect
+VETO_RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0)
+PARAGRAPHS = ("paragraphs_concat_synthetic.tsv", "paragraphs_gutenberg.tsv")
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(rows)
+        return list(rows)
 
 
 def read_sentences(data: Path) -> list[tuple[str, str, int]]:
-    with (data / "langid" / "sentences.tsv").open(encoding="utf-8") as f:
-        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(rows)
-        return [(lang, text, int(line)) for lang, text, line in rows]
+    return [
+        (lang, text, int(line)) for lang, text, line in read_tsv(data / "langid" / "sentences.tsv")
+    ]
 
 
 def features(found: langid.Evidence) -> tuple[np.ndarray, np.ndarray]:
@@ -98,15 +116,70 @@ def figures(rows: list[tuple[str, langid.Evidence]], weights: langid.Weights) ->
     return total["c"] / total.total(), total["w"] / total.total(), worst
 
 
+def outcomes(rows: list[tuple[str, list[langid.Evidence]]], weights: langid.Weights) -> dict:
+    """Per gold language: c(orrect), w(rong), u(nd), and o: labelled although left out."""
+    by: dict[str, Counter] = defaultdict(Counter)
+    for gold, found in rows:
+        guess = langid.decide(found, weights).language
+        by[gold]["c" if guess == gold else "u" if guess == langid.UNDETERMINED else "w"] += 1
+        left_out = langid.decide([langid.leave_out(e, gold) for e in found], weights).language
+        by[gold]["o"] += left_out != langid.UNDETERMINED
+    return by
+
+
+def tradeoff(halves: dict[str, list], weights: langid.Weights) -> tuple[list[str], float]:
+    """Per veto ratio and half: correct/wrong on langdetect's languages, their worst und, the
+    worst und of a fastText-only language, and the share labelled when left out of the set;
+    and the largest ratio whose tuning half meets `MAX_WRONG` and `MAX_UND` in every language."""
+    chosen = 0.0
+    out = [
+        "| veto_ratio | half | correct | wrong | worst und | worst und, fastText-only | "
+        "labelled when left out |",
+        "|---" * 7 + "|",
+    ]
+    for ratio in VETO_RATIOS:
+        for half, rows in halves.items():
+            by = outcomes(rows, langid.Weights(**{**weights.__dict__, "veto_ratio": ratio}))
+            known = sum((c for lang, c in by.items() if lang not in HERITAGE), Counter())
+            n, total = known["c"] + known["w"] + known["u"], sum(by.values(), Counter())
+            und = {lang: c["u"] / (c["c"] + c["w"] + c["u"]) for lang, c in by.items()}
+            worst = max((u, lang) for lang, u in und.items() if lang not in HERITAGE)
+            heritage = max((u, lang) for lang, u in und.items() if lang in HERITAGE)
+            if half == "tuning" and known["w"] / n <= MAX_WRONG and max(und.values()) <= MAX_UND:
+                chosen = ratio
+            out.append(
+                f"| {ratio} | {half} | {known['c'] / n:.4f} | {known['w'] / n:.4f} "
+                f"| {worst[0]:.3f} {worst[1]} | {heritage[0]:.3f} {heritage[1]} "
+                f"| {total['o'] / (total.total() - total['o']):.4f} |"
+            )
+    return out, chosen
+
+
+def per_language(name: str, rows: list, before: langid.Weights, after: langid.Weights) -> list[str]:
+    """c/w/u per language before and after, and how many were labelled when left out."""
+    results = {"v5 (no veto)": outcomes(rows, before), langid.COMPONENT: outcomes(rows, after)}
+    out = [f"### {name}", "", "| lang | n | " + " | ".join(results) + " | left out: labelled |"]
+    out.append("|---" * (3 + len(results)) + "|")
+    for lang in sorted(results[langid.COMPONENT]) + ["all"]:
+        counts = [
+            by[lang] if lang != "all" else sum(by.values(), Counter()) for by in results.values()
+        ]
+        cells = " | ".join(f"{c['c']}/{c['w']}/{c['u']}" for c in counts)
+        n = counts[0]["c"] + counts[0]["w"] + counts[0]["u"]
+        out.append(f"| {lang} | {n} | {cells} | {counts[0]['o']} → {counts[1]['o']} |")
+    return out + [""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[2] / "shared" / "data"
     parser.add_argument("--data", type=Path, default=default)
     args = parser.parse_args()
-    tuning = []
+    halves: dict[str, list] = {"tuning": [], "reported": []}
     for lang, text, line in read_sentences(args.data):
-        found = langid.evidence(text) if line % 2 == 0 else []
-        tuning += [(lang, found[0])] if found else []  # a sentence is one window
+        found = langid.evidence(text)
+        halves["reported" if line % 2 else "tuning"] += [(lang, found)] if found else []
+    tuning = [(lang, found[0]) for lang, found in halves["tuning"]]  # a sentence is one window
     (fasttext, naive_bayes, coverage, extra), priors = fit(tuning)
     fitted = langid.Weights(
         *(round(float(weight), 2) for weight in (fasttext, naive_bayes, coverage, extra)),
@@ -115,13 +188,29 @@ def main() -> None:
     print("| min_score | correct | wrong | worst und |\n|---|---|---|---|")
     allowed = []
     for threshold in THRESHOLDS:
-        weights = langid.Weights(**{**fitted.__dict__, "min_score": threshold})
+        weights = langid.Weights(**{**fitted.__dict__, "min_score": threshold, "veto_ratio": 0})
         correct, wrong, worst = figures(tuning, weights)
         print(f"| {threshold} | {correct:.4f} | {wrong:.4f} | {worst:.3f} |")
         if wrong <= MAX_WRONG and worst <= MAX_UND:
             allowed.append(((correct, -wrong), weights))
     print()
     print(max(allowed, key=lambda pair: pair[0])[1] if allowed else "no threshold meets the limits")
+    print()
+    table, chosen = tradeoff(halves, langid.WEIGHTS)
+    print("\n".join(table))
+    print(
+        f"\nveto_ratio chosen on the tuning half: {chosen}"
+        f" (langid.WEIGHTS has {langid.WEIGHTS.veto_ratio})\n"
+    )
+    before = langid.Weights(**{**langid.WEIGHTS.__dict__, "veto_ratio": 0.0})
+    print(
+        "\n".join(
+            per_language("sentences, reported half", halves["reported"], before, langid.WEIGHTS)
+        )
+    )
+    for name in PARAGRAPHS:
+        rows = [(row[0], langid.evidence(row[1])) for row in read_tsv(args.data / "langid" / name)]
+        print("\n".join(per_language(name, rows, before, langid.WEIGHTS)))
 
 
 if __name__ == "__main__":

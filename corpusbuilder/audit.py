@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from corpusbuilder import measurements
 from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Document
 from corpusbuilder.reasons import Status
 
 WHY = {
@@ -47,12 +47,15 @@ def report(ledger: Ledger, doc_id: str) -> dict:
             " (see `corpusbuilder status`)"
         )
     source = ledger.source(doc.source)
-    also = ledger.doc_ids(Document.duplicate_of == doc_id)
+    also = [row.doc_id for row in ledger.duplicates_of([doc_id])]
+    decisions = ledger.decisions(doc_id)
+    passed = doc.status in (Status.KEPT, Status.DUPLICATE)  # its last curation kept it
     return {
         "document": _dump(doc),
         "source": _dump(source) if source else None,
         "evidence": [_dump(e) for e in ledger.evidence([doc_id])[doc_id]],
-        "decisions": [_dump(d) for d in ledger.decisions(doc_id)],
+        "decisions": [_dump(d) for d in decisions],
+        "filter_measurements": measurements.rows(decisions) if passed else [],
         "releases": [
             _dump(r, "version", "config", "shard", "row") for r in ledger.releases_holding(doc_id)
         ],
@@ -147,8 +150,15 @@ def _history(data: dict) -> list[str]:
     return lines
 
 
+def _measurements(data: dict) -> list[str]:
+    """What each filter measured on the document when it kept it."""
+    found = data.get("filter_measurements")
+    return ["filter measurements:", *measurements.render(found)] if found else []
+
+
 def render(data: dict, as_json: bool = False) -> str:
     """The audit report as text for a person, or as JSON for a program."""
     if as_json:
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    return "\n".join(_header(data) + _exclusion(data) + _evidence(data) + _history(data))
+    sections = _header(data) + _exclusion(data) + _evidence(data) + _measurements(data)
+    return "\n".join(sections + _history(data))

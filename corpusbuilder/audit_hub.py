@@ -1,6 +1,7 @@
 """Audit a document of a published release from the Hub alone: its provenance config, read at a
 tag, answers what the publisher's ledger would (evidence verbatim, the rule that accepted its
-licence, the curation decisions, the duplicates it absorbed) without a ledger or corpus.yaml.
+licence, the curation decisions, what the filters measured, the duplicates it absorbed) without
+a ledger or corpus.yaml.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def from_row(row: dict) -> dict:
         "source": {key: row[column] for key, column in SOURCE.items()},
         "evidence": row["evidence"],
         "decisions": row["curation"],
+        "filter_measurements": row.get("filter_measurements") or [],  # older releases lack it
         "releases": [{key: row[key] for key in ("version", "config", "shard", "row")}],
         "also_found_in": [found["doc_id"] for found in row["also_found_in"]],
         "why_excluded": None,

@@ -57,7 +57,7 @@ def build(
     result = BuildResult(_version(project, version))
     for source in project.config.sources:
         try:
-            done = project.ingest(source.name)
+            done = project.ingest(source.name, workers=workers)
         except Exception as exc:  # isolated: recorded as a failed run, the next source runs
             message, _ = explain(exc)
             log.debug("source %s failed", source.name, exc_info=exc)  # the log file's copy

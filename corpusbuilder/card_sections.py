@@ -44,7 +44,8 @@ def usage(release: Release, extra: dict[str, str]) -> list[str]:
     ]  # fmt: skip
     if layout.PROVENANCE in extra:
         lines += [
-            "# one provenance row per document: licence evidence verbatim, decisions, duplicates",
+            "# one provenance row per document: licence evidence verbatim, decisions, filter"
+            " measurements, duplicates",
             f'prov = load_dataset("{repo}", "{layout.PROVENANCE}", split="train",'
             f' revision="{revision}")',
         ]

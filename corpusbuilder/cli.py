@@ -84,19 +84,24 @@ def cli(
 @cli.command()
 @click.argument("source")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many documents.")
+@click.option("--workers", type=WORKERS, help="Worker processes parsing (default: all cores).")
 @JSON
 @click.pass_context
 @writes
-def ingest(ctx: click.Context, source: str, limit: int | None, as_json: bool) -> None:
+def ingest(
+    ctx: click.Context, source: str, limit: int | None, workers: int | None, as_json: bool
+) -> None:
     """Run one source of corpus.yaml and record everything it yields in the ledger.
 
-    Re-running adds nothing twice; an interrupted run resumes from its last checkpoint.
+    Re-running adds nothing twice; an interrupted run resumes from its last checkpoint (each
+    partition of a partitioned source from its own). The ledger is the same whatever --workers.
 
     \b
     Example:
       corpusbuilder ingest gutenberg --limit 100
+      corpusbuilder ingest wikipedia --workers 4
     """
-    result = project(ctx).ingest(source, limit)
+    result = project(ctx).ingest(source, limit, workers)
     if as_json:
         return click.echo(reports.dumps(reports.ingested(result)))
     resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
@@ -129,7 +134,7 @@ def curate(ctx: click.Context, workers: int | None, redo: bool, as_json: bool) -
 @click.option(
     "--version", "version", help="Release version (default: release.version in corpus.yaml)."
 )
-@click.option("--workers", type=WORKERS, help="Worker processes for curation (default: all cores).")
+@click.option("--workers", type=WORKERS, help="Worker processes (default: all cores).")
 @click.option(
     "--allow-failed-sources", is_flag=True, help="Release what succeeded when a source fails."
 )

@@ -75,7 +75,7 @@ def lookup(
         raise UserError("--revision reads a Hub repo: pass --repo-id too")
     else:
         proj = project(ctx)
-        signed = proj.config.workdir / "signatures"
+        signed = proj.config.storage.child("signatures")
         report = looking_up.from_ledger(proj.ledger, proj.store, signed, query, version, threshold)
     click.echo(looking_up.render(report, as_json))
 

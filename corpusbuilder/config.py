@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from corpusbuilder.config_errors import ConfigError, problems
 from corpusbuilder.config_model import SECTIONS, corpus_model
 from corpusbuilder.config_yaml import Loaded, YamlProblem, dotted, read
+from corpusbuilder.storage import Storage
 from corpusbuilder.versions import check_version
 
 __all__ = ["DEFAULT_FILE", "ConfigError", "CorpusConfig", "SourceConfig", "json_schema", "load"]
@@ -66,12 +67,16 @@ class CorpusConfig:
         return self.settings.description or ""
 
     @property
-    def texts_dir(self) -> Path:
-        return self.workdir / "texts"
+    def storage(self) -> Storage:
+        """Where the text store, signatures and releases live: `storage:` (a path relative to
+        corpus.yaml, or an fsspec URL), by default the workdir. Not part of any hash: where the
+        bytes live changes nothing of what they are."""
+        location = self.settings.storage
+        return Storage(self.resolve(location) if location else self.workdir)
 
     def release_dir(self, version: str) -> Path:
         """The folder of release `version`; checked here too, the last step before a path."""
-        return self.workdir / "releases" / check_version(version)
+        return (self.storage.local_path or self.workdir) / "releases" / check_version(version)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:

@@ -92,10 +92,27 @@ def _step(name: str) -> str:
     return name
 
 
+def _step_entry(item: str | dict[str, Any]) -> str | dict[str, Any]:
+    """A step's name, or one `{name: settings}` for a step that takes its settings inline."""
+    if isinstance(item, dict):
+        if len(item) != 1:
+            raise ValueError("a step with settings is one `name: {settings}` mapping")
+        ((name, settings),) = item.items()
+        if steps.load(_step(name)).reads_own_key():
+            raise ValueError(
+                f"{name} reads its settings from its own key under curate: (see the README);"
+                " list it by name"
+            )
+        if not isinstance(settings, dict | None):
+            raise ValueError(f"the settings of {name} must be a mapping")
+        return item
+    return _step(item)
+
+
 SourceName = Annotated[str, AfterValidator(_source_name)]
 Language = Annotated[str, AfterValidator(_language)]
 LicencePattern = Annotated[str, AfterValidator(_licence)]
-StepName = Annotated[str, AfterValidator(_step)]
+StepEntry = Annotated[str | dict[str, Any], AfterValidator(_step_entry)]
 
 
 class Licences(Section):
@@ -154,9 +171,9 @@ class CurateSection(Section):
     def _steps_agree(self) -> CurateSection:
         """`steps`, when set, is the chain: a key that turns one of its steps off is a mistake,
         and the MinHash signature describes the final text, so no step may follow it."""
-        chosen = getattr(self, "steps", None)
-        if chosen is None:
+        if getattr(self, "steps", None) is None:
             return self
+        chosen = [steps.entry(item)[0] for item in self.steps]
         if len(set(chosen)) != len(chosen):
             raise ValueError("steps: a step is listed twice")
         if steps.MINHASH in chosen[:-1]:
@@ -262,6 +279,11 @@ class Corpus(Section):
     description: str | None = Field("", description="one paragraph for the dataset card")
     workdir: str = Field("work", description="ledger, text store and releases")
     ledger: str | None = Field(None, description="an SQLAlchemy URL (default: SQLite in workdir)")
+    storage: str | None = Field(
+        None,
+        description="texts, signatures and releases: a path or an fsspec URL (s3://bucket/prefix);"
+        " default: workdir",
+    )
     licences: Licences = Field(Licences(), description="changes to licences.yaml's policy")
     release: Release = Field(Release(), description="what `build` releases")
     publish: Publish = Field(Publish(), description="where `build` publishes")
@@ -295,7 +317,7 @@ def corpus_model() -> type[BaseModel]:
         ),
         near_dedup=(near_dedup, Field(None, description="MinHash settings, or false: off")),
         steps=(
-            list[StepName] | None,
+            list[StepEntry] | None,
             Field(None, description="the chain, in order (`corpusbuilder steps`); null: default"),
         ),
     )

@@ -1,7 +1,8 @@
 """Near-duplicate detection across all sources: MinHash + LSH banding, explicit keep policy.
 
 Two steps, so the expensive one parallelises: `signatures` (pure, picklable, batch-vectorised; run
-it in a process pool over batches) and `near_duplicates` (one pass in the parent over all of them).
+it in a process pool over batches) and the LSH pass over all of them (`dedup_lsh`, out of core;
+`near_duplicates` runs it over documents in memory).
 
 Keep policy: documents are visited in `ranks` order (lower wins; the pipeline passes (licence
 openness, ingest seq, doc_id), so the most open licence and then the earliest ingested copy is
@@ -22,13 +23,15 @@ practically never meet; the verification, not the banding, sets the threshold.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from corpusbuilder import minhash
+from corpusbuilder import dedup_lsh, minhash
 from corpusbuilder.steps import Doc, Outcome, Step, keep
 
 COMPONENT = "minhash_lsh_v1"
@@ -69,32 +72,6 @@ def signatures(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> np.
     return minhash.signatures(shingles, doc_of, len(texts), config.num_perm, config.seed)
 
 
-def band_hash(sigs: np.ndarray, band: int, config: DedupConfig) -> np.ndarray:
-    """(n,) uint64: one hash of each document's `rows` signature values in `band` (an LSH key)."""
-    rows = sigs[:, band * config.rows : (band + 1) * config.rows].astype(np.uint64)
-    mix = minhash.fmix64(np.arange(1, config.rows + 1, dtype=np.uint64))
-    with np.errstate(over="ignore"):
-        return minhash.fmix64((rows * mix).sum(axis=1, dtype=np.uint64))
-
-
-def shared_buckets(sigs: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Bucket ids (n, bands) int64 and whether each bucket holds more than one document.
-
-    Sort-based grouping, one band at a time (np.unique) instead of dicts of lists: ~9 bytes per
-    document and band are kept, and only documents in a shared bucket ever reach Python.
-    """
-    ids = np.empty((len(sigs), config.bands), dtype=np.int64)
-    shared = np.empty((len(sigs), config.bands), dtype=bool)
-    offset = 0
-    for band in range(config.bands):
-        keys = band_hash(sigs, band, config)
-        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        ids[:, band] = inverse + offset
-        shared[:, band] = counts[inverse] > 1
-        offset += len(counts)
-    return ids, shared
-
-
 def _check_inputs(doc_ids: Sequence[str], ranks: Sequence[tuple], sigs, config) -> None:
     if not len(doc_ids) == len(ranks) == len(sigs):
         raise ValueError(
@@ -112,34 +89,20 @@ def _check_inputs(doc_ids: Sequence[str], ranks: Sequence[tuple], sigs, config) 
 def near_duplicates(
     doc_ids: Sequence[str], ranks: Sequence[tuple], sigs: np.ndarray, config: DedupConfig
 ) -> list[NearDuplicate]:
-    """The documents to remove, in rank order, each with the kept document it duplicates."""
+    """The documents to remove, in rank order, each with the kept document it duplicates: the
+    out-of-core `dedup_lsh` over documents held in memory (scratch files in a temporary folder)."""
     _check_inputs(doc_ids, ranks, sigs, config)
-    ids, shared = shared_buckets(sigs, config)
-    order = sorted(np.flatnonzero(shared.any(axis=1)), key=lambda i: (ranks[i], doc_ids[i]))
-    position = {int(i): p for p, i in enumerate(order)}
-    kept_in: dict[int, list[int]] = {}
-    removed: list[NearDuplicate] = []
-    for i in order:
-        buckets = ids[i][shared[i]]
-        candidates = sorted({k for b in buckets for k in kept_in.get(int(b), ())}, key=position.get)
-        match = _best_match(sigs, i, candidates, config.threshold)
-        if match is None:
-            for b in buckets:
-                kept_in.setdefault(int(b), []).append(int(i))
-        else:
-            removed.append(NearDuplicate(doc_ids[i], doc_ids[match[0]], match[1]))
-    return removed
-
-
-def _best_match(sigs: np.ndarray, i: int, candidates: list[int], threshold: float):
-    """(index, similarity) of the most similar candidate at or above threshold; first wins ties."""
-    if not candidates:
-        return None
-    similarity = (sigs[candidates] == sigs[i]).mean(axis=1)
-    best = int(np.argmax(similarity))  # argmax returns the first maximum: the better-ranked one
-    if similarity[best] < threshold:
-        return None
-    return candidates[best], round(float(similarity[best]), 4)
+    order = sorted(range(len(doc_ids)), key=lambda i: (ranks[i], doc_ids[i]))
+    positions = np.empty(len(order), dtype=np.int64)
+    positions[order] = np.arange(len(order))
+    with tempfile.TemporaryDirectory(prefix="corpusbuilder-dedup-") as scratch:
+        lsh = dedup_lsh.NearDedup(Path(scratch), config, partitions=4)
+        lsh.add(positions, sigs)
+        removed, kept, similarity = lsh.run()
+    return [
+        NearDuplicate(doc_ids[order[r]], doc_ids[order[k]], float(s))
+        for r, k, s in zip(removed, kept, similarity, strict=True)
+    ]
 
 
 class MinHashStep(Step):

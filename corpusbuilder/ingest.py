@@ -12,21 +12,25 @@ occurrence, and the others are counted as `repeated_source_key` — whatever the
 across a resume too: the keys yielded before a checkpoint are kept in the ledger (`IngestKey`)
 until the pass over the source completes. A document whose text exceeds the source's
 `max_document_bytes` is a `too_large` skip (adapters that can skip it unread do so earlier).
+
+A partitioned adapter (`corpusbuilder.ingest_partitions`) is read partition after partition,
+each resumed from its own checkpoint, and its costly records are parsed on the engine's workers,
+which answer in order: the ledger is the one a serial ingest writes, whatever the workers.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from tqdm import tqdm
 
 from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest_partitions import Parallel, source_items
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.errors import refused_data
 from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.records import checked
@@ -168,13 +172,6 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
     return [new, changed, evidence, decisions], added
 
 
-def _unstorable(exc: Exception) -> bool:
-    """Whether `exc` is the database refusing the data (not the connection or a lock failing)."""
-    if isinstance(exc, DBAPIError):
-        return isinstance(exc, DataError | IntegrityError)
-    return isinstance(exc, StatementError)  # a value SQLAlchemy could not bind
-
-
 def _write(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str | None) -> Counter:
     rows, added = _rows(batch, ledger, store)
     ledger.write_ingest_batch(*rows, batch.run_id, checkpoint, batch.seen_rows(checkpoint))
@@ -190,7 +187,7 @@ def _write_each(batch: _Batch, ledger: Ledger, store: TextStore, checkpoint: str
         try:
             added += _write(batch, ledger, store, None)
         except Exception as exc:
-            if not _unstorable(exc):
+            if not refused_data(exc):
                 raise
             refusal = str(getattr(exc, "orig", None) or exc).partition("\n")[0][:200]
             detail = public_text(f"the ledger refused the record: {type(exc).__name__}: {refusal}")
@@ -206,7 +203,7 @@ def _flush(batch: _Batch, ledger: Ledger, store: TextStore, counts: Counter, che
     try:
         added = _write(batch, ledger, store, checkpoint)
     except Exception as exc:
-        if not _unstorable(exc) or len(batch.items) == 0:
+        if not refused_data(exc) or len(batch.items) == 0:
             raise
         added = _write_each(batch, ledger, store, checkpoint)
     counts.update(added)
@@ -224,8 +221,10 @@ def ingest(
     fetch: Fetcher,
     limit: int | None = None,
     progress: bool = True,
+    parallel: Parallel | None = None,
 ) -> IngestResult:
-    """Run `adapter` and record what it yields; raise after recording what was committed."""
+    """Run `adapter` and record what it yields; raise after recording what was committed.
+    A partitioned adapter's records are parsed on `parallel`'s engine (here without one)."""
     resume = ledger.resume_point(source)
     if resume is None:
         ledger.forget_seen_keys(source)  # a new pass over the source
@@ -236,7 +235,7 @@ def ingest(
     max_bytes = max_bytes if type(max_bytes) is int else None
     root = Path(fetch.base_dir or Path.cwd()).resolve()  # local locators are kept relative to it
     batch = _Batch(source, f"{adapter.name}@{adapter.version}", run_id, max_bytes, root)
-    items: Iterable[Item] = adapter.documents(fetch, limit=limit, resume=resume)
+    items = source_items(adapter, fetch, limit, resume, parallel)
     try:
         for item in tqdm(items, desc=f"ingest {source}", unit=" items", disable=not progress):
             if isinstance(item, Checkpoint):
@@ -253,6 +252,8 @@ def ingest(
         error = public_text(f"{type(exc).__name__}: {exc}")
         ledger.abort_run(run_id, dict(result.counts), exc, error)  # or interrupted by Ctrl-C
         raise
+    finally:
+        items.close()  # the engine's workers stop with the run
     ledger.finish_run(run_id, "completed", dict(result.counts))
     ledger.forget_seen_keys(source)
     return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import hashlib
 import json
 import os
 import re
@@ -27,23 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlalchemy import Connection, create_engine, make_url, text
-from sqlalchemy.pool import NullPool
 
 from corpusbuilder import config as corpus_config
 from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.locks import advisory_lock, is_shared
 from corpusbuilder.source import utc_now
 
 LOCK_FILE = "corpusbuilder.lock"
 POLL = 1.0  # seconds between two tries of the ledger lock while waiting for it
-# The advisory lock's key: one per ledger (a PostgreSQL database holds one corpus's ledger).
-LEDGER_KEY = int.from_bytes(hashlib.sha256(b"corpusbuilder ledger").digest()[:8], "big") >> 1
-HOLDERS = text(
-    "SELECT a.application_name, a.backend_start FROM pg_locks l"
-    " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-    " AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1"
-)
 LABEL = re.compile(r"corpusbuilder (\S+) (\d+)@(.*)")
 Notify = Callable[[str], None]  # how a waiting command says that it waits
 
@@ -130,38 +121,27 @@ def _file_holder(path: Path) -> Holder | None:
 
 @contextmanager
 def _ledger_lock(url: str, command: str, wait: bool, notify: Notify) -> Iterator[None]:
-    """PostgreSQL's session advisory lock, held on a connection of its own (other databases
-    are local files, which the file lock covers)."""
-    if make_url(url).get_backend_name() != "postgresql":
+    """The ledger's own lock when it is shared (PostgreSQL), named after `command` so that
+    others can say whom they wait for; other databases are local files the file lock covers."""
+    if not is_shared(url):
         yield
         return
     label = f"corpusbuilder {command} {os.getpid()}@{socket.gethostname()}"[:63]
-    engine = create_engine(url, poolclass=NullPool, connect_args={"application_name": label})
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            if not _try_advisory(connection):
-                _refuse_or_wait(_ledger_holder(connection), command, wait, notify)
-                while not _try_advisory(connection):
-                    time.sleep(POLL)
-            yield  # the lock ends with the connection's session
-    finally:
-        engine.dispose()
+    with advisory_lock(url, label) as ledger_lock:
+        if not ledger_lock.try_acquire():
+            _refuse_or_wait(_ledger_holder(ledger_lock.holder()), command, wait, notify)
+            while not ledger_lock.try_acquire():
+                time.sleep(POLL)
+        yield
 
 
-def _try_advisory(connection: Connection) -> bool:
-    query = text("SELECT pg_try_advisory_lock(:key)")
-    return bool(connection.execute(query, {"key": LEDGER_KEY}).scalar())
-
-
-def _ledger_holder(connection: Connection) -> Holder | None:
-    """The holder PostgreSQL knows of, from the application name its lock connection set."""
-    keys = {"high": LEDGER_KEY >> 32, "low": LEDGER_KEY & 0xFFFFFFFF}
-    row = connection.execute(HOLDERS, keys).first()
-    found = LABEL.fullmatch(row.application_name or "") if row else None
+def _ledger_holder(holding: tuple[str, datetime] | None) -> Holder | None:
+    """The holder PostgreSQL knows of, from the label its lock connection was named with."""
+    found = LABEL.fullmatch(holding[0]) if holding else None
     if found is None:
         return None
     command, pid, host = found.groups()
-    return Holder(command, int(pid), row.backend_start, host)
+    return Holder(command, int(pid), holding[1], host)
 
 
 def writes(command: Callable) -> Callable:
@@ -190,4 +170,4 @@ def _record_dead_runs(ledger_url: str, notify: Notify) -> None:
                 " finished: its process died; recorded as interrupted"
             )
     finally:
-        ledger.engine.dispose()
+        ledger.close()

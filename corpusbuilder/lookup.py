@@ -26,6 +26,7 @@ from corpusbuilder.dedup import DedupConfig
 from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.records import clean_text
+from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import TextStore, sha256_text
 from corpusbuilder.urls import public_url
 
@@ -118,7 +119,7 @@ def _match(row: dict, similarity: float | None) -> dict:
 def from_ledger(
     ledger: Ledger,
     texts: TextStore,
-    signed_root: Path,
+    signed_root: Storage,
     query: Query,
     version: str | None = None,
     threshold: float = THRESHOLD,

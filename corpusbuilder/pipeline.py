@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
-from sqlalchemy import and_, or_, select
 from tqdm import tqdm
 
-from corpusbuilder import dedup, dedup_stage, steps, takedown
+from corpusbuilder import dedup, dedup_stage, measurements, steps, takedown
 from corpusbuilder.analysis import Trace, analyse
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.engines import Engine, open_engine
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Document, decision_row
+from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.signatures import SignatureStore
@@ -35,18 +34,13 @@ from corpusbuilder.textstore import TextStore, sha256_text
 
 BATCH = 2000  # documents a ledger transaction
 CHUNK = 250  # documents a worker task (a batch the engine maps)
-FILTERS_COMPONENT = "curation_filters_v1"  # every configured filter passed
+FILTERS_COMPONENT = measurements.COMPONENT  # every configured filter passed
 LICENCE_STATUS = {
     "allowed": (Status.INGESTED, Reason.LICENCE_ALLOWED),
     "rejected": (Status.LICENCE_REJECTED, Reason.LICENCE_REJECTED),
     "unknown": (Status.QUARANTINED, Reason.LICENCE_UNKNOWN),
 }
 UNLINKED = {"duplicate_of": None, "similarity": None}  # for a document that is no duplicate
-# What curation decides: new documents and those `curate --all` marked, never a taken-down one.
-AWAITING = and_(
-    Document.status != Status.TAKEN_DOWN,
-    or_(Document.status == Status.INGESTED, Document.recurate.is_(True)),
-)
 
 
 @dataclass
@@ -87,7 +81,7 @@ class Curator:
             if self.dedup is None
             else f"{self.dedup.num_perm}-{self.dedup.ngram}-{self.dedup.seed}"
         )
-        self.signatures = SignatureStore(config.workdir / "signatures", key)
+        self.signatures = SignatureStore(config.storage.child("signatures"), key)
 
     @staticmethod
     def settings_hash(config: CorpusConfig) -> str:
@@ -104,8 +98,7 @@ class Curator:
         result = CurateResult(ledger.start_run("curate"))
         try:
             result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
-            # In ingest order, so that each batch reads few text-store segments.
-            waiting = ledger.doc_ids(AWAITING, order_by=Document.seq)
+            waiting = ledger.awaiting_curation()
             if waiting:
                 with self._engine(len(waiting)) as engine:
                     self._decide(waiting, engine, result, progress)
@@ -252,7 +245,9 @@ class Curator:
             "pii": found.get("pii") or None,
         }
         decide = partial(decision_row, doc.doc_id, run_id)
+        measured: dict = {}  # filter name → what it measured, from each filter that kept it
         for name, stage, outcome in trace.outcomes:
+            measured |= outcome.annotations.get("measurements", {})
             if "language" in outcome.annotations:
                 detail = _language_detail(outcome.annotations)
                 decisions.append(decide(stage, name, "passed", Reason.LANGUAGE_IDENTIFIED, detail))
@@ -264,52 +259,30 @@ class Curator:
                 decisions.append(decide(stage, name, "passed", outcome.reason, outcome.detail))
         if trace.text is not None:
             update["text_sha256"] = sha256_text(trace.text)  # stored by _collect, per batch
-        decisions.append(decide("filter", FILTERS_COMPONENT, "passed", Reason.KEPT))
+        kept = measurements.detail(measured)
+        decisions.append(decide("filter", FILTERS_COMPONENT, "passed", Reason.KEPT, kept))
         if doc.status == Status.DUPLICATE:  # decided again by `curate --all`: dedup, at the end,
             return update | {"status": doc.status, "reason": doc.reason}  # says if it still is
         return update | UNLINKED | {"status": Status.KEPT, "reason": Reason.KEPT}
 
-    def _candidates(self) -> list[dedup_stage.Candidate]:
-        columns = (
-            Document.doc_id,
-            Document.text_sha256,
-            Document.licence,
-            Document.seq,
-            Document.status,
-            Document.duplicate_of,
-        )
-        query = select(*columns).where(Document.status.in_([Status.KEPT, Status.DUPLICATE]))
-        with self.ledger.engine.connect() as connection:
-            rows = connection.execute(query.order_by(Document.doc_id)).all()
-        return [
-            dedup_stage.Candidate(
-                r.doc_id,
-                r.text_sha256,
-                (self.policy.openness(r.licence), r.seq, r.doc_id),
-                r.status,
-                r.duplicate_of,
-            )
-            for r in rows
-        ]
-
     def _deduplicate(self, result: CurateResult) -> None:
-        """Exact then near dedup over every kept or duplicate document (a global keep policy)."""
-        candidates = self._candidates()
-        sigs = None
-        if self.dedup is not None and candidates:
-            shas = [c.text_sha256 for c in candidates]
-            missing = sorted({sha for sha in shas if sha not in self.signatures})
-            if missing:  # curated before near-dedup was configured
-                texts = [text for _, text in self.store.get_many(missing)]
-                self.signatures.put(missing, dedup.signatures(texts, self.dedup))
-            sigs = self.signatures.get(shas, self.dedup.num_perm)
-            content = Content(self.dedup, self.signatures, self.store)  # near copies of takedowns
-            candidates, sigs, taken = takedown.hold_copies(
-                self.ledger, result.run_id, content, candidates, sigs
-            )
-            result.counts["taken_down"] += len(taken)
+        """Exact then near dedup over every kept or duplicate document (a global keep policy), in
+        bounded memory; the verdicts are written a batch at a time."""
+        held = None
+        if self.dedup is not None:  # near copies of taken-down texts are taken down too
+            content = Content(self.dedup, self.signatures, self.store)
+            held = takedown.HeldCopies(self.ledger, content)
+        run = dedup_stage.Deduplication(
+            self.ledger,
+            self.policy.openness,
+            self.dedup,
+            self.signatures,
+            self.store,
+            held,
+            self.config.workdir / "dedup-scratch",
+        )
         updates, decisions = [], []
-        for verdict in dedup_stage.decide(candidates, sigs, self.dedup):
+        for verdict in run.verdicts(result.run_id):
             updates.append(
                 {
                     "doc_id": verdict.doc_id,
@@ -334,7 +307,11 @@ class Curator:
                 )
             )
             result.counts[f"dedup:{verdict.reason}"] += 1
+            if len(updates) == BATCH:
+                self.ledger.update_documents(updates, decisions)
+                updates, decisions = [], []
         self.ledger.update_documents(updates, decisions)
+        result.counts["taken_down"] += len(run.taken)
 
 
 def _language_detail(found: Mapping) -> str:

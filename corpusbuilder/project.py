@@ -17,6 +17,7 @@ from corpusbuilder import verify as verifying
 from corpusbuilder.build import BuildResult, build
 from corpusbuilder.fetch import Fetcher
 from corpusbuilder.ingest import IngestResult, ingest
+from corpusbuilder.ingest_partitions import Parallel
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
 from corpusbuilder.pipeline import CurateResult, Curator
@@ -41,16 +42,22 @@ class Project:
 
     @cached_property
     def store(self) -> TextStore:
-        return TextStore(self.config.texts_dir)
+        return TextStore(self.config.storage.child("texts"))
 
     @cached_property
     def fetcher(self) -> Fetcher:
         return Fetcher(base_dir=self.config.root, **self.config.fetch)
 
-    def ingest(self, name: str, limit: int | None = None) -> IngestResult:
+    def ingest(
+        self, name: str, limit: int | None = None, workers: int | None = None
+    ) -> IngestResult:
         source = self.config.source(name)
         adapter = registry.load(source.adapter)(source.options)
-        return ingest(self.ledger, self.store, name, adapter, self.fetcher, limit, self.progress)
+        engine = self.config.settings.engine
+        parallel = Parallel(workers, engine.name, engine.address)
+        return ingest(
+            self.ledger, self.store, name, adapter, self.fetcher, limit, self.progress, parallel
+        )
 
     def curate(self, workers: int | None = None, redo: bool = False) -> CurateResult:
         if redo:
@@ -95,16 +102,16 @@ class Project:
         if "card" not in self._frozen(version).counts:
             self.release(version)  # frozen before schema 2: completed and written once
         frozen = self._frozen(version)
-        folder = release_files.ensure_written(self.config, self.ledger, self.store, frozen)
         options = {"replace": replace, "dry_run": dry_run}
-        if repo_id:
-            timeout = timeout or self.config.publish.get("timeout")
-            options |= {"private": private, "message": message, "timeout": timeout}
-            options["progress"] = self.progress
-            done = publish_hub.publish_to_hub(folder, repo_id, version, **options)
-        else:
-            dest = Path(self.config.resolve(to))
-            done = publishing.publish_to_folder(folder, dest, version, **options)
+        with release_files.written(self.config, self.ledger, self.store, frozen) as folder:
+            if repo_id:
+                timeout = timeout or self.config.publish.get("timeout")
+                options |= {"private": private, "message": message, "timeout": timeout}
+                options["progress"] = self.progress
+                done = publish_hub.publish_to_hub(folder, repo_id, version, **options)
+            else:
+                dest = Path(self.config.resolve(to))
+                done = publishing.publish_to_folder(folder, dest, version, **options)
         if not done.dry_run:  # every publication is recorded; the Hub one on the release too
             where = {"target": done.target, "commit": done.commit, "tag": done.tag}
             kind = "hub" if repo_id else "folder"
@@ -127,10 +134,11 @@ class Project:
         frozen = self._frozen(version)
         if repo_id:
             return verifying.verify_hub(repo_id, revision or f"v{version}", frozen, self.ledger)
-        own = release_files.own_folder(self.config, version)
-        return verifying.verify_folder(
-            Path(self.config.resolve(to)) if to else own, frozen, self.ledger
-        )
+        if to:
+            return verifying.verify_folder(Path(self.config.resolve(to)), frozen, self.ledger)
+        own = release_files.stored(self.config, version)
+        with own.local_copy() as folder:
+            return verifying.verify_folder(folder, frozen, self.ledger, own.url)
 
     def _frozen(self, version: str):
         frozen = self.ledger.release(version)

@@ -1,6 +1,6 @@
 """The provenance config of a release: one row per released document with everything the ledger
 knows of why it is there (evidence verbatim, the rule that accepted its licence, the curation
-decisions with their measured values, PII redactions, the duplicates it absorbed), and the
+decisions, what each filter measured on it, PII redactions, the duplicates it absorbed), and the
 `decisions` config: how many documents each source lost at each stage, and why.
 
 Both are frozen with the release (`freeze_rows`, the funnel in `Release.counts`) and written from
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from corpusbuilder import attribution, layout, registry, shards, urls
+from corpusbuilder import attribution, layout, measurements, registry, shards, urls
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
 from corpusbuilder.plugins import UnknownPlugin
@@ -54,6 +54,9 @@ SCHEMA = pa.schema(
     + [
         ("evidence", pa.list_(pa.struct(_strings(*_EVIDENCE)))),
         ("curation", pa.list_(pa.struct([("run_id", pa.int64()), *_strings(*_DECISION[1:])]))),
+        ("filter_measurements", pa.list_(pa.struct(
+            [*_strings("filter", "measure"), ("value", pa.float64())]
+        ))),
         ("pii", pa.list_(pa.struct([("kind", pa.string()), ("count", pa.int64())]))),
         ("text_modified", pa.bool_()),
         ("also_found_in", pa.list_(pa.struct(
@@ -99,6 +102,7 @@ def freeze_rows(ledger: Ledger, policy: Policy, members: list[dict], root: Path)
         data |= {
             "evidence": [_evidence(e, root) for e in evidence[member["doc_id"]]],
             "curation": [{k: getattr(d, k) for k in _DECISION} for d in fact["decisions"]],
+            "filter_measurements": measurements.rows(fact["decisions"]),
             "also_found_in": [{"doc_id": a.doc_id, "url": a.url, "similarity": a.similarity}
                               for a in fact["absorbed"]],
         }  # fmt: skip

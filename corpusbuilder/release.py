@@ -30,7 +30,7 @@ class ReleaseError(UserError):
 @dataclass(frozen=True)
 class ReleaseResult:
     version: str
-    directory: Path
+    directory: Path | str  # the local folder, or the URL of a release on an object store
     manifest_hash: str
     documents: int
     created: bool  # frozen by this call; False: it was frozen before and written again

@@ -2,18 +2,20 @@
 and LICENSE.md from its frozen facts, the provenance files from its frozen provenance
 (`release_provenance`), manifest.json naming every other file with its sha256.
 
-Files are written into a staging folder beside the release folder. The first write records each
-file's sha256 and size in the ledger; a later write must give the same bytes, and then takes the
-release folder's place; if it does not, nothing is replaced and the write refuses. Only the
-release's own folders under ``<workdir>/releases`` are ever removed.
+Files are written into a local staging folder (beside the release folder when the storage is
+local). The first write records each file's sha256 and size in the ledger; a later write must
+give the same bytes, and then takes the release folder's place (`Storage.replace_with`: renamed
+locally, uploaded to an object store); if it does not, nothing is replaced and the write refuses.
+Only the release's own folders under ``<storage>/releases`` (or the workdir's staging folder)
+are ever removed.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from corpusbuilder import (
@@ -31,6 +33,7 @@ from corpusbuilder.errors import ExitCode
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Release
 from corpusbuilder.release import ReleaseError, check_text
+from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import TextStore
 from corpusbuilder.versions import check_version
 
@@ -41,10 +44,16 @@ class ReleaseChanged(ReleaseError):
     exit_code = ExitCode.MISMATCH
 
 
+def stored(config: CorpusConfig, version: str) -> Storage:
+    """Where release `version` lives: `<storage>/releases/<version>`."""
+    return config.storage.child("releases", check_version(version))
+
+
 def own_folder(config: CorpusConfig, version: str, suffix: str = "") -> Path:
-    """`<workdir>/releases/<version>` (suffix "") or its `.<version>.<suffix>` sibling: the only
-    folders this module creates, replaces or removes."""
-    root = (config.workdir / "releases").resolve()
+    """`<storage>/releases/<version>` (suffix "") or its `.<version>.<suffix>` sibling, under the
+    workdir when the storage is not local: the only local folders this module creates, replaces
+    or removes."""
+    root = ((config.storage.local_path or config.workdir) / "releases").resolve()
     name = f".{check_version(version)}.{suffix}" if suffix else check_version(version)
     path = root / name
     if path.parent != root:  # a checked version has no separator; this guards the rmtree
@@ -57,41 +66,45 @@ def _clear(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def write_files(config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release) -> Path:
-    """Write the release's files from its frozen record; return its folder.
+def write_files(
+    config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release
+) -> Path | str:
+    """Write the release's files from its frozen record; return where: its local folder, or
+    its URL.
 
     Raises ReleaseChanged (exit code 7), leaving the folder as it was, when the bytes differ
     from those recorded at the first write.
     """
     version = release.version
-    directory = own_folder(config, version)
-    staging, old = own_folder(config, version, "staging"), own_folder(config, version, "old")
+    target = stored(config, version)
+    staging = own_folder(config, version, "staging")
     _clear(staging)  # left by an interrupted write
-    _clear(old)
     try:
-        files = _stage(ledger, store, release, staging, config.workdir / "signatures")
+        files = _stage(ledger, store, release, staging, config.storage.child("signatures"))
         recorded = release.files or ledger.record_release_files(version, files)
         changed = sorted(p for p in recorded.keys() | files if recorded.get(p) != files.get(p))
         if changed:
             raise ReleaseChanged(_refusal(version, changed))
-        if directory.exists():
-            os.replace(directory, old)
-        os.replace(staging, directory)
+        target.replace_with(staging)
     finally:
         _clear(staging)
-        _clear(old)
-    return directory
+    return target.local_path or target.url
 
 
-def ensure_written(
+@contextmanager
+def written(
     config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release
-) -> Path:
-    """The release folder, written again only when it is missing or differs from the record
-    (so publishing never sends files that are not the frozen ones)."""
-    directory = own_folder(config, release.version)
-    if release.files and directory.is_dir() and manifest.digest_tree(directory) == release.files:
-        return directory
-    return write_files(config, ledger, store, release)
+) -> Iterator[Path]:
+    """A local folder of the release's files, written again first when they are missing or
+    differ from the record (so publishing never sends files that are not the frozen ones)."""
+    target = stored(config, release.version)
+    with target.local_copy() as folder:
+        if release.files and folder.is_dir() and manifest.digest_tree(folder) == release.files:
+            yield folder
+            return
+    write_files(config, ledger, store, release)
+    with target.local_copy() as folder:
+        yield folder
 
 
 def _refusal(version: str, changed: list[str]) -> str:
@@ -103,7 +116,9 @@ def _refusal(version: str, changed: list[str]) -> str:
     )
 
 
-def _stage(ledger: Ledger, store: TextStore, release: Release, staging: Path, signed: Path) -> dict:
+def _stage(
+    ledger: Ledger, store: TextStore, release: Release, staging: Path, signed: Storage
+) -> dict:
     """Write every file into `staging`; return path → {sha256, size}, manifest.json included."""
     staging.mkdir(parents=True)
     for shard, rows in itertools.groupby(ledger.release_rows(release.version), lambda r: r.shard):

@@ -23,6 +23,7 @@ from corpusbuilder import dedup, layout
 from corpusbuilder.dedup import DedupConfig
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.signatures import SignatureStore
+from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import TextStore
 
 LOOKUP = DedupConfig()
@@ -31,7 +32,7 @@ BATCH = 1000  # texts read and signed at once
 COLUMNS = ("doc_id", "config", "url", "text_sha256")
 
 
-def store(root: Path, config: DedupConfig = LOOKUP) -> SignatureStore:
+def store(root: Path | Storage, config: DedupConfig = LOOKUP) -> SignatureStore:
     """The signature store curation keeps for `config` (the same key as the curator's)."""
     return SignatureStore(root, f"{config.num_perm}-{config.ngram}-{config.seed}")
 
@@ -45,7 +46,7 @@ def signatures_of(
 ) -> np.ndarray:
     """(len(shas), num_perm) signatures: from the store, or computed from the texts (and put in
     the store when `remember`). KeyError names a text missing from the text store."""
-    missing = sorted({sha for sha in shas if sha not in signed})
+    missing = sorted(signed.missing(shas))
     computed: dict[str, np.ndarray] = {}
     for start in range(0, len(missing), BATCH):
         batch = list(texts.get_many(missing[start : start + BATCH]))
@@ -53,9 +54,9 @@ def signatures_of(
         if remember:
             signed.put([sha for sha, _ in batch], sigs)
         computed.update(zip((sha for sha, _ in batch), sigs, strict=True))
-    out = np.empty((len(shas), config.num_perm), dtype=np.uint32)
-    for i, sha in enumerate(shas):
-        out[i] = computed[sha] if sha in computed else signed.get([sha], config.num_perm)[0]
+    found, out = signed.lookup(shas, config.num_perm)
+    for i in np.flatnonzero(~found):
+        out[i] = computed[shas[i]]
     return out
 
 
@@ -66,7 +67,9 @@ def frozen_rows(ledger: Ledger, version: str) -> pa.Table:
                      for name in COLUMNS})  # fmt: skip
 
 
-def write(folder: Path, ledger: Ledger, version: str, texts: TextStore, root: Path) -> None:
+def write(
+    folder: Path, ledger: Ledger, version: str, texts: TextStore, root: Path | Storage
+) -> None:
     """Write the signature file of release `version` into its `folder`, from its frozen rows in
     their order; the signatures come from the store under `root` (the missing ones are computed
     and kept there)."""

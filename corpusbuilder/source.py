@@ -7,7 +7,7 @@ read, verbatim — and never decides whether a licence is acceptable: `licences.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -73,6 +73,17 @@ class Checkpoint:
 
 
 Item = SourceDocument | Skipped | Checkpoint
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A record read but not yet made into an item: `parse(raw)` gives its SourceDocument or
+    Skipped. A partitioned adapter's reader yields it so that the costly part runs in the
+    engine's workers; `parse` is pure and picklable (a module-level function, or a bound method
+    or dataclass instance whose state pickles)."""
+
+    parse: Callable[[Any], SourceDocument | Skipped]
+    raw: Any
 
 
 def limited(items: Iterable[Item], limit: int | None) -> Iterator[Item]:

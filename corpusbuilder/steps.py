@@ -29,10 +29,12 @@ from typing import Any, ClassVar
 from corpusbuilder.plugins import PluginInfo, Plugins, UnknownPlugin
 
 GROUP = "corpusbuilder.steps"
-LANGUAGE = "langdetect_fasttext_v5"
+LANGUAGE = "langdetect_fasttext_v6"
 LANGUAGE_METADATA = "language_metadata_v1"
 PII = "pii_regex_v1"
 MINHASH = "minhash_lsh_v1"
+# The built-in filters, in the default order (``corpusbuilder.filters`` builds them).
+FILTERS = ("gopher_quality_v1", "gopher_repetition_v1", "c4_lines_v1", "ocr_noise_v1")
 
 
 @dataclass(eq=False)
@@ -118,8 +120,15 @@ class Step:
 
     @classmethod
     def configure(cls, curate: Mapping[str, Any]) -> Step:
-        """The step with its settings from corpus.yaml's `curate:` section (as written)."""
+        """The step with its settings from corpus.yaml's `curate:` section (as written). A
+        built-in reads its own key; any other step takes its settings inline, in its
+        `curate.steps` entry (`- my_step_v1: {min_words: 30}`), and needs no override."""
         return cls()
+
+    @classmethod
+    def reads_own_key(cls) -> bool:
+        """Whether it takes its settings from a key of its own under `curate:` (a built-in)."""
+        return cls.configure.__func__ is not Step.configure.__func__
 
     def run(self, docs: Sequence[Doc]) -> list[Outcome]:
         """One outcome per document of `docs`, in order."""
@@ -156,10 +165,8 @@ def default_names(curate: Mapping[str, Any]) -> list[str]:
     """Today's chain: language, its check against the stated language, the filters of
     `curate.filters` in the order written (all of them when it is left out), PII redaction and
     the MinHash signature unless turned off."""
-    from corpusbuilder.filters import available  # filters' rule modules import this module
-
     filters = curate.get("filters")
-    chain = [LANGUAGE, LANGUAGE_METADATA, *(available() if filters is None else filters)]
+    chain = [LANGUAGE, LANGUAGE_METADATA, *(FILTERS if filters is None else filters)]
     if curate.get("pii", True):
         chain.append(PII)
     if curate.get("near_dedup", {}) is not False:
@@ -167,8 +174,19 @@ def default_names(curate: Mapping[str, Any]) -> list[str]:
     return chain
 
 
+def entry(item: str | Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """A `curate.steps` entry: a step's name, or `{name: settings}` for settings inline."""
+    if isinstance(item, str):
+        return item, None
+    ((name, settings),) = item.items()
+    return name, dict(settings or {})
+
+
 def chain(curate: Mapping[str, Any]) -> list[Step]:
     """The configured steps, in order, each with its settings."""
     chosen = curate.get("steps")
-    names = default_names(curate) if chosen is None else chosen
-    return [load(name).configure(curate) for name in names]
+    entries = [entry(item) for item in (default_names(curate) if chosen is None else chosen)]
+    return [
+        load(name).configure(curate) if settings is None else load(name)(settings)
+        for name, settings in entries
+    ]

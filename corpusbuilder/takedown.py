@@ -12,12 +12,12 @@ refused unless it is `--pre-emptive`: then it applies when a matching document a
 Nothing undoes a takedown: a takedown waits for a running curation (the corpus lock), the ledger
 never writes a curation's decision over a taken-down document, and curation applies every
 recorded takedown again when it starts (`reapply`) and to the near copies among what it keeps
-(`hold_copies`). Frozen releases are not rewritten: publish a new version without it.
+(`HeldCopies`). Frozen releases are not rewritten: publish a new version without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,28 +142,40 @@ def reapply(ledger: Ledger, run_id: int) -> list[str]:
     return [t.doc_id for takedown in ledger.takedowns() for t in _apply(ledger, run_id, takedown)]
 
 
-def hold_copies(
-    ledger: Ledger, run_id: int, content: Content, candidates: Sequence[Any], sigs
-) -> tuple[list[Any], Any, list[str]]:
-    """Take down the candidates of near-dedup (with `doc_id`, `text_sha256` and their rows of
-    `sigs`) that copy a held text; return the other candidates, their signatures and the ids
-    taken down."""
-    texts: dict[str, tuple[Takedown, str]] = {}
-    for takedown in ledger.takedowns():
-        if not takedown.only_named:
-            for sha, doc_id in Held.load(takedown.held).texts.items():
-                texts.setdefault(sha, (takedown, doc_id))
-    found: dict[int, tuple[Takedown, list[Taken]]] = {}
-    for row, (sha, similarity) in content.near(list(texts), sigs).items():
-        takedown, copy_of = texts[sha]
-        kind = EXACT if candidates[row].text_sha256 in texts else NEAR
-        copy = Taken(candidates[row].doc_id, kind, copy_of, similarity)
-        found.setdefault(takedown.id, (takedown, []))[1].append(copy)
-    taken = set()
-    for takedown, copies in found.values():
-        taken.update(t.doc_id for t in _write(ledger, run_id, takedown, copies))
-    kept = [i for i, c in enumerate(candidates) if c.doc_id not in taken]
-    return [candidates[i] for i in kept], sigs[kept], sorted(taken)
+class HeldCopies:
+    """The texts the takedowns hold (but `--only` ones) and their copies among what near-dedup
+    compares, checked a chunk at a time (`copies`, `take`) and taken down at the end (`write`)."""
+
+    def __init__(self, ledger: Ledger, content: Content) -> None:
+        self.ledger, self.content = ledger, content
+        self.texts: dict[str, tuple[Takedown, str]] = {}
+        for takedown in ledger.takedowns():
+            if not takedown.only_named:
+                for sha, doc_id in Held.load(takedown.held).texts.items():
+                    self.texts.setdefault(sha, (takedown, doc_id))
+        self.held, self.held_sigs = [], None
+        if content.config is not None and self.texts:
+            self.held, self.held_sigs = content.signatures_of(list(self.texts))
+        self.found: dict[int, tuple[Takedown, list[Taken]]] = {}
+
+    def copies(self, sigs) -> dict[int, tuple[str, float]]:
+        """Row of `sigs` → (the held text's sha256, similarity), for the rows that copy one."""
+        return self.content.near_signed(self.held, self.held_sigs, sigs)
+
+    def take(self, doc_id: str, sha: str, held: str, similarity: float) -> None:
+        """Record the document `doc_id` (text `sha`) as a copy of the held text `held`."""
+        takedown, copy_of = self.texts[held]
+        kind = EXACT if sha in self.texts else NEAR
+        self.found.setdefault(takedown.id, (takedown, []))[1].append(
+            Taken(doc_id, kind, copy_of, similarity)
+        )
+
+    def write(self, run_id: int) -> list[str]:
+        """Take down the copies found; return their ids (those not taken down before)."""
+        taken = set()
+        for takedown, copies in self.found.values():
+            taken.update(t.doc_id for t in _write(self.ledger, run_id, takedown, copies))
+        return sorted(taken)
 
 
 def _apply(

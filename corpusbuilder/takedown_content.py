@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpusbuilder import dedup
+from corpusbuilder import dedup, dedup_lsh
 from corpusbuilder.signatures import SignatureStore
 from corpusbuilder.textstore import TextStore
 
@@ -28,25 +28,31 @@ class Content:
 
     def signatures_of(self, shas: Sequence[str]) -> tuple[list[str], np.ndarray]:
         """The sha256s of `shas` whose text is known, and their signatures, in that order."""
-        missing = [s for s in dict.fromkeys(shas) if s not in self.signatures and s in self.store]
+        missing = [s for s in self.signatures.missing(shas) if s in self.store]
         if missing:  # a text taken down before curation signed it
             texts = [text for _, text in self.store.get_many(missing)]
             self.signatures.put(missing, dedup.signatures(texts, self.config))
-        known = [sha for sha in dict.fromkeys(shas) if sha in self.signatures]
-        return known, self.signatures.get(known, self.config.num_perm)
+        unique = list(dict.fromkeys(shas))
+        found, sigs = self.signatures.lookup(unique, self.config.num_perm)
+        return [sha for sha, ok in zip(unique, found, strict=True) if ok], sigs[found]
 
     def near(self, held: Sequence[str], sigs: np.ndarray) -> dict[int, tuple[str, float]]:
         """Row of `sigs` → (the held sha256 it is most similar to, estimated Jaccard), for every
         row at or above the threshold."""
         if self.config is None or not held or not len(sigs):
             return {}
-        held, held_sigs = self.signatures_of(held)
-        if not held:
+        return self.near_signed(*self.signatures_of(held), sigs)
+
+    def near_signed(
+        self, held: Sequence[str], held_sigs: np.ndarray, sigs: np.ndarray
+    ) -> dict[int, tuple[str, float]]:
+        """`near`, with the held texts' signatures already known (`signatures_of`)."""
+        if not held or not len(sigs):
             return {}
         candidate = np.zeros(len(sigs), dtype=bool)
         for band in range(self.config.bands):
-            keys = dedup.band_hash(held_sigs, band, self.config)
-            candidate |= np.isin(dedup.band_hash(sigs, band, self.config), keys)
+            keys = dedup_lsh.band_hash(held_sigs, band, self.config)
+            candidate |= np.isin(dedup_lsh.band_hash(sigs, band, self.config), keys)
         found = {}
         for row in np.flatnonzero(candidate):
             similarity = (held_sigs == sigs[row]).mean(axis=1)

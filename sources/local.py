@@ -11,6 +11,8 @@ JSONL: one object a line with ``id`` and ``text`` (required), ``licence``, ``url
 ``creator``, ``date``, ``language``. Folder: ``name.txt`` with ``name.json`` beside it holding the
 same keys except ``text`` (the id defaults to the path inside the folder).
 
+``path`` may list several files or folders: each is a partition with its own checkpoint, and
+one that cannot be read is an ``unreadable_partition`` skip while the others are ingested.
 Checkpoints are positions: every ``checkpoint_every`` records, ``line N at byte B`` (the last
 JSONL line done and the offset after it) or ``file <path>`` (the last text file done, in the
 folder's sorted order); a resumed ingest seeks there instead of reading from the start. A JSONL
@@ -21,8 +23,9 @@ A record that cannot be read — not JSON, nested too deep, a number of more tha
 not an object, or ``id``/``text``/``licence``/``url``/``title``/``creator``/``language`` of the
 wrong type — is a ``malformed_record`` skip whose detail names the line (or sidecar) and the
 field. A JSONL line without a usable id is keyed by its position, ``#line:N``
-(`corpusbuilder.records.position_key`); a record whose own id begins with ``#`` is stored with
-the ``#`` doubled, so it never takes a position key's place.
+(`corpusbuilder.records.position_key`), or ``#<path>:line:N`` when ``path`` lists several; a
+record whose own id begins with ``#`` is stored with the ``#`` doubled, so it never takes a
+position key's place.
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ import unicodedata
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import Field
 
 from corpusbuilder.fetch import Fetcher, TooLarge
+from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.records import (
     MALFORMED,
@@ -55,21 +60,21 @@ from corpusbuilder.source import (
     Item,
     LicenceEvidence,
     Skipped,
-    SourceAdapter,
     SourceDocument,
-    limited,
+    Unparsed,
 )
 
 log = logging.getLogger(__name__)
 
 
-class LocalSource(SourceAdapter):
+class LocalSource(PartitionedSource):
     name = "local"
     version = "1.0.0"
 
     class Options(SourceOptions):
-        path: str = Field(
-            min_length=1, description="a .jsonl file, or a folder of .txt files with .json sidecars"
+        path: PartitionNames = Field(
+            description="a .jsonl file, or a folder of .txt files with .json sidecars; or a list"
+            " of them (partitions, each with its own checkpoint)"
         )
         licence: str | None = Field(
             None, description="the collection's terms, recorded beside each record's own statement"
@@ -86,18 +91,20 @@ class LocalSource(SourceAdapter):
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
 
-    def documents(
-        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
-    ) -> Iterator[Item]:
-        location = str(self.config["path"])
-        is_folder = fetch.is_local(location) and fetch.path_for(location).is_dir()
-        if is_folder:
-            items = self._folder(fetch, location, _file_position(resume))
-        else:
-            items = self._jsonl(fetch, location, _line_position(resume))
-        yield from limited(items, limit)
+    def partitions(self, fetch: Fetcher) -> list[str]:
+        path = self.config["path"]
+        return [path] if isinstance(path, str) else list(path)
 
-    def _jsonl(self, fetch: Fetcher, location: str, start: tuple[int, int]) -> Iterator[Item]:
+    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+        if fetch.is_local(partition) and fetch.path_for(partition).is_dir():
+            return self._folder(fetch, partition, _file_position(resume))
+        several = len(self.partitions(fetch)) > 1  # line numbers repeat from file to file
+        kind = f"{partition}:line" if several else "line"
+        return self._jsonl(fetch, partition, _line_position(resume), kind)
+
+    def _jsonl(
+        self, fetch: Fetcher, location: str, start: tuple[int, int], kind: str
+    ) -> Iterator[Item | Unparsed]:
         url, every = fetch.url_for(location), self.config["checkpoint_every"]
         stream = fetch.open(location)
         try:
@@ -107,14 +114,14 @@ class LocalSource(SourceAdapter):
                 stream, start = fetch.open(location), (0, 0)
             for line in _lines(stream, start[0], start[1], self.config["max_document_bytes"]):
                 if line.data is None or line.data.strip():
-                    yield self._line(line, url)
+                    yield Unparsed(partial(self._line, url=url, kind=kind), line)  # in a worker
                 if line.number % every == 0:
                     yield Checkpoint(f"line {line.number} at byte {line.end}")
         finally:
             stream.close()
 
-    def _line(self, line: _Line, url: str) -> Item:
-        where, key = f"{url}#line={line.number}", position_key("line", line.number)
+    def _line(self, line: _Line, url: str, kind: str = "line") -> Item:
+        where, key = f"{url}#line={line.number}", position_key(kind, line.number)
         if line.data is None:
             limit = self.config["max_document_bytes"]
             return Skipped(

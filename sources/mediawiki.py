@@ -29,6 +29,11 @@ stay valid, the rest cannot be reached (a stream cannot be re-synchronised), and
 the reason instead of losing the run. mwxml/expat read export schemas 0.4–0.11 in UTF-8 or UTF-16
 with a BOM; bz2, gzip and xz are recognised by magic bytes. Other config: ``wiki_url`` (default
 from siteinfo ``<base>``), ``index_url`` (default ``<host>/w/index.php``), ``checkpoint_every``.
+
+Partitions. ``dump`` may list several dump files (a wiki's ``pages-articles1…N``): each is a
+partition with its own checkpoint, and one that cannot be opened is an ``unreadable_partition``
+skip while the others are ingested. The reader decides the metadata skips; the wikitext parse,
+the costly part, runs in the engine's workers (`_PageParser`).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from mwparserfromhell.parser import ParserError
 from pydantic import AfterValidator, Field
 
 from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
 from corpusbuilder.licences import alternatives
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.records import TOO_LARGE, over_limit, too_large
@@ -52,9 +58,8 @@ from corpusbuilder.source import (
     Item,
     LicenceEvidence,
     Skipped,
-    SourceAdapter,
     SourceDocument,
-    limited,
+    Unparsed,
 )
 from sources.mediawiki_dump import Page, Site, open_dump, read_dump
 from sources.wikitext import WikitextCleaner
@@ -69,13 +74,76 @@ MEDIA_NAMESPACES = (-2, 6, 14)  # Media, File, Category
 
 @dataclass(frozen=True)
 class _Context:
-    """What every page of one run shares: URLs, cleaner, evidence, language."""
+    """What every page of one dump shares: URLs, cleaner, evidence, language."""
 
     site: Site
     wiki_url: str
     index_url: str | None
     cleaner: WikitextCleaner
     evidence: tuple[LicenceEvidence, ...]
+
+
+@dataclass(frozen=True)
+class _PageParser:
+    """What a page becomes: a skip decided from its metadata (cheap, in the reader), else a
+    document or skip from its wikitext (`__call__`, the costly parse, in the engine's workers).
+    Pure and picklable: a worker receives it with each chunk of pages."""
+
+    namespaces: frozenset[int]
+    disambiguation: re.Pattern
+    max_bytes: int
+    context: _Context
+
+    def triage(self, page: Page) -> Skipped | Unparsed:
+        skip = self._skip_before_parsing(page)
+        return Skipped(page.key, *skip) if skip else Unparsed(self, page)
+
+    def __call__(self, page: Page) -> SourceDocument | Skipped:
+        key = page.key
+        template = self.disambiguation.search(page.text)
+        if template:
+            return Skipped(key, "disambiguation", f"template {template.group(0).strip()}}}}}")
+        try:
+            text = unicodedata.normalize("NFC", self.context.cleaner.clean(page.text))
+        except ParserError as exc:
+            return Skipped(key, "unparsable_wikitext", str(exc))
+        if not text:
+            return Skipped(key, "empty_text", "no text left after removing markup")
+        return self._document(page, text)
+
+    def _skip_before_parsing(self, page: Page) -> tuple[str, str] | None:
+        """Skips decided from page metadata alone, before the costly parse."""
+        if page.namespace not in self.namespaces:
+            return "non_content_namespace", f"namespace {page.namespace}: {page.title}"
+        if page.redirect is not None:
+            return "redirect", f"redirect to {page.redirect}"
+        if page.model not in (None, "wikitext"):
+            return "unsupported_content_model", f"content model {page.model}"
+        if not (page.text or "").strip():
+            return "empty_text", "the latest revision has no text (empty or deleted)"
+        if over_limit(page.text, self.max_bytes):
+            size = f"its latest revision has {len(page.text)} characters"
+            return TOO_LARGE, too_large(f"page {page.title!r}", self.max_bytes, size)
+        return None
+
+    def _document(self, page: Page, text: str) -> SourceDocument:
+        context = self.context
+        quoted = urllib.parse.quote(page.title.replace(" ", "_"), safe=TITLE_SAFE)
+        url = context.wiki_url + quoted
+        if context.index_url:
+            history = f"{context.index_url}?title={quoted}&action=history"
+        else:
+            history = f"{url}?action=history"
+        return SourceDocument(
+            source_key=page.key,
+            text=text,
+            url=url,
+            evidence=context.evidence,
+            title=unicodedata.normalize("NFC", page.title),
+            creator=f"{context.site.name or 'Wiki'} contributors; history: {history}",
+            date=page.timestamp,
+            language_hint=context.site.language,
+        )
 
 
 def _statements(value: str | list[str]) -> str | list[str]:
@@ -88,15 +156,17 @@ def _statements(value: str | list[str]) -> str | list[str]:
     return value
 
 
-class MediaWikiSource(SourceAdapter):
-    """Pages of a MediaWiki XML dump; see the module docstring for config and skips."""
+class MediaWikiSource(PartitionedSource):
+    """Pages of MediaWiki XML dumps; see the module docstring for config and skips."""
 
     name = "mediawiki"
     version = "1.0.0"
     text_edits = "rendered from wikitext as plain text: templates, tables, references removed"
 
     class Options(SourceOptions):
-        dump: str = Field(min_length=1, description="path or URL of the XML dump (bz2, gz, xz)")
+        dump: PartitionNames = Field(
+            description="path or URL of the XML dump (bz2, gz, xz), or a list of dump files"
+        )
         licence: Annotated[str | list[str], AfterValidator(_statements)] = Field(
             description="the wiki's terms, e.g. [CC-BY-SA-3.0, GFDL-1.3] (collection evidence)"
         )
@@ -116,94 +186,50 @@ class MediaWikiSource(SourceAdapter):
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
-        self.dump = self.config["dump"]
+        dump = self.config["dump"]
+        self.dumps = [dump] if isinstance(dump, str) else list(dump)
         licence = self.config["licence"]
         self.licences = (licence,) if isinstance(licence, str) else tuple(licence)
         self.namespaces = frozenset(self.config["namespaces"])
         self.disambiguation = _template_pattern(self.config["disambiguation_templates"])
         self.checkpoint_every = self.config["checkpoint_every"]
 
-    def documents(
-        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
-    ) -> Iterator[Item]:
-        yield from limited(self._dump_items(fetch, resume), limit)
+    def partitions(self, fetch: Fetcher) -> list[str]:
+        return self.dumps
 
-    def _dump_items(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
-        location = fetch.url_for(self.dump)
-        with fetch.open(self.dump) as raw:
+    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+        location = fetch.url_for(partition)
+        with fetch.open(partition) as raw:
             stream = open_dump(raw, self.config["max_document_bytes"])
             records = read_dump(stream, location, self.config["namespace_names"])
             site = next(records)
             if isinstance(site, Skipped):
                 yield site
                 return
-            context = self._context(site, location)
-            yield from self._items(records, context, resume)
+            parser = _PageParser(
+                self.namespaces,
+                self.disambiguation,
+                self.config["max_document_bytes"],
+                self._context(site, location),
+            )
+            yield from self._items(records, parser, resume)
 
-    def _items(self, records: Iterator, context: _Context, resume: str | None) -> Iterator[Item]:
-        resuming = resume is not None
+    def _items(
+        self, records: Iterator, parser: _PageParser, resume: str | None
+    ) -> Iterator[Item | Unparsed]:
+        location, resuming = parser.context.site.location, resume is not None
         for count, record in enumerate(records, start=1):
-            if isinstance(record, Skipped) and record.source_key == context.site.location:
+            if isinstance(record, Skipped) and record.source_key == location:
                 yield record  # the dump stopped being readable: nothing follows
                 return
             if resuming:
                 resuming = not (isinstance(record, Page) and record.key == resume)
                 continue
-            yield record if isinstance(record, Skipped) else self._item(record, context)
+            yield record if isinstance(record, Skipped) else parser.triage(record)
             if count % self.checkpoint_every == 0 and isinstance(record, Page):
                 yield Checkpoint(record.key)
         if resuming:
-            yield Skipped(context.site.location, "resume_point_not_found", f"page key {resume}")
-
-    def _item(self, page: Page, context: _Context) -> SourceDocument | Skipped:
-        key = page.key
-        skip = self._skip_before_parsing(page)
-        if skip:
-            return Skipped(key, *skip)
-        template = self.disambiguation.search(page.text)
-        if template:
-            return Skipped(key, "disambiguation", f"template {template.group(0).strip()}}}}}")
-        try:
-            text = unicodedata.normalize("NFC", context.cleaner.clean(page.text))
-        except ParserError as exc:
-            return Skipped(key, "unparsable_wikitext", str(exc))
-        if not text:
-            return Skipped(key, "empty_text", "no text left after removing markup")
-        return self._document(page, text, context)
-
-    def _skip_before_parsing(self, page: Page) -> tuple[str, str] | None:
-        """Skips decided from page metadata alone, before the costly parse."""
-        if page.namespace not in self.namespaces:
-            return "non_content_namespace", f"namespace {page.namespace}: {page.title}"
-        if page.redirect is not None:
-            return "redirect", f"redirect to {page.redirect}"
-        if page.model not in (None, "wikitext"):
-            return "unsupported_content_model", f"content model {page.model}"
-        if not (page.text or "").strip():
-            return "empty_text", "the latest revision has no text (empty or deleted)"
-        limit = self.config["max_document_bytes"]
-        if over_limit(page.text, limit):
-            size = f"its latest revision has {len(page.text)} characters"
-            return TOO_LARGE, too_large(f"page {page.title!r}", limit, size)
-        return None
-
-    def _document(self, page: Page, text: str, context: _Context) -> SourceDocument:
-        quoted = urllib.parse.quote(page.title.replace(" ", "_"), safe=TITLE_SAFE)
-        url = context.wiki_url + quoted
-        if context.index_url:
-            history = f"{context.index_url}?title={quoted}&action=history"
-        else:
-            history = f"{url}?action=history"
-        return SourceDocument(
-            source_key=page.key,
-            text=text,
-            url=url,
-            evidence=context.evidence,
-            title=unicodedata.normalize("NFC", page.title),
-            creator=f"{context.site.name or 'Wiki'} contributors; history: {history}",
-            date=page.timestamp,
-            language_hint=context.site.language,
-        )
+            yield Skipped(location, "resume_point_not_found", f"page key {resume}")
 
     def _context(self, site: Site, location: str) -> _Context:
         wiki_url = self.config.get("wiki_url") or site.article_base()

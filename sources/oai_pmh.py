@@ -12,7 +12,9 @@ already followed in this run (the same token again, or a cycle A → B → A) st
 last checkpoint is kept, so the next ingest goes on from there); a page is read to at most
 ``max_page_bytes`` (``page_too_large`` beyond), on top of the fetcher's own ``max_bytes`` and
 deadline. The records yielded before any of these errors are kept. A page that does not parse
-is salvaged record by record in one forward scan, so its cost is linear in its size.
+is salvaged record by record in one forward scan, so its cost is linear in its size. ``set``
+may list several setSpecs: each is a partition harvested in turn with its own checkpoint (a
+record in two sets is recorded once, the first time).
 
 Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
 
@@ -54,15 +56,14 @@ from pydantic import AfterValidator, Field
 
 from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,
     LicenceEvidence,
     Skipped,
-    SourceAdapter,
     SourceDocument,
-    limited,
 )
 from sources.oai_formats import READERS, Fields, child, element_text, local
 
@@ -111,7 +112,7 @@ def _oai_date(value: str | date) -> str:
 OaiDate = Annotated[str | date | datetime, AfterValidator(_oai_date)]
 
 
-class OaiPmhSource(SourceAdapter):
+class OaiPmhSource(PartitionedSource):
     """Harvests ListRecords of one OAI-PMH repository (oai_dc, arXiv, arXivRaw or HAL TEI)."""
 
     name = "oai_pmh"
@@ -122,7 +123,9 @@ class OaiPmhSource(SourceAdapter):
             min_length=1, description="the endpoint, e.g. http://export.arxiv.org/oai2"
         )
         metadata_prefix: str = Field("oai_dc", description="oai_dc, arXiv, arXivRaw or xml-tei")
-        set: str | None = Field(None, description="harvest only this setSpec")
+        set: PartitionNames | None = Field(
+            None, description="harvest only this setSpec, or these (partitions, each resumed alone)"
+        )
         from_: OaiDate | None = Field(
             None, alias="from", description="first datestamp, YYYY-MM-DD[Thh:mm:ssZ]"
         )
@@ -147,14 +150,15 @@ class OaiPmhSource(SourceAdapter):
         self.base_url: str = self.config["base_url"]
         self.prefix = self.config["metadata_prefix"]
 
-    def documents(
-        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
-    ) -> Iterator[Item]:
-        yield from limited(self._harvest(fetch, resume), limit)
+    def partitions(self, fetch: Fetcher) -> list[str]:
+        sets = self.config.get("set")
+        return [""] if sets is None else [sets] if isinstance(sets, str) else list(sets)
 
-    def _harvest(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
+    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item]:
+        """The records of set `partition` ("": the whole repository); network-bound, so parsed
+        here as they arrive."""
         self._identify(fetch)
-        for page in self._pages(fetch, resume):
+        for page in self._pages(fetch, resume, partition):
             for position, entry in enumerate(page.items):
                 if isinstance(entry, Skipped):
                     yield entry
@@ -165,9 +169,11 @@ class OaiPmhSource(SourceAdapter):
             if page.token:
                 yield Checkpoint(page.token)
 
-    def _query(self) -> dict[str, str]:
+    def _query(self, set_spec: str) -> dict[str, str]:
         params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
-        for key in ("set", "from", "until"):
+        if set_spec:
+            params["set"] = set_spec
+        for key in ("from", "until"):
             if self.config.get(key) is not None:
                 params[key] = str(self.config[key])
         return params
@@ -184,7 +190,7 @@ class OaiPmhSource(SourceAdapter):
         if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
 
-    def _pages(self, fetch: Fetcher, token: str | None) -> Iterator[_Page]:
+    def _pages(self, fetch: Fetcher, token: str | None, set_spec: str) -> Iterator[_Page]:
         """ListRecords pages in order; an expired token restarts the list once.
 
         `given` maps each token followed in this run to the page that gave it (0: the resume
@@ -195,7 +201,8 @@ class OaiPmhSource(SourceAdapter):
         while True:
             if number >= self.config["max_pages"]:
                 raise _too_many_pages(number, token)
-            params = {"verb": "ListRecords", "resumptionToken": token} if token else self._query()
+            params = {"verb": "ListRecords", "resumptionToken": token}
+            params = params if token else self._query(set_spec)
             url = fetch.url_for(self.base_url, params)
             try:
                 page = _parse_page(self._read(fetch, url), url)

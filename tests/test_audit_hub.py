@@ -142,6 +142,7 @@ def test_audit_from_the_hub_gives_the_local_answer_without_a_ledger(hub):
     curated = [d for d in local["decisions"] if d["stage"] != "ingest"]
     assert _same(curated, remote["decisions"]) == [] and len(remote["decisions"]) == 3
     assert remote["releases"] == [r for r in local["releases"] if r["version"] == "1.0.0"]
+    assert remote["filter_measurements"] == local["filter_measurements"] != []
 
 
 def test_audit_at_a_tag_that_no_longer_holds_the_document_says_so(hub):

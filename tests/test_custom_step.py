@@ -58,7 +58,7 @@ def record(key: str, text: str) -> dict:
 
 def test_a_registered_step_runs_in_the_chain_and_its_drops_are_in_the_ledger(registered, tmp_path):
     assert NAME in steps.names()
-    chain = ["langdetect_fasttext_v5", NAME, "pii_regex_v1", "minhash_lsh_v1"]
+    chain = ["langdetect_fasttext_v6", NAME, "pii_regex_v1", "minhash_lsh_v1"]
     records = [record("calm", PROSE), record("loud", PROSE.upper())]
     path = write_corpus(tmp_path, records, curate={"filters": {}, "steps": chain})
     project = Project.open(path, progress=False)
@@ -72,6 +72,41 @@ def test_a_registered_step_runs_in_the_chain_and_its_drops_are_in_the_ledger(reg
     ]
     assert project.ledger.document("t/calm").status == "kept"
     assert result.counts["too_much_uppercase"] == 1
+
+
+def test_a_third_party_step_takes_its_settings_inline(registered, tmp_path):
+    """`- shouting_v1: {max_upper: 0.9}`: the step decides with them, the card describes them."""
+    half = PROSE[: len(PROSE) // 4] + PROSE[len(PROSE) // 4 :].upper()  # 0.757 upper
+    chain = ["langdetect_fasttext_v6", {NAME: {"max_upper": 0.9}}, "minhash_lsh_v1"]
+    curate = {"filters": {}, "pii": False, "steps": chain}
+    path = write_corpus(
+        tmp_path, [record("half", half), record("loud", PROSE.upper())], curate=curate
+    )
+    project = Project.open(path, progress=False)
+    (step,) = [s for s in steps.chain(project.config.curate) if s.name == NAME]
+    assert step.described_settings() == {"max_upper": 0.9}
+    project.ingest("t")
+    project.curate(workers=1)
+    assert Shouting()._one(half).reason == "too_much_uppercase"  # at the default 0.5
+    assert project.ledger.document("t/half").status == "kept"
+    loud = [d for d in project.ledger.decisions("t/loud") if d.component == NAME]
+    assert [d.detail for d in loud] == ["upper=1.000 > 0.9"]
+
+
+@pytest.mark.parametrize(
+    "entry, error",
+    [
+        ({"gopher_quality_v1": {"min_words": 5}}, "reads its settings from its own key"),
+        ({NAME: {}, "pii_regex_v1": {}}, "one `name: {settings}` mapping"),
+        ({NAME: [0.9]}, "must be a mapping"),
+    ],
+)
+def test_inline_settings_are_refused_where_they_would_be_ignored(
+    registered, tmp_path, entry, error
+):
+    path = write_corpus(tmp_path, [record("a", PROSE)], curate={"filters": {}, "steps": [entry]})
+    with pytest.raises(corpus_config.ConfigError, match=error):
+        corpus_config.load(path)
 
 
 def test_an_unknown_step_in_corpus_yaml_names_the_available_ones(tmp_path):

@@ -15,8 +15,8 @@ import yaml
 
 from corpusbuilder import pipeline
 from corpusbuilder.config import ConfigError
-from corpusbuilder.engines import in_order
 from corpusbuilder.engines import ray as ray_engine
+from corpusbuilder.engines.ordered import in_order
 from corpusbuilder.engines.ray import RayMissing
 from corpusbuilder.project import Project
 from tests.demo_copies import files

@@ -1,6 +1,7 @@
 """Language identification on the shared real test sets (../shared/data/langid) and on text the
 project wrote. Sentences with odd source lines are the reported half: the weights, priors and
-threshold were fitted on the even ones (bench/langid_fit.py)."""
+threshold were fitted on the even ones (bench/langid_fit.py), which also prints the out-of-set
+trade-off that set the fastText veto."""
 
 from __future__ import annotations
 
@@ -44,17 +45,22 @@ def reported() -> dict[str, Counter]:
 def test_reported_sentences_reach_langdetects_accuracy(reported):
     known = sum((c for lang, c in reported.items() if lang not in HERITAGE), Counter())
     n = known.total()
-    # measured: 0.9901 correct, 0.0099 wrong, 0 und (langdetect on the same sentences:
-    # LANGDETECT_CORRECT, 0.021 wrong; v4: 0.977, 0.011, 0.012); 16 of the 23 Catalan "errors"
-    # are Spanish, English or French sentences
+    # measured: 0.9898 correct, 0.0097 wrong, 0.0005 und (v5: 0.9901, 0.0099, 0; langdetect on
+    # the same sentences: LANGDETECT_CORRECT, 0.021 wrong; v4: 0.977, 0.011, 0.012); 16 of the 23
+    # Catalan "errors" are Spanish, English or French sentences
     assert known["c"] / n >= LANGDETECT_CORRECT
     assert known["w"] / n <= 0.01
 
 
 def test_reported_sentences_per_language(reported):
-    """At most 2 % und in every language of the identifier's set the sentences have."""
+    """At most 2 % und in every language of the set. The fastText veto costs Irish sentences
+    most: fastText lite spreads short Irish over Asturian, Icelandic, Scottish Gaelic… (the
+    trade-off table of bench/langid_fit.py chose the veto for this limit on the tuning half)."""
     und = {lang: c["u"] / c.total() for lang, c in reported.items()}
-    assert max(und.values()) <= 0.02  # measured: la 0.013, eu 0.006, others 0 (v4: id 0.062)
+    # measured: vi 0.007, ro 0.007, others 0 (v5: all 0; v4: id 0.062)
+    assert max(u for lang, u in und.items() if lang not in HERITAGE) <= 0.02
+    # measured: ga 0.019, la 0.013 (v5: ga 0, la 0.013)
+    assert max(und[lang] for lang in HERITAGE) <= 0.02
     correct = {lang: c["c"] / c.total() for lang, c in reported.items() if lang not in HERITAGE}
     assert min(correct.values()) == correct["ca"] >= 0.85  # measured 0.851: label noise, above
     del correct["ca"]
@@ -64,9 +70,9 @@ def test_reported_sentences_per_language(reported):
 def test_heritage_languages_are_identified(reported):
     shares = {lang: reported[lang]["c"] / reported[lang].total() for lang in HERITAGE}
     wrong = sum(reported[lang]["w"] for lang in HERITAGE)
-    # measured: eo 0.993, eu 0.994, ga 0.975, la 0.935; 13 wrong of 617, 0.021 (v4: la 0.830,
-    # 8 wrong): Latin sentences read as French or Italian
-    assert min(shares.values()) >= 0.93
+    # measured: eo 0.993, eu 0.994, ga 0.918, la 0.928; 12 wrong of 617, 0.019 (v5: ga 0.975,
+    # la 0.935, 13 wrong; v4: la 0.830, 8 wrong): Latin sentences read as French or Italian
+    assert min(shares.values()) >= 0.91
     assert wrong / sum(reported[lang].total() for lang in HERITAGE) <= 0.025
 
 
@@ -91,6 +97,102 @@ def test_a_language_outside_the_set_is_und_not_a_neighbours_label(monkeypatch, l
     finally:
         langid.codes.cache_clear()
         langid._index.cache_clear()
+
+
+# Leaving a language out of the set, its reported sentences should come out und. Catalan is not
+# among them: a sixth of its sentences are Spanish, English or French (label noise).
+LEFT_OUT = {"la": 0.22, "ga": 0.16, "cs": 0.085, "da": 0.08, "ro": 0.06}  # measured +≤ 0.7 pt
+
+
+@pytest.fixture(scope="module")
+def left_out_sentences() -> dict[str, list[list[langid.Evidence]]]:
+    rows = read_tsv("sentences.tsv")
+    found = {lang: [] for lang in LEFT_OUT}
+    for gold, text, line in rows:
+        if gold in found and int(line) % 2:
+            found[gold].append(langid.evidence(text))
+    return found
+
+
+def labelled_share(found: list[list[langid.Evidence]], lang: str, weights: langid.Weights) -> float:
+    guesses = [langid.decide([langid.leave_out(e, lang) for e in f], weights) for f in found]
+    return sum(g.language != langid.UNDETERMINED for g in guesses) / len(guesses)
+
+
+@pytest.mark.parametrize("language", sorted(LEFT_OUT))
+def test_a_language_left_out_of_the_set_is_mostly_und(left_out_sentences, language):
+    """Reported sentences of a language treated as unsupported: most come out und, fewer get a
+    neighbour's label, never more than without the fastText veto (v5)."""
+    found = left_out_sentences[language]
+    share = labelled_share(found, language, langid.WEIGHTS)
+    # measured: la 0.203 (v5 0.222), ga 0.145 (0.157), cs 0.082, da 0.078, ro 0.059 (as v5)
+    assert share <= LEFT_OUT[language]
+    assert share <= labelled_share(found, language, langid.Weights(veto_ratio=0.0))
+
+
+def test_left_out_evidence_never_names_the_left_out_language(left_out_sentences):
+    found = left_out_sentences["cs"][:20]
+    guesses = [langid.decide([langid.leave_out(e, "cs") for e in f]) for f in found]
+    assert "cs" not in {g.language for g in guesses}
+    assert all(langid.decide(f).language == "cs" for f in found[:5])  # untouched evidence
+
+
+# Written for these tests: short paragraphs in languages neither identifier knows (fastText's
+# model has no Samoan, Hawaiian or Māori; v5 read them as ro, lv, lv), and one in Quechua, which
+# fastText knows but the set lacks.
+OUTSIDE = {
+    "sm": "O le aso Sā sa matou ō ai i le lotu. Sa usu pese tamaiti ma faalogo tagata matutua i "
+    "le lauga a le faifeau. Ina ua uma le lotu, sa matou aai faatasi ma o matou aiga i le fale. I "
+    "le afiafi sa taaalo tamaiti i le malae, ae nonofo matua i lalo o le laau ma talanoa.",
+    "haw": "Ua hele mākou i kahakai i ka lā Pōʻaono. Ua ʻauʻau nā keiki i ke kai a ua "
+    "hoʻomākaukau nā mākua i ka ʻai no ka ʻohana a pau. I ke ahiahi, ua noho mākou a pau ma ke "
+    "one a ua hīmeni pū i nā mele kahiko a hiki i ka pō.",
+    "mi": "Ko te whare o taku kuia kei te taha o te moana. I ia ata ka haere mātou ki te hī ika, "
+    "ā, i te ahiahi ka hoki mai ki te kāinga ki te tunu kai. I ngā rā whakatā ka hui mai te "
+    "whānau katoa ki te marae, ka kōrero ngā kaumātua mō ngā tūpuna.",
+    "qu": "Ñuqaqa Qusqu llaqtapi tiyani. Sapa p'unchaw chakraman rini papata tarpunaypaq. Tayta "
+    "mamaypas llamakunata michinku, wawakunataq yachay wasiman rinku. Tutamanta puriykuspa mayu "
+    "patanta purinku, chaymantataq yachachiqninkuwan rimanku.",
+}
+TOK_PISIN = (
+    "Long moning mi save kirap na go long gaden wantaim ol pikinini bilong mi. Mipela save planim "
+    "kaukau na taro, na long apinun mipela save go bek long haus na kukim kaikai. Long Sande ol "
+    "manmeri bilong ples save go long lotu, na bihain ol i save stori aninit long diwai."
+)
+
+
+LABELLED_AT_THE_CHOSEN_VETO = pytest.mark.xfail(
+    strict=True,
+    reason="known limit: at veto_ratio 0.3 (the largest that keeps every language's und at 2 % on "
+    "the tuning half) naive Bayes's neighbour outweighs fastText's diffuse answer (1.0 rejects it)",
+)
+
+
+@pytest.mark.parametrize(
+    "language",
+    [
+        "qu",
+        *(pytest.param(code, marks=LABELLED_AT_THE_CHOSEN_VETO) for code in ("haw", "mi", "sm")),
+    ],
+)
+def test_written_paragraph_outside_the_set_is_und(language):
+    assert langid.identify(OUTSIDE[language]).language == langid.UNDETERMINED
+
+
+def test_the_veto_at_face_value_rejects_samoan():
+    """fastText's diffuse answer is what shows a language neither identifier knows."""
+    found = langid.evidence(OUTSIDE["sm"])
+    assert langid.decide(found, langid.Weights(veto_ratio=0.0)).language == "ro"  # v5's answer
+    assert langid.decide(found, langid.Weights(veto_ratio=1.0)).language == langid.UNDETERMINED
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit: fastText reads Tok Pisin as English-like, "
+    "naive Bayes as Croatian; neither contradicts the other enough",
+)
+def test_written_tok_pisin_is_und():
+    assert langid.identify(TOK_PISIN).language == langid.UNDETERMINED
 
 
 # Written for these tests: one short paragraph per language only fastText knows, and one in

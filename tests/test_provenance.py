@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from corpusbuilder import layout, provenance, shards
+from corpusbuilder import layout, provenance, shards, steps
 from corpusbuilder.project import Project
 from corpusbuilder.urls import public_locator
 from tests.demo_copies import files, run
@@ -73,6 +73,8 @@ def test_each_provenance_row_matches_the_ledger(built: Path, tmp_path: Path):
             d for d in decided if d[0] != "ingest"
         ]
         assert row["adapter"] == "local" and row["pii"] == [] and not row["text_modified"]
+        # every default filter kept it and said what it measured (tests/test_filter_measurements)
+        assert {m["filter"] for m in row["filter_measurements"]} == set(steps.FILTERS)
     lighthouse = next(r for r in rows if r["doc_id"] == "demo/en-lighthouse")
     copy = ledger.document("demo/en-lighthouse-copy")
     assert lighthouse["also_found_in"] == [

@@ -58,7 +58,7 @@ def test_schema_describes_every_section_and_each_adapter_s_options():
     assert schema == json_schema()
     assert schema["additionalProperties"] is False
     assert set(schema["properties"]) == {
-        *("name", "description", "workdir", "ledger", "sources"),
+        *("name", "description", "workdir", "ledger", "storage", "sources"),
         *("licences", "curate", "release", "publish", "fetch", "engine"),
     }
     mapping = schema["properties"]["sources"]["items"]["discriminator"]["mapping"]

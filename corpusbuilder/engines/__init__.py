@@ -8,10 +8,9 @@ hash, and so its manifest hash, are the same on every engine).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 Batch = TypeVar("Batch")
 Result = TypeVar("Result")
@@ -39,17 +38,3 @@ def open_engine(
     from corpusbuilder.engines.local import local_engine
 
     return local_engine(workers, preload)
-
-
-def in_order(
-    submit: Callable[[Any], Any], result: Callable[[Any], Result], batches: Iterable, window: int
-) -> Iterator[Result]:
-    """Submit `batches` ahead, at most `window` unanswered at once; yield their results in
-    order (the engines' shared bookkeeping, whatever a pending task is)."""
-    pending: deque = deque()
-    for batch in batches:
-        pending.append(submit(batch))
-        if len(pending) >= window:
-            yield result(pending.popleft())
-    while pending:
-        yield result(pending.popleft())

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from corpusbuilder import pool
-from corpusbuilder.engines import in_order
+from corpusbuilder.engines.ordered import in_order
 
 TASKS_PER_WORKER = 8  # batches in flight per worker: none waits while the driver writes
 

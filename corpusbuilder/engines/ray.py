@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from corpusbuilder.engines import in_order
+from corpusbuilder.engines.ordered import in_order
 from corpusbuilder.errors import UserError
 
 TASKS_PER_CPU = 8  # tasks in flight per CPU of the cluster

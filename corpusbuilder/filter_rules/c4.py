@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from itertools import islice
 from typing import Any
 
-from corpusbuilder.filters import WORD_RE, Document, FilterResult, RuleFilter
+from corpusbuilder.filter_rules.base import WORD_RE, Document, FilterResult, Measured, RuleFilter
 
 TERMINAL = (".", "!", "?", '"', "”", "’", "'", "»", "«", "›", "‹", "…", ")", "。", "！", "？")
 SENTENCE_END_RE = re.compile(r"[.!?…][\"”’»«)]*\s+\S")
@@ -106,7 +106,9 @@ class C4Lines(RuleFilter):
         "drop_curly_bracket": False,  # C4 drops any "{": off, books and papers use it legitimately
     }
 
-    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+    def evaluate(
+        self, doc: Document, p: Mapping[str, Any], language: str, measured: Measured
+    ) -> FilterResult | None:
         text = doc.text
         notices = may_hold_notice(text)
         if p["drop_lorem_ipsum"] and notices and LOREM_RE.search(text):
@@ -115,12 +117,13 @@ class C4Lines(RuleFilter):
             return FilterResult("curly_bracket", "contains '{'")
         found = units(doc.stripped_lines, p["wrap_chars"])
         kept = [u for u in found if not removed(u, p["min_words_per_line"], notices)]
+        measured["kept_lines"] = len(kept)
         if p["min_kept_lines"] is not None and len(kept) < p["min_kept_lines"]:
             return FilterResult(
                 "too_few_kept_lines", f"kept_lines={len(kept)} < {p['min_kept_lines']}"
             )
         total = sum(map(len, found)) or 1
-        fraction = sum(map(len, kept)) / total
+        fraction = measured["kept_fraction"] = sum(map(len, kept)) / total
         if p["min_kept_fraction"] is not None and fraction < p["min_kept_fraction"]:
             return FilterResult(
                 "too_little_kept_text", f"kept_chars={fraction:.3f} < {p['min_kept_fraction']}"

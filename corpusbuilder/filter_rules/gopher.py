@@ -16,9 +16,16 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from corpusbuilder.filter_rules.base import (
+    Document,
+    FilterResult,
+    Measured,
+    Memo,
+    RuleFilter,
+    words,
+)
 from corpusbuilder.filter_rules.ngrams import RepeatedNgrams
 from corpusbuilder.filter_rules.stopwords import stop_words
-from corpusbuilder.filters import Document, FilterResult, Memo, RuleFilter, words
 
 # Scripts written without spaces between words: word counts mean nothing there.
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
@@ -27,32 +34,34 @@ BULLET_RE = re.compile(r"[•●○▪◦‣·]|[-*]\s")
 HAS_ALPHA = Memo(lambda token: token.isalpha() or any(c.isalpha() for c in token))
 
 
-def _ratio_rules(doc: Document, p: Mapping[str, Any]) -> Iterator[FilterResult]:
+def _ratio_rules(doc: Document, p: Mapping[str, Any], measured: Measured) -> Iterator[FilterResult]:
     """Symbol/word ratios, bullet and ellipsis lines, alphabetic words (in Gopher's order)."""
     text, n = doc.text, len(doc.tokens)
-    hashes = text.count("#") / n
+    hashes = measured["hash_word_ratio"] = text.count("#") / n
     if p["max_symbol_word_ratio"] is not None and hashes > p["max_symbol_word_ratio"]:
         yield FilterResult(
             "too_many_hashes", f"hash/word={hashes:.3f} > {p['max_symbol_word_ratio']}"
         )
-    ellipses = (text.count("...") + text.count("…")) / n
+    ellipses = measured["ellipsis_word_ratio"] = (text.count("...") + text.count("…")) / n
     if p["max_symbol_word_ratio"] is not None and ellipses > p["max_symbol_word_ratio"]:
         yield FilterResult(
             "too_many_ellipses", f"ellipsis/word={ellipses:.3f} > {p['max_symbol_word_ratio']}"
         )
     rows = doc.lines or [""]
     bullets = sum(bool(BULLET_RE.match(row)) for row in rows) / len(rows)
+    measured["bullet_lines_ratio"] = bullets
     if p["max_bullet_lines_ratio"] is not None and bullets > p["max_bullet_lines_ratio"]:
         yield FilterResult(
             "too_many_bullet_lines", f"bullet_lines={bullets:.3f} > {p['max_bullet_lines_ratio']}"
         )
     trailing = sum(row.endswith(("...", "…")) for row in rows) / len(rows)
+    measured["ellipsis_lines_ratio"] = trailing
     if p["max_ellipsis_lines_ratio"] is not None and trailing > p["max_ellipsis_lines_ratio"]:
         yield FilterResult(
             "too_many_ellipsis_lines",
             f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}",
         )
-    alpha = sum(map(HAS_ALPHA.__getitem__, doc.tokens)) / n
+    alpha = measured["alpha_words_ratio"] = sum(map(HAS_ALPHA.__getitem__, doc.tokens)) / n
     if p["min_alpha_words_ratio"] is not None and alpha < p["min_alpha_words_ratio"]:
         yield FilterResult(
             "too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}"
@@ -86,18 +95,20 @@ class GopherQuality(RuleFilter):
         "min_stop_words": 2,
     }
 
-    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+    def evaluate(
+        self, doc: Document, p: Mapping[str, Any], language: str, measured: Measured
+    ) -> FilterResult | None:
         if language in UNSPACED:
             return None
         found = doc.words
-        n = len(found)
+        n = measured["words"] = len(found)
         if p["min_words"] is not None and n < p["min_words"]:
             return FilterResult("too_few_words", f"words={n} < {p['min_words']}")
         if p["max_words"] is not None and n > p["max_words"]:
             return FilterResult("too_many_words", f"words={n} > {p['max_words']}")
         if n == 0:
             return FilterResult("too_few_words", "words=0")
-        mean = sum(map(len, found)) / n
+        mean = measured["mean_word_length"] = sum(map(len, found)) / n
         if p["min_mean_word_length"] is not None and mean < p["min_mean_word_length"]:
             return FilterResult(
                 "mean_word_too_short", f"mean_word={mean:.2f} < {p['min_mean_word_length']}"
@@ -106,12 +117,13 @@ class GopherQuality(RuleFilter):
             return FilterResult(
                 "mean_word_too_long", f"mean_word={mean:.2f} > {p['max_mean_word_length']}"
             )
-        failure = next(_ratio_rules(doc, p), None)
+        failure = next(_ratio_rules(doc, p, measured), None)
         if failure is not None:
             return failure
         listed = stop_words(language)
         if p["min_stop_words"] is not None and listed:
             hits = _stop_word_hits(found, listed, p["min_stop_words"])
+            measured["stop_words"] = hits  # counted up to the threshold, all the rule needs
             if hits < p["min_stop_words"]:
                 return FilterResult(
                     "too_few_stop_words", f"stop_words[{language}]={hits} < {p['min_stop_words']}"
@@ -145,11 +157,15 @@ class GopherRepetition(RuleFilter):
         "max_dup_ngram_char_fraction": {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10},
     }
 
-    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
+    def evaluate(
+        self, doc: Document, p: Mapping[str, Any], language: str, measured: Measured
+    ) -> FilterResult | None:
         size = len(doc.text) or 1
         for unit, attribute in (("para", "paragraphs"), ("line", "lines")):
             items = getattr(doc, attribute)
             frac, char_frac = _duplicate_fractions(items, p["min_dup_unit_words"], size)
+            measured[f"dup_{unit}_fraction"] = frac
+            measured[f"dup_{unit}_char_fraction"] = char_frac
             if p[f"max_dup_{unit}_fraction"] is not None and frac > p[f"max_dup_{unit}_fraction"]:
                 return FilterResult(
                     f"dup_{unit}_fraction",
@@ -160,19 +176,21 @@ class GopherRepetition(RuleFilter):
                 return FilterResult(
                     f"dup_{unit}_char_fraction", f"dup_{unit}_chars={char_frac:.3f} > {limit}"
                 )
-        return self._ngrams(RepeatedNgrams(doc.words), p)
+        return self._ngrams(RepeatedNgrams(doc.words), p, measured)
 
     @staticmethod
-    def _ngrams(grams: RepeatedNgrams, p: Mapping[str, Any]) -> FilterResult | None:
+    def _ngrams(
+        grams: RepeatedNgrams, p: Mapping[str, Any], measured: Measured
+    ) -> FilterResult | None:
         total = grams.total_chars or 1
         for n, limit in sorted((p["max_top_ngram_char_fraction"] or {}).items()):
-            frac = grams.top_chars(int(n)) / total
+            frac = measured[f"top_{n}_gram_char_fraction"] = grams.top_chars(int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(
                     f"top_{n}_gram_char_fraction", f"top_{n}gram_chars={frac:.3f} > {limit}"
                 )
         for n, limit in sorted((p["max_dup_ngram_char_fraction"] or {}).items()):
-            frac = grams.duplicate_chars(int(n)) / total
+            frac = measured[f"dup_{n}_gram_char_fraction"] = grams.duplicate_chars(int(n)) / total
             if limit is not None and frac > limit:
                 return FilterResult(
                     f"dup_{n}_gram_char_fraction", f"dup_{n}gram_chars={frac:.3f} > {limit}"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from corpusbuilder.filters import Document, FilterResult, Memo, RuleFilter
+from corpusbuilder.filter_rules.base import Document, FilterResult, Measured, Memo, RuleFilter
 
 EDGE_PUNCT_RE = re.compile(r"^[\W_]+|[\W_]+$")
 WORDLIKE_RE = re.compile(
@@ -96,8 +96,11 @@ class OcrNoise(RuleFilter):
         "min_tokens": 20,  # below this the ratios are too noisy to judge
     }
 
-    def evaluate(self, doc: Document, p: Mapping[str, Any], language: str) -> FilterResult | None:
-        if len(doc.tokens) < p["min_tokens"]:
+    def evaluate(
+        self, doc: Document, p: Mapping[str, Any], language: str, measured: Measured
+    ) -> FilterResult | None:
+        measured["tokens"] = len(doc.tokens)
+        if measured["tokens"] < p["min_tokens"]:
             return None
         found = measure(doc, language)
         for field, reason in (
@@ -107,7 +110,7 @@ class OcrNoise(RuleFilter):
             ("broken_hyphen_ratio", "too_many_broken_hyphens"),
         ):
             limit = p[f"max_{field}"]
-            value = getattr(found, field)
+            value = measured[field] = getattr(found, field)
             if limit is not None and value > limit:
                 return FilterResult(reason, f"{field}={value:.3f} > {limit}")
         return None

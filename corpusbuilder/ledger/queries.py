@@ -1,7 +1,7 @@
-"""Read-only questions about documents, for `docs`, `sample`, `lookup` and the card: which
-documents ended where and why, which match a text or a URL, which releases hold them, what a
-source's terms say and which component decided each reason. Mixed into `Ledger`;
-plain values in, light rows out.
+"""Read-only questions about documents, for curation, `docs`, `sample`, `lookup` and the card:
+which documents await curation, which ended where and why, which match a text or a URL, which
+releases hold them, what a source's terms say and which component decided each reason. Mixed
+into `Ledger`; plain values in, light rows out.
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ class DocumentQueries:
         query = select(*LISTED).where(*(c == v for c, v in wanted.items() if v is not None))
         with self.engine.connect() as connection:
             return connection.execute(query.order_by(Document.doc_id).limit(limit)).all()
+
+    def awaiting_curation(self) -> list[str]:
+        """doc_ids curation decides, in ingest order (so a batch reads few text-store segments):
+        new documents and those `curate --all` marked, never a taken-down one."""
+        waiting = or_(Document.status == Status.INGESTED, Document.recurate.is_(True))
+        query = select(Document.doc_id).where(Document.status != Status.TAKEN_DOWN, waiting)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query.order_by(Document.seq)).scalars())
 
     def removed_for(self, reason: str) -> list[str]:
         """doc_ids of every document not kept whose current reason is `reason`, in order."""

@@ -61,6 +61,10 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    def close(self) -> None:
+        """Close the ledger's connections (a short-lived opener ends with this)."""
+        self.engine.dispose()
+
     # -- runs and sources -------------------------------------------------------------
     def start_run(self, kind: str, source: str | None = None) -> int:
         with self.session() as session:
@@ -224,15 +228,16 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
             if decisions:
                 connection.execute(Decision.__table__.insert(), decisions)
 
-    def documents(self, *conditions: Any, order_by: Any = None) -> Iterator[Document]:
-        """Documents matching SQLAlchemy `conditions`, streamed in doc_id order."""
-        query = select(Document).where(*conditions).order_by(order_by or Document.doc_id)
+    def documents(self, status: str | None = None) -> Iterator[Document]:
+        """Every document (of one `status`, when given), streamed in doc_id order."""
+        chosen = () if status is None else (Document.status == status,)
+        query = select(Document).where(*chosen).order_by(Document.doc_id)
         with self.session() as session:
             for (document,) in session.execute(query.execution_options(yield_per=2000)):
                 yield document
 
-    def doc_ids(self, *conditions: Any, order_by: Any = None) -> list[str]:
-        query = select(Document.doc_id).where(*conditions).order_by(order_by or Document.doc_id)
+    def doc_ids(self) -> list[str]:
+        query = select(Document.doc_id).order_by(Document.doc_id)
         with self.engine.connect() as connection:
             return list(connection.execute(query).scalars())
 
