@@ -1,9 +1,10 @@
 """corpusbuilder's curation components on a benchmark corpus, in a process pool (run by run.py).
 
-Workers take batches of texts and time each stage (langid windows, quality filters, PII redaction
-when corpusbuilder.pii exists, MinHash signatures); the parent then runs the one near-duplicate
-index pass with ranks (licence openness, seq, id). Every document goes through every stage (the
-filters' verdicts do not stop it), so dedup recall is measured on the whole corpus as for datatrove.
+Workers take batches of texts and time each stage (langid windows, quality filters, PII
+redaction when corpusbuilder.curate.pii exists, MinHash signatures); the parent then runs the one
+near-duplicate index pass with ranks (licence openness, seq, id). Every document goes through
+every stage (the filters' verdicts do not stop it), so dedup recall is measured on the whole
+corpus as for datatrove.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from corpusbuilder import dedup, filters, langid
+from corpusbuilder.curate import dedup, filters, langid
 
-HAS_PII = importlib.util.find_spec("corpusbuilder.pii") is not None
+HAS_PII = importlib.util.find_spec("corpusbuilder.curate.pii") is not None
 CONFIG = dedup.DedupConfig()
 OPENNESS = {"Public domain in the USA.": 0, "CC0-1.0": 0, "CC-BY-4.0": 1}
 
@@ -44,7 +45,7 @@ def process(texts: list[str]) -> tuple[dict, Counter, Counter, np.ndarray]:
         drops[f"{failure[0]}:{failure[1].reason}" if failure else "kept"] += 1
     start = _stage(times, "filters", start)
     if HAS_PII:
-        from corpusbuilder import pii
+        from corpusbuilder.curate import pii
 
         texts = [pii.redact(t)[0] for t in texts]
         start = _stage(times, "pii", start)

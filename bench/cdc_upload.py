@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusbuilder import shards
+from corpusbuilder.release import shards
 
 GEAR = [random.Random(seed).getrandbits(64) for seed in range(256)]
 MASK = (1 << 16) - 1  # a boundary every ~64 KiB on average

@@ -33,9 +33,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpusbuilder.dedup import DedupConfig  # noqa: E402
-from corpusbuilder.dedup_lsh import NearDedup, partitions_for  # noqa: E402
-from corpusbuilder.signatures import SHARDS, SignatureStore  # noqa: E402
+from corpusbuilder.curate.dedup import DedupConfig  # noqa: E402
+from corpusbuilder.curate.dedup_lsh import NearDedup, partitions_for  # noqa: E402
+from corpusbuilder.curate.signatures import SHARDS, SignatureStore  # noqa: E402
 
 CONFIG = DedupConfig()
 CHUNK = 2000  # documents a segment, as a curation batch writes them
@@ -92,7 +92,7 @@ def one_size(size: int, folder: Path) -> dict:
 def full_dedup(size: int, folder: Path) -> dict:
     from datetime import UTC, datetime
 
-    from corpusbuilder.dedup_stage import Deduplication
+    from corpusbuilder.curate.dedup_stage import Deduplication
     from corpusbuilder.ledger import Ledger
     from corpusbuilder.ledger.models import Document
     from corpusbuilder.textstore import TextStore

@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from proctree import Sampler  # noqa: E402
 
+from corpusbuilder.curate.pipeline import Curator  # noqa: E402
+from corpusbuilder.curate.signatures import SignatureStore  # noqa: E402
 from corpusbuilder.ledger.models import Decision, Document  # noqa: E402
 from corpusbuilder.ledger.store import Ledger  # noqa: E402
-from corpusbuilder.pipeline import Curator  # noqa: E402
 from corpusbuilder.project import Project  # noqa: E402
 from corpusbuilder.reasons import Status  # noqa: E402
-from corpusbuilder.signatures import SignatureStore  # noqa: E402
 from corpusbuilder.textstore import TextStore  # noqa: E402
 
 SAME_STEPS = {"gopher_quality_v1": {}, "gopher_repetition_v1": {}}
@@ -50,7 +50,7 @@ LEDGER_WRITES = (
     "register_source",
     "mark_published",
 )
-LEDGER_READS = ("known_texts", "next_seq", "doc_ids", "evidence", "documents", "funnel")
+LEDGER_READS = ("awaiting_curation", "next_seq", "doc_ids", "evidence", "documents", "funnel")
 LEDGER_READS += ("release", "latest_release", "release_members", "resume_point", "source")
 STORES = {TextStore: ("put_many", "get_many"), SignatureStore: ("put", "get")}
 

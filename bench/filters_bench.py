@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from corpusbuilder.filters import build_filters, first_failure
+from corpusbuilder.curate.filters import build_filters, first_failure
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:

@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
-from corpusbuilder.ingest_partitions import Parallel
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.partitions import Parallel
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
 from sources.mediawiki import MediaWikiSource

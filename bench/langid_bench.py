@@ -1,12 +1,12 @@
-"""Accuracy and cost of ``corpusbuilder.langid``, before and after, on the shared langid sets.
+"""Accuracy and cost of ``corpusbuilder.curate.langid``, before and after, on the langid sets.
 
 Run: ``python bench/langid_bench.py [--data ../shared/data] [--before REV] [--tune]``; prints
 markdown tables. Sentences are split by ``source_line`` parity: the weights were chosen on the
 even lines (``--tune`` prints that grid) and every sentence figure here is on the odd lines.
-``--before REV`` loads ``corpusbuilder/langid.py`` as committed at REV as the baseline (default
-`BEFORE`, the last commit of ``langdetect_nb_v3``); ``langdetect`` (its own seeded ``detect``) is
-the reference the targets cite. A cell reads correct/wrong/und; for a language outside an
-identifier's set, und is the right answer.
+``--before REV`` loads langid as committed at REV (``corpusbuilder/langid.py`` before the move
+into ``curate/``) as the baseline (default `BEFORE`, the last commit of ``langdetect_nb_v3``);
+``langdetect`` (its own seeded ``detect``) is the reference the targets cite. A cell reads
+correct/wrong/und; for a language outside an identifier's set, und is the right answer.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from corpusbuilder import langid, pii
-from corpusbuilder.filters import build_filters
+from corpusbuilder.curate import langid, pii
+from corpusbuilder.curate.filters import build_filters
 
 REPO = Path(__file__).resolve().parents[1]
 BEFORE = "5a2aafa"  # the last commit whose langid is langdetect_nb_v3
@@ -66,17 +66,17 @@ def langdetect_label(text: str) -> str:
 
 
 def load_revision(rev: str) -> types.ModuleType:
-    """``corpusbuilder/langid.py`` as committed at `rev`, imported under its own name."""
-    source = subprocess.run(
-        ["git", "show", f"{rev}:corpusbuilder/langid.py"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """langid as committed at `rev`, at its path then, imported under its own name."""
+    for path in ("corpusbuilder/curate/langid.py", "corpusbuilder/langid.py"):
+        shown = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=REPO, capture_output=True)
+        if shown.returncode == 0:
+            break
+    else:
+        raise SystemExit(f"no langid at {rev}: {shown.stderr.decode().strip()}")
+    source = shown.stdout.decode("utf-8")
     module = types.ModuleType(f"langid_at_{rev}")
     sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"{rev}:corpusbuilder/langid.py", "exec"), module.__dict__)
+    exec(compile(source, f"{rev}:{path}", "exec"), module.__dict__)
     return module
 
 
@@ -118,7 +118,7 @@ def docs_per_s(identify, texts: list[str]) -> float:
 def load_seconds() -> float:
     """Import and first call in a fresh process: what each curation worker pays once."""
     code = (
-        "import time; t = time.perf_counter(); from corpusbuilder import langid; "
+        "import time; t = time.perf_counter(); from corpusbuilder.curate import langid; "
         "langid.identify('warm up, fresh process'); print(time.perf_counter() - t)"
     )
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True).stdout)

@@ -1,4 +1,4 @@
-"""Fit ``corpusbuilder.langid.Weights`` on the tuning half of the shared sentences.
+"""Fit ``corpusbuilder.curate.langid.Weights`` on the tuning half of the shared sentences.
 
 Run: ``python bench/langid_fit.py [--data ../shared/data]``; prints the fitted `Weights`, the
 tuning-half figures of each threshold, the out-of-set trade-off of `Weights.veto_ratio` on both
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from corpusbuilder import langid
+from corpusbuilder.curate import langid
 
 L2 = 1.0  # on the priors, per sentence: keeps a language's prior near 0 without evidence
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from corpusbuilder import measurements
+from corpusbuilder.curate import measurements
 from corpusbuilder.errors import UserError
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.reasons import Status

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpusbuilder import layout, provenance
 from corpusbuilder.errors import UserError
+from corpusbuilder.release import layout, provenance
 
 # Columns of a provenance row that are columns of the ledger's document table.
 DOCUMENT = ("doc_id", "source", "url", "title", "creator", "date", "language_hint",
@@ -27,7 +27,7 @@ def download(repo_id: str, revision: str | None) -> list[Path]:
     from the local Hugging Face cache or the Hub."""
     import huggingface_hub
 
-    from corpusbuilder.publish_hub import REPO_TYPE, hub_errors
+    from corpusbuilder.release.publish_hub import REPO_TYPE, hub_errors
 
     api = huggingface_hub.HfApi()
     where = f"{repo_id}@{revision or 'main'}"

@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from corpusbuilder.curate.pipeline import CurateResult
 from corpusbuilder.errors import ExitCode, UserError, explain
-from corpusbuilder.ingest import IngestResult
-from corpusbuilder.pipeline import CurateResult
-from corpusbuilder.release import ReleaseError, ReleaseResult
+from corpusbuilder.ingest.runner import IngestResult
+from corpusbuilder.release.freeze import ReleaseError, ReleaseResult
+from corpusbuilder.release.versions import check_version, next_patch
 from corpusbuilder.stats import format_counts
-from corpusbuilder.versions import check_version, next_patch
 
 if TYPE_CHECKING:
     from corpusbuilder.project import Project
-    from corpusbuilder.publish import Published
+    from corpusbuilder.release.publish import Published
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,14 @@ import time
 
 import click
 
-from corpusbuilder import __version__, audit, audit_hub, diff, logs, reports, stats
+from corpusbuilder import __version__, audit, audit_hub, logs, reports, stats
 from corpusbuilder.cli_context import JSON, WORKERS, project
 from corpusbuilder.cli_query import docs, lookup, sample
 from corpusbuilder.cli_release import publish, release, verify
 from corpusbuilder.cli_setup import init, licences, sources, steps, validate
 from corpusbuilder.errors import ExitCode, explain
 from corpusbuilder.lock import writes
+from corpusbuilder.release import diff
 
 
 class Group(click.Group):

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from corpusbuilder import listing
-from corpusbuilder import lookup as looking_up
 from corpusbuilder.cli_context import JSON, project
 from corpusbuilder.errors import UserError
 from corpusbuilder.reasons import Status
-from corpusbuilder.versions import check_version
+from corpusbuilder.release import lookup as looking_up
+from corpusbuilder.release.versions import check_version
 
 
 def _read_text(file: Path | None, text: str | None) -> str | None:

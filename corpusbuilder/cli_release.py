@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from corpusbuilder import publish as publishing
 from corpusbuilder import reports
 from corpusbuilder.cli_context import JSON, project
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.lock import writes
+from corpusbuilder.release import publish as publishing
 
 
 @click.command()

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from corpusbuilder.config_errors import ConfigError, problems
 from corpusbuilder.config_model import SECTIONS, corpus_model
 from corpusbuilder.config_yaml import Loaded, YamlProblem, dotted, read
+from corpusbuilder.release.versions import check_version
 from corpusbuilder.storage import Storage
-from corpusbuilder.versions import check_version
 
 __all__ = ["DEFAULT_FILE", "ConfigError", "CorpusConfig", "SourceConfig", "json_schema", "load"]
 

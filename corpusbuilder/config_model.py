@@ -18,14 +18,14 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, model_validator
 
 from corpusbuilder import registry, steps
-from corpusbuilder.dedup import DedupConfig
+from corpusbuilder.curate.dedup import DedupConfig
+from corpusbuilder.curate.filters import build_filters
 from corpusbuilder.errors import UserError
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.filters import build_filters
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.licences import Policy
 from corpusbuilder.options import options_of
-from corpusbuilder.shards import SHARD_BYTES
-from corpusbuilder.versions import check_version
+from corpusbuilder.release.shards import SHARD_BYTES
+from corpusbuilder.release.versions import check_version
 
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")

@@ -11,19 +11,21 @@ from functools import cached_property
 from pathlib import Path
 
 from corpusbuilder import config as corpus_config
-from corpusbuilder import publish as publishing
-from corpusbuilder import publish_hub, registry, release_files, takedown
-from corpusbuilder import verify as verifying
+from corpusbuilder import registry, takedown
 from corpusbuilder.build import BuildResult, build
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import IngestResult, ingest
-from corpusbuilder.ingest_partitions import Parallel
+from corpusbuilder.curate.pipeline import CurateResult, Curator
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.partitions import Parallel
+from corpusbuilder.ingest.runner import IngestResult, ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
-from corpusbuilder.pipeline import CurateResult, Curator
-from corpusbuilder.release import ReleaseError, ReleaseResult, complete_legacy, freeze
+from corpusbuilder.release import files as release_files
+from corpusbuilder.release import publish as publishing
+from corpusbuilder.release import publish_hub
+from corpusbuilder.release import verify as verifying
+from corpusbuilder.release.freeze import ReleaseError, ReleaseResult, complete_legacy, freeze
+from corpusbuilder.release.versions import check_version
 from corpusbuilder.textstore import TextStore
-from corpusbuilder.versions import check_version
 
 
 @dataclass

@@ -11,10 +11,10 @@ from typing import Any
 
 from corpusbuilder import stats
 from corpusbuilder.build import BuildResult
-from corpusbuilder.ingest import IngestResult
+from corpusbuilder.ingest.runner import IngestResult
 from corpusbuilder.ledger import Ledger
-from corpusbuilder.publish import Published
-from corpusbuilder.release import ReleaseResult
+from corpusbuilder.release.freeze import ReleaseResult
+from corpusbuilder.release.publish import Published
 
 
 def dumps(data: Any) -> str:

@@ -33,7 +33,7 @@ LANGUAGE = "langdetect_fasttext_v6"
 LANGUAGE_METADATA = "language_metadata_v1"
 PII = "pii_regex_v1"
 MINHASH = "minhash_lsh_v1"
-# The built-in filters, in the default order (``corpusbuilder.filters`` builds them).
+# The built-in filters, in the default order (``corpusbuilder.curate.filters`` builds them).
 FILTERS = ("gopher_quality_v1", "gopher_repetition_v1", "c4_lines_v1", "ocr_noise_v1")
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpusbuilder import dedup, dedup_lsh
-from corpusbuilder.signatures import SignatureStore
+from corpusbuilder.curate import dedup, dedup_lsh
+from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.textstore import TextStore
 
 

@@ -46,9 +46,9 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from pydantic import AfterValidator, Field
 
-from corpusbuilder.fetch import Fetcher, FetchError, TooLarge
+from corpusbuilder.ingest.fetch import Fetcher, FetchError, TooLarge
+from corpusbuilder.ingest.records import TOO_LARGE, position_key, too_large
 from corpusbuilder.options import SourceOptions, checked
-from corpusbuilder.records import TOO_LARGE, position_key, too_large
 from corpusbuilder.source import (
     Checkpoint,
     Item,

@@ -44,9 +44,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import Field
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.records import position_key
 from corpusbuilder.options import SourceOptions, StrictOptions, checked
-from corpusbuilder.records import position_key
 from corpusbuilder.source import (
     Checkpoint,
     Item,

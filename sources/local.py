@@ -23,7 +23,7 @@ A record that cannot be read — not JSON, nested too deep, a number of more tha
 not an object, or ``id``/``text``/``licence``/``url``/``title``/``creator``/``language`` of the
 wrong type — is a ``malformed_record`` skip whose detail names the line (or sidecar) and the
 field. A JSONL line without a usable id is keyed by its position, ``#line:N``
-(`corpusbuilder.records.position_key`), or ``#<path>:line:N`` when ``path`` lists several; a
+(`corpusbuilder.ingest.records.position_key`), or ``#<path>:line:N`` when ``path`` lists several; a
 record whose own id begins with ``#`` is stored with the ``#`` doubled, so it never takes a
 position key's place.
 """
@@ -43,10 +43,9 @@ from typing import Any, BinaryIO
 
 from pydantic import Field
 
-from corpusbuilder.fetch import Fetcher, TooLarge
-from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
-from corpusbuilder.options import SourceOptions, checked
-from corpusbuilder.records import (
+from corpusbuilder.ingest.fetch import Fetcher, TooLarge
+from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.records import (
     MALFORMED,
     TOO_LARGE,
     Malformed,
@@ -55,6 +54,7 @@ from corpusbuilder.records import (
     too_large,
     type_name,
 )
+from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
     Item,

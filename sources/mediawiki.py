@@ -48,11 +48,11 @@ from typing import Annotated, Any
 from mwparserfromhell.parser import ParserError
 from pydantic import AfterValidator, Field
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.records import TOO_LARGE, over_limit, too_large
 from corpusbuilder.licences import alternatives
 from corpusbuilder.options import SourceOptions, checked
-from corpusbuilder.records import TOO_LARGE, over_limit, too_large
 from corpusbuilder.source import (
     Checkpoint,
     Item,

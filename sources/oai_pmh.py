@@ -55,8 +55,8 @@ from defusedxml import DefusedXmlException
 from pydantic import AfterValidator, Field
 
 from corpusbuilder.errors import ExitCode, UserError
-from corpusbuilder.fetch import Fetcher, FetchError
-from corpusbuilder.ingest_partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,

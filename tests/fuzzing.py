@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from corpusbuilder.errors import UserError
-from corpusbuilder.records import checked
+from corpusbuilder.ingest.records import checked
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
 
 MAX_INPUT = 512 * 1024  # no mutated input is larger: bounded work per example
@@ -147,7 +147,7 @@ def outcome(run: Callable[[], list]) -> tuple[list, Exception | None]:
 
 def assert_storable(items: list) -> None:
     """Every item is a document, a skip with a reason or a checkpoint, and every document passes
-    the core's own check (`corpusbuilder.records.checked`) unchanged in kind."""
+    the core's own check (`corpusbuilder.ingest.records.checked`) unchanged in kind."""
     for position, item in enumerate(items):
         assert isinstance(item, SourceDocument | Skipped | Checkpoint), item
         if isinstance(item, Skipped):

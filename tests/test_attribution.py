@@ -13,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from corpusbuilder import attribution, layout, provenance, release
 from corpusbuilder.licences import Policy
 from corpusbuilder.project import Project
+from corpusbuilder.release import attribution, layout, provenance
+from corpusbuilder.release import freeze as release
 from tests.demo_copies import run
 from tests.helpers import demo_project
 

@@ -14,9 +14,10 @@ from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard
 
-from corpusbuilder import card, croissant, funnel, layout, shards, steps
+from corpusbuilder import steps
 from corpusbuilder.project import Project
 from corpusbuilder.reasons import Status
+from corpusbuilder.release import card, croissant, funnel, layout, shards
 from tests.demo_copies import files, run
 
 CONFIGS = {"de": 1, "en": 2, "es": 1, "fr": 2, "it": 1}

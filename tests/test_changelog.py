@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from corpusbuilder import changelog, layout
+from corpusbuilder.release import changelog, layout
 from tests.demo_copies import files, run
 
 

@@ -11,9 +11,9 @@ import mlcroissant as mlc
 import pyarrow.parquet as pq
 import pytest
 
-from corpusbuilder import layout
 from corpusbuilder import steps as corpus_steps
 from corpusbuilder.project import Project
+from corpusbuilder.release import layout
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpusbuilder import dedup
-from corpusbuilder.dedup import DedupConfig, NearDuplicate, near_duplicates, signatures
+from corpusbuilder.curate import dedup
+from corpusbuilder.curate.dedup import DedupConfig, NearDuplicate, near_duplicates, signatures
 from tests.conftest import shared_path
 
 CONFIG = DedupConfig()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpusbuilder.dedup import DedupConfig
-from corpusbuilder.dedup_lsh import NearDedup, band_hash
+from corpusbuilder.curate.dedup import DedupConfig
+from corpusbuilder.curate.dedup_lsh import NearDedup, band_hash
 
 SMALL = DedupConfig(num_perm=16, bands=8, rows=2, threshold=0.5)  # many buckets, ties, near misses
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from corpusbuilder import dedup, dedup_lsh
-from corpusbuilder.dedup_stage import EXACT_COMPONENT, Deduplication
+from corpusbuilder.curate import dedup, dedup_lsh
+from corpusbuilder.curate.dedup_stage import EXACT_COMPONENT, Deduplication
+from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Document
-from corpusbuilder.signatures import SignatureStore
 from corpusbuilder.textstore import TextStore, sha256_text
 from tests.test_dedup_lsh import SMALL, corpus, reference
 

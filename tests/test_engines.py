@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corpusbuilder import pipeline
 from corpusbuilder.config import ConfigError
+from corpusbuilder.curate import pipeline
 from corpusbuilder.engines import ray as ray_engine
 from corpusbuilder.engines.ordered import in_order
 from corpusbuilder.engines.ray import RayMissing

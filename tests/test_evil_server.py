@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from corpusbuilder.source import Skipped, SourceDocument
 from sources.gutenberg import GutenbergSource
 from sources.mediawiki import MediaWikiSource

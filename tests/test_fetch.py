@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from corpusbuilder.fetch import USER_AGENT, Fetcher, FetchError
+from corpusbuilder.ingest.fetch import USER_AGENT, Fetcher, FetchError
 from tests import loopback
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -247,7 +247,7 @@ def test_connection_refused_is_retried_then_reported() -> None:
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    from corpusbuilder.fetch import _retry_after
+    from corpusbuilder.ingest.fetch import _retry_after
 
     assert _retry_after("120") == 120.0
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: go now

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from tests import loopback
 
 

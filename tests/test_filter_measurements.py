@@ -10,12 +10,13 @@ import json
 
 import pytest
 
-from corpusbuilder import audit, audit_hub, layout, provenance, steps
-from corpusbuilder.filter_rules.base import words
-from corpusbuilder.filter_rules.gopher import GopherQuality
-from corpusbuilder.filter_rules.ocr import OcrNoise
-from corpusbuilder.filters import available, build_filters
+from corpusbuilder import audit, audit_hub, steps
+from corpusbuilder.curate.filter_rules.base import words
+from corpusbuilder.curate.filter_rules.gopher import GopherQuality
+from corpusbuilder.curate.filter_rules.ocr import OcrNoise
+from corpusbuilder.curate.filters import available, build_filters
 from corpusbuilder.project import Project
+from corpusbuilder.release import layout, provenance
 from tests.helpers import write_corpus
 from tests.test_curation import paragraphs, record
 

@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench import filters_bench
-from corpusbuilder.filter_rules import c4
-from corpusbuilder.filter_rules.base import FilterResult
-from corpusbuilder.filter_rules.ngrams import RepeatedNgrams
-from corpusbuilder.filters import build_filters, first_failure
+from corpusbuilder.curate.filter_rules import c4
+from corpusbuilder.curate.filter_rules.base import FilterResult
+from corpusbuilder.curate.filter_rules.ngrams import RepeatedNgrams
+from corpusbuilder.curate.filters import build_filters, first_failure
 from tests.conftest import shared_path
 
 NAMES = ["gopher_quality_v1", "gopher_repetition_v1", "c4_lines_v1", "ocr_noise_v1"]

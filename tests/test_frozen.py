@@ -10,11 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from corpusbuilder import shards
 from corpusbuilder.config import load as load_config
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.project import Project
-from corpusbuilder.release import ReleaseError
+from corpusbuilder.release import shards
+from corpusbuilder.release.freeze import ReleaseError
 from tests.demo_copies import files, run
 from tests.ledger_schemas import downgrade_to_schema_1
 

@@ -86,7 +86,10 @@ def test_every_module_imports():
 
 def test_the_graph_sees_top_level_function_level_and_relative_imports():
     graph = import_graph()
-    assert "corpusbuilder.filter_rules.base" in graph["corpusbuilder.filter_rules.gopher"]
+    assert (
+        "corpusbuilder.curate.filter_rules.base"
+        in graph["corpusbuilder.curate.filter_rules.gopher"]
+    )
     assert "corpusbuilder.engines.ray" in graph["corpusbuilder.engines"]  # inside a function
     assert "corpusbuilder.project" not in graph["corpusbuilder.build"]  # TYPE_CHECKING only
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == {frozenset("abc")}
@@ -102,6 +105,6 @@ def test_no_import_cycle():
 
 def test_filters_and_their_rules_import_each_other_no_more():
     graph = import_graph()
-    rules = [name for name in graph if name.startswith("corpusbuilder.filter_rules.")]
-    assert all("corpusbuilder.filters" not in graph[name] for name in rules)
-    assert "corpusbuilder.filters" not in graph["corpusbuilder.steps"]
+    rules = [name for name in graph if name.startswith("corpusbuilder.curate.filter_rules.")]
+    assert all("corpusbuilder.curate.filters" not in graph[name] for name in rules)
+    assert "corpusbuilder.curate.filters" not in graph["corpusbuilder.steps"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.project import Project
 from corpusbuilder.source import Checkpoint, LicenceEvidence, Skipped, SourceAdapter, SourceDocument

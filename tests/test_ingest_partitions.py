@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from corpusbuilder import ingest_partitions
 from corpusbuilder.cli import cli
-from corpusbuilder.fetch import Fetcher, FetchError
-from corpusbuilder.ingest import ingest
-from corpusbuilder.ingest_partitions import UNREADABLE, Parallel
+from corpusbuilder.ingest import partitions as ingest_partitions
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.partitions import UNREADABLE, Parallel
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
 from sources.local import LocalSource

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corpusbuilder import attribution, audit, language_metadata, stats
+from corpusbuilder import audit, stats
+from corpusbuilder.curate import language_metadata
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
 from corpusbuilder.project import Project
-from corpusbuilder.release import freeze
+from corpusbuilder.release import attribution
+from corpusbuilder.release.freeze import freeze
 from corpusbuilder.steps import Doc, default_names
 from tests.ledger_schemas import downgrade_to_schema_2
 from tests.sources.test_gutenberg import book, pg_text, rdf

@@ -10,8 +10,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from corpusbuilder import dedup, layout, lookup, manifest, release_signatures
+from corpusbuilder.curate import dedup
 from corpusbuilder.project import Project
+from corpusbuilder.release import layout, lookup, manifest
+from corpusbuilder.release import signatures as release_signatures
 from tests.demo_copies import run
 
 GARDEN = "demo/en-garden"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpusbuilder.fetch import FetchError
+from corpusbuilder.ingest.fetch import FetchError
 from corpusbuilder.project import Project
 from tests.helpers import write_corpus
 from tests.oai_server import OaiServer, real, split

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpusbuilder import pii
+from corpusbuilder.curate import pii
 from tests.conftest import shared_path
 
 

@@ -13,8 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from corpusbuilder import layout, provenance, shards, steps
+from corpusbuilder import steps
 from corpusbuilder.project import Project
+from corpusbuilder.release import layout, provenance, shards
 from corpusbuilder.urls import public_locator
 from tests.demo_copies import files, run
 

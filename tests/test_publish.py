@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusbuilder import manifest
 from corpusbuilder.ledger.models import Release
-from corpusbuilder.publish import PublishError, publish_to_folder
-from corpusbuilder.shards import SCHEMA
-from corpusbuilder.versions import VersionError
+from corpusbuilder.release import manifest
+from corpusbuilder.release.publish import PublishError, publish_to_folder
+from corpusbuilder.release.shards import SCHEMA
+from corpusbuilder.release.versions import VersionError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "hf_loopback_secret_7f3a"
@@ -185,7 +185,7 @@ def run_client(plan: dict) -> dict:
     from datasets import load_dataset
     from huggingface_hub import HfApi
 
-    from corpusbuilder.publish_hub import publish_to_hub
+    from corpusbuilder.release.publish_hub import publish_to_hub
 
     out = {"first": asdict(publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0"))}
     out["again"] = asdict(publish_to_hub(Path(plan["v1"]), REPO_ID, "1.0.0"))
@@ -211,7 +211,7 @@ def run_client(plan: dict) -> dict:
 
 def _refused(release: Path) -> dict[str, str]:
     """What publishing says with a wrong token, and with none at all (HF_TOKEN unset)."""
-    from corpusbuilder.publish_hub import publish_to_hub
+    from corpusbuilder.release.publish_hub import publish_to_hub
 
     out = {}
     for case, token in (("wrong_token", "hf_wrong_token_0000"), ("no_token", None)):

@@ -18,10 +18,11 @@ import time
 
 import pytest
 
-from corpusbuilder import hub_network, manifest, release_files
 from corpusbuilder.errors import ExitCode
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.project import Project
+from corpusbuilder.release import files as release_files
+from corpusbuilder.release import hub_network, manifest
 from tests.demo_copies import build_demo
 from tests.hub_server import Fault, HubServer
 from tests.test_hub_build import ROOT, TOKEN, _env

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from corpusbuilder import pipeline
+from corpusbuilder.curate import pipeline
 from corpusbuilder.project import Project
-from corpusbuilder.release import ReleaseError
+from corpusbuilder.release.freeze import ReleaseError
 from tests.helpers import write_corpus
 
 RECORDS = [

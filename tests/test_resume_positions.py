@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-import corpusbuilder.ingest as ingest_module
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+import corpusbuilder.ingest.runner as ingest_module
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.source import Checkpoint, SourceAdapter
 from corpusbuilder.textstore import TextStore

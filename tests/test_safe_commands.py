@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
 from corpusbuilder.errors import ExitCode
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.project import Project
-from corpusbuilder.versions import VersionError, check_version, next_patch
+from corpusbuilder.release.versions import VersionError, check_version, next_patch
 from tests.helpers import demo_project, write_corpus
 from tests.oai_server import OaiServer, identify, real
 
@@ -207,7 +207,7 @@ def test_fetch_retries_are_logged(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     server = ScriptedServer({"/x": [(503, {}, b"busy"), (200, {}, b"ok")]})
     try:
         fetcher = Fetcher(base_dir=tmp_path, backoff=0, respect_robots=False)
-        with caplog.at_level(logging.WARNING, logger="corpusbuilder.fetch"):
+        with caplog.at_level(logging.WARNING, logger="corpusbuilder.ingest.fetch"):
             assert fetcher.read_bytes(f"{server.url}/x") == b"ok"
     finally:
         server.close()

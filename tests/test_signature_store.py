@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from corpusbuilder.signatures import SignatureStore
+from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import write_segment
 

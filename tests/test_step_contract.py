@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from corpusbuilder import steps
-from corpusbuilder.analysis import analyse
+from corpusbuilder.curate.analysis import analyse
 from corpusbuilder.steps import Doc, Outcome
 
 NAMES = steps.names()

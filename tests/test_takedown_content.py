@@ -18,7 +18,7 @@ from corpusbuilder.errors import ExitCode
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.licences import Policy
 from corpusbuilder.project import Project
-from corpusbuilder.release import freeze
+from corpusbuilder.release.freeze import freeze
 from corpusbuilder.textstore import sha256_text
 from tests.helpers import write_corpus
 from tests.ledger_schemas import downgrade_to_schema_2

@@ -12,8 +12,8 @@ import tracemalloc
 import pytest
 
 from corpusbuilder.config_errors import ConfigError
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.source import LicenceEvidence, Skipped, SourceAdapter, SourceDocument
 from corpusbuilder.textstore import TextStore

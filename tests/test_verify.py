@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusbuilder.errors import ExitCode
-from corpusbuilder.shards import SCHEMA
+from corpusbuilder.release.shards import SCHEMA
 from tests.demo_copies import run
 
 FR = "data/fr/train-00000-of-00001.parquet"

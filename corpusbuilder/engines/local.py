@@ -7,7 +7,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from corpusbuilder import pool
+from corpusbuilder.engines import pool
 from corpusbuilder.engines.ordered import in_order
 
 TASKS_PER_WORKER = 8  # batches in flight per worker: none waits while the driver writes

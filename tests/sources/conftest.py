@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from tests.oai_server import OaiServer
 
 

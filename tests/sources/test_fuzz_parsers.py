@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import given, settings
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.project import Project
 from corpusbuilder.source import Checkpoint, SourceDocument
 from sources.gutenberg import GutenbergSource

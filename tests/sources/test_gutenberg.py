@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
 from sources import gutenberg
 from sources.gutenberg import GutenbergSource

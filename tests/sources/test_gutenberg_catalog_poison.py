@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import tracemalloc
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
 from sources.gutenberg import GutenbergSource

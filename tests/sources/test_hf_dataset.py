@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from corpusbuilder.project import Project
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
 from sources import hf_dataset

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Skipped, SourceDocument
 from sources.local import LocalSource
 

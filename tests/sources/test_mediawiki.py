@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
 from sources.mediawiki import MediaWikiSource
 from sources.wikitext import WikitextCleaner

@@ -15,8 +15,8 @@ import gzip
 import tracemalloc
 from pathlib import Path
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
 from sources.mediawiki import MediaWikiSource

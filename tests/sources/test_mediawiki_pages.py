@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher
-from corpusbuilder.ingest import ingest
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
 from corpusbuilder.textstore import TextStore

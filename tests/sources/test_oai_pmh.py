@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from corpusbuilder.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument
 from sources.oai_pmh import OaiPmhError, OaiPmhSource
 from tests.oai_server import OaiServer, chain, dc_record, envelope, identify, real, split, stitch

@@ -12,7 +12,7 @@ import time
 import pytest
 
 import sources.oai_pmh as oai
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument
 from sources.oai_pmh import OaiPmhError, OaiPmhSource
 from tests.oai_server import OaiServer, dc_record, envelope, identify

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 
 CARD = "---\nlicense: cc-by-4.0\nlanguage:\n- en\n- fr\n---\n# Sample corpus\n"
 

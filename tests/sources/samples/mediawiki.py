@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from tests.conftest import shared_path
 
 

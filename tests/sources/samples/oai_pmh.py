@@ -11,7 +11,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from corpusbuilder.fetch import Fetcher
+from corpusbuilder.ingest.fetch import Fetcher
 from tests.oai_server import OaiServer, envelope, identify, real, with_token
 
 DELETED = (

@@ -1,0 +1,219 @@
+"""Deduplication over the whole corpus: exact (same text) then near (MinHash + LSH), both with the
+explicit keep policy — the most open licence wins, then the earliest ingested — so the survivors
+do not depend on the order documents arrived in.
+
+It runs in bounded memory, in three passes over the documents it compares (kept or duplicate),
+with files in a local scratch folder:
+
+1. from the ledger in rank order (`ledger.candidates`), so that a document's place in the stream
+   is its rank position: (doc_id, status, duplicate_of) to a Parquet file in that order, and
+   (text sha256, position, doc_id) parked by the text's signature-store shard;
+2. one shard at a time: the documents with the same text, grouped. Copies of a text a takedown
+   holds are taken down; of the others the best-ranked of each group is kept and the rest are its
+   exact duplicates; the kept texts' signatures (from the signature store, computed from the text
+   store when missing) go to the out-of-core LSH (`dedup_lsh`), which decides the near duplicates;
+3. the documents again in rank order, each decision compared with its status: the verdicts that
+   change something. Memory holds the duplicates' positions, never a row per document.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corpusbuilder.curate import dedup, spill
+from corpusbuilder.curate.dedup_lsh import NearDedup, partitions_for
+from corpusbuilder.curate.signatures import SignatureStore, by_shard
+from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger import candidates as ledger_candidates
+from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.takedown import HeldCopies
+from corpusbuilder.textstore import TextStore
+
+EXACT_COMPONENT = "exact_sha256_v1"
+DOCUMENTS = pa.schema([("doc_id", pa.string()), ("status", pa.string()),
+                       ("duplicate_of", pa.string())])  # fmt: skip
+TEXTS = pa.schema([("sha256", pa.string()), ("position", pa.int64()), ("doc_id", pa.string())])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    doc_id: str
+    status: str
+    reason: str
+    component: str
+    duplicate_of: str | None
+    similarity: float | None
+
+
+@dataclass
+class Deduplication:
+    """One deduplication of the ledger's compared documents; `config` None: exact only."""
+
+    ledger: Ledger
+    openness: Callable[[str | None], int]  # a licence's rank, lower wins
+    config: dedup.DedupConfig | None
+    signatures: SignatureStore
+    texts: TextStore
+    held: HeldCopies | None  # the takedowns' held texts, whose copies are taken down
+    scratch: Path
+    taken: list[str] = field(default_factory=list, init=False)  # doc_ids taken down as copies
+
+    def verdicts(self, run_id: int) -> Iterator[Verdict]:
+        """The verdict of every document whose status or duplicate_of changes; the copies of
+        held texts are taken down (`taken`) before the first verdict."""
+        shutil.rmtree(self.scratch, ignore_errors=True)  # what an interrupted run left
+        try:
+            total = self._park()
+            removals, taken = self._group(total)
+            if self.held is not None:
+                self.taken = self.held.write(run_id)
+            yield from self._changes(removals, taken)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _park(self) -> int:
+        """Pass 1; returns the number of documents."""
+        ranks = {
+            licence: self.openness(licence) for licence in ledger_candidates.licences(self.ledger)
+        }
+        (self.scratch / "texts").mkdir(parents=True)
+        position = 0
+        with pq.ParquetWriter(self.scratch / "documents.parquet", DOCUMENTS) as documents:
+            for rows in ledger_candidates.in_rank_order(self.ledger, ranks):
+                doc_ids, shas, status, duplicate_of = (
+                    list(column) for column in zip(*rows, strict=True)
+                )
+                columns = {"doc_id": doc_ids, "status": status, "duplicate_of": duplicate_of}
+                documents.write_table(pa.table(columns, schema=DOCUMENTS))
+                positions = np.arange(position, position + len(rows))
+                texts = pa.table([shas, positions, doc_ids], schema=TEXTS)
+                for shard, part in by_shard(texts):
+                    spill.append(self.scratch / "texts" / f"{shard}.arrow", part)
+                position += len(rows)
+        return position
+
+    def _group(self, total: int) -> tuple[Removals, np.ndarray]:
+        """Pass 2: the exact and near duplicates, and the positions taken down (sorted)."""
+        lsh = None
+        if self.config is not None:
+            lsh = NearDedup(self.scratch / "lsh", self.config, partitions_for(total, self.config))
+        exact: list[tuple[np.ndarray, np.ndarray]] = []
+        taken = []
+        for path in sorted((self.scratch / "texts").glob("*.arrow")):
+            table = spill.read(path).sort_by([("sha256", "ascending"), ("position", "ascending")])
+            shas = table["sha256"].to_numpy(zero_copy_only=False)
+            positions = table["position"].to_numpy()
+            first = np.concatenate(([True], shas[1:] != shas[:-1]))
+            group = np.cumsum(first) - 1
+            held = np.zeros(int(first.sum()), dtype=bool)
+            if lsh is not None:
+                sigs = self._signatures(list(shas[first]))
+                held = self._hold(table, group, sigs)
+                lsh.add(positions[first][~held], sigs[~held])
+            taken.append(positions[held[group]])
+            duplicate = ~first & ~held[group]
+            exact.append((positions[duplicate], positions[first][group][duplicate]))
+        near = lsh.run() if lsh is not None else (np.empty(0, np.int64),) * 3
+        return Removals.of(exact, near), np.sort(np.concatenate([np.empty(0, np.int64), *taken]))
+
+    def _hold(self, table: pa.Table, group: np.ndarray, sigs: np.ndarray) -> np.ndarray:
+        """Which texts (rows of `sigs`) copy a held text; their documents are recorded taken."""
+        held = np.zeros(len(sigs), dtype=bool)
+        if self.held is None:
+            return held
+        copies = self.held.copies(sigs)
+        doc_ids, shas = table["doc_id"].to_pylist(), table["sha256"].to_pylist()
+        for i in np.flatnonzero(np.isin(group, list(copies))):
+            held[group[i]] = True
+            self.held.take(doc_ids[i], shas[i], *copies[int(group[i])])
+        return held
+
+    def _signatures(self, shas: list[str]) -> np.ndarray:
+        """The signatures of `shas`: from the store, or computed from their texts (and kept)."""
+        found, sigs = self.signatures.lookup(shas, self.config.num_perm)
+        missing = [sha for sha, ok in zip(shas, found, strict=True) if not ok]
+        if missing:  # curated before near-dedup was configured
+            pairs = list(self.texts.get_many(missing))
+            computed = dedup.signatures([text for _, text in pairs], self.config)
+            self.signatures.put([sha for sha, _ in pairs], computed)
+            index = {sha: i for i, sha in enumerate(shas)}
+            sigs[[index[sha] for sha, _ in pairs]] = computed
+        return sigs
+
+    def _changes(self, removals: Removals, taken: np.ndarray) -> Iterator[Verdict]:
+        """Pass 3, a batch of documents at a time."""
+        targets = np.unique(removals.duplicate_of)
+        names: dict[int, str] = {}  # position → doc_id of the kept documents others duplicate
+        documents = pq.ParquetFile(self.scratch / "documents.parquet")
+        start = 0
+        for batch in documents.iter_batches():
+            rows = batch.to_pydict()
+            stop = start + batch.num_rows
+            for target in _between(targets, start, stop).tolist():
+                names[target] = rows["doc_id"][target - start]
+            removed = removals.between(start, stop)
+            skipped = set(_between(taken, start, stop).tolist())
+            for position, doc_id, status, duplicate_of in zip(
+                range(start, stop), *rows.values(), strict=True
+            ):
+                if position not in skipped:
+                    verdict = _verdict(doc_id, removed.get(position), names)
+                    if (verdict.status, verdict.duplicate_of) != (status, duplicate_of):
+                        yield verdict
+            start = stop
+
+
+@dataclass(frozen=True)
+class Removals:
+    """The removed documents by rank position (sorted), each with the position of the kept one
+    it duplicates, their similarity and whether the copy is exact: arrays, ~25 bytes each."""
+
+    position: np.ndarray
+    duplicate_of: np.ndarray
+    similarity: np.ndarray
+    exact: np.ndarray
+
+    @classmethod
+    def of(cls, exact: list[tuple[np.ndarray, np.ndarray]], near: tuple) -> Removals:
+        empty = np.empty(0, np.int64)
+        exact_position = np.concatenate([empty, *(removed for removed, _ in exact)])
+        exact_of = np.concatenate([empty, *(kept for _, kept in exact)])
+        position = np.concatenate([exact_position, near[0]])
+        similarity = np.concatenate([np.ones(len(exact_position)), near[2]])
+        exact_copy = np.arange(len(position)) < len(exact_position)
+        order = np.argsort(position, kind="stable")
+        duplicate_of = np.concatenate([exact_of, near[1]])
+        return cls(position[order], duplicate_of[order], similarity[order], exact_copy[order])
+
+    def between(self, start: int, stop: int) -> dict[int, tuple[int, float, bool]]:
+        """position → (duplicate_of, similarity, exact) for the positions in [start, stop)."""
+        low, high = np.searchsorted(self.position, [start, stop])
+        columns = (self.position, self.duplicate_of, self.similarity, self.exact)
+        rows = zip(*(column[low:high].tolist() for column in columns), strict=True)
+        return {position: rest for position, *rest in rows}
+
+
+def _between(values: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """The values of a sorted array in [start, stop)."""
+    low, high = np.searchsorted(values, [start, stop])
+    return values[low:high]
+
+
+def _verdict(doc_id: str, removal: list | None, names: dict[int, str]) -> Verdict:
+    if removal is None:
+        return Verdict(doc_id, Status.KEPT, Reason.KEPT, dedup.COMPONENT, None, None)
+    kept, similarity, exact = removal
+    if exact:
+        return Verdict(
+            doc_id, Status.DUPLICATE, Reason.EXACT_DUPLICATE, EXACT_COMPONENT, names[kept], 1.0
+        )
+    return Verdict(
+        doc_id, Status.DUPLICATE, Reason.NEAR_DUPLICATE, dedup.COMPONENT, names[kept], similarity
+    )

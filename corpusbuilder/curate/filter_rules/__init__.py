@@ -1,0 +1,1 @@
+"""The rules behind ``corpusbuilder.curate.filters``: one module per family of heuristics."""

@@ -1,1 +1,0 @@
-"""The rules behind ``corpusbuilder.filters``: one module per family of heuristics."""

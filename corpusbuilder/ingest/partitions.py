@@ -1,0 +1,199 @@
+"""Partitioned sources: read part after part, parse in the engine's workers, resume each part.
+
+An adapter that derives from `PartitionedSource` names its partitions (dump files, input files)
+and reads one at a time with a cheap reader that may leave the costly work of a record — wikitext
+to text, JSON to a document — to an `Unparsed` item. The ingest maps those over chunks on the
+engine (`corpusbuilder.engines`), which answers in order: the driver sees the very items, in the
+very order, of a serial run, so every `seq` and decision is the same with any number of workers.
+
+Each partition has its own checkpoint. With one partition the checkpoint is the adapter's own
+position, as before partitions existed; with several it is a JSON object naming the partitions
+done and the position in the current one, and a resumed ingest skips the done ones and restarts
+the current one from its position. With several partitions, one that fails to read (a missing
+or unreadable file) is an `unreadable_partition` skip keyed ``#partition:<n>`` (after the items
+it yielded) and the others are ingested; with one, its error is the source's, as always.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from abc import abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from itertools import chain, islice
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from corpusbuilder.engines import Engine, open_engine
+from corpusbuilder.ingest.fetch import Fetcher
+from corpusbuilder.ingest.records import position_key
+from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, Unparsed, limited
+
+UNREADABLE = "unreadable_partition"
+CHUNK = 16  # records a worker parses per task: enough to amortise the trip, and balanced
+INLINE_ITEMS = 1000  # a source this small is parsed in this process when no worker count is set
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+def _distinct(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, list) and len(set(value)) < len(value):
+        raise ValueError("each partition once: the list names one twice")
+    return value
+
+
+# An adapter option naming one partition (a file, a set), or a list of them.
+PartitionNames = Annotated[
+    NonEmpty | Annotated[list[NonEmpty], Field(min_length=1)], AfterValidator(_distinct)
+]
+
+
+class PartitionedSource(SourceAdapter):
+    """An adapter whose source splits into partitions, each read by `read` from its own
+    checkpoint; `documents` is the serial composition, for callers without an engine."""
+
+    @abstractmethod
+    def partitions(self, fetch: Fetcher) -> list[str]:
+        """The partitions' names, in ingest order (stable: checkpoints name them)."""
+
+    @abstractmethod
+    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+        """The items of `partition` from `resume` (a Checkpoint value it yielded), costly
+        records as `Unparsed`."""
+
+    def documents(
+        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
+    ) -> Iterator[Item]:
+        yield from limited(map(parse, partition_items(self, fetch, resume)), limit)
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Where an ingest parses: on corpus.yaml's engine with `workers` (None: every core, and
+    only for a source of more than `INLINE_ITEMS` items: a small one starts no pool, no Ray)."""
+
+    workers: int | None = None
+    engine: str = "local"
+    address: str | None = None
+
+    def open(self, adapter: SourceAdapter) -> AbstractContextManager[Engine]:
+        workers = self.workers or os.cpu_count() or 1
+        preload = [type(adapter).__module__]
+        return open_engine(self.engine, workers, address=self.address, preload=preload)
+
+    def inline_items(self) -> int:
+        """How many items to read before starting workers: a small source never starts any."""
+        return INLINE_ITEMS if self.workers is None else 0
+
+
+def source_items(
+    adapter: SourceAdapter,
+    fetch: Fetcher,
+    limit: int | None,
+    resume: str | None,
+    parallel: Parallel | None,
+) -> Iterator[Item]:
+    """What an ingest records of `adapter`: a partitioned one's items parsed on `parallel`'s
+    engine (in this process without one), any other's `documents`."""
+    if not isinstance(adapter, PartitionedSource):
+        yield from adapter.documents(fetch, limit=limit, resume=resume)
+        return
+    items = partition_items(adapter, fetch, resume)
+    yield from limited(parsed(items, adapter, parallel), limit)
+
+
+def parse(item: Item | Unparsed) -> Item:
+    return item.parse(item.raw) if isinstance(item, Unparsed) else item
+
+
+def parse_chunk(chunk: list[Item | Unparsed]) -> list[Item]:
+    """What a worker does: parse the costly records of one chunk, pass the rest through."""
+    return [parse(item) for item in chunk]
+
+
+def parsed(
+    items: Iterable[Item | Unparsed], adapter: SourceAdapter, parallel: Parallel | None
+) -> Iterator[Item]:
+    """`items` parsed, in order: in chunks on the engine, or here for a small source. Reading
+    runs ahead of parsing: a reader's error is raised once every item before it is given."""
+    reader = _Reader(items)
+    records = iter(reader)
+    head = list(islice(records, parallel.inline_items())) if parallel else []
+    if parallel is None or len(head) < parallel.inline_items():
+        yield from map(parse, chain(head, records))
+    else:
+        with parallel.open(adapter) as engine:
+            for chunk in engine.map_batches(parse_chunk, _chunks(chain(head, records))):
+                yield from chunk
+    if reader.error is not None:
+        raise reader.error
+
+
+class _Reader:
+    """`items` until the first error, which is kept for the caller to raise in its turn."""
+
+    def __init__(self, items: Iterable) -> None:
+        self.items, self.error = items, None
+
+    def __iter__(self) -> Iterator:
+        try:
+            yield from self.items
+        except Exception as exc:  # Ctrl-C is not deferred: it stops the ingest at once
+            self.error = exc
+
+
+def _chunks(items: Iterator) -> Iterator[list]:
+    while chunk := list(islice(items, CHUNK)):
+        yield chunk
+
+
+def partition_items(
+    adapter: PartitionedSource, fetch: Fetcher, resume: str | None
+) -> Iterator[Item | Unparsed]:
+    """Every partition's items from its checkpoint, with checkpoints that name the partition."""
+    names = adapter.partitions(fetch)
+    if len(names) == 1:  # the adapter's own position, as before partitions existed
+        yield from adapter.read(fetch, names[0], resume)
+        return
+    done, current, position = _position(resume)
+    finished: list[str] = []
+    for number, name in enumerate(names, start=1):
+        if name in done:
+            finished.append(name)
+            continue
+        start = position if name == current else None
+        for item in _guarded(adapter, fetch, name, start, number):
+            if isinstance(item, Checkpoint):
+                item = Checkpoint(_checkpoint(finished, name, item.value))
+            yield item
+        finished.append(name)
+        yield Checkpoint(_checkpoint(finished, None, None))
+
+
+def _guarded(
+    adapter: PartitionedSource, fetch: Fetcher, name: str, resume: str | None, number: int
+) -> Iterator[Item | Unparsed]:
+    """The items of partition `name` (the `number`-th), then an `unreadable_partition` skip if
+    reading them failed."""
+    try:
+        yield from adapter.read(fetch, name, resume)
+    except Exception as exc:  # recorded, and the other partitions are read
+        detail = f"partition {name}: {type(exc).__name__}: {exc}"[:2000]
+        yield Skipped(position_key("partition", number), UNREADABLE, detail)
+
+
+def _checkpoint(done: list[str], current: str | None, position: str | None) -> str:
+    return json.dumps({"done": done, "partition": current, "at": position}, ensure_ascii=False)
+
+
+def _position(resume: str | None) -> tuple[set[str], str | None, str | None]:
+    """(partitions done, the current one, its position) of a checkpoint of `_checkpoint`."""
+    if resume is None:
+        return set(), None, None
+    try:
+        state = json.loads(resume)
+        return set(state["done"]), state["partition"], state["at"]
+    except (ValueError, TypeError, KeyError):  # a position of a one-partition run: start over
+        return set(), None, None
