@@ -184,7 +184,7 @@ def main() -> None:
         "curate": CONFIGS[args.config],
         "workers": args.workers,
         "build_wall_s": wall,
-        "released": done["release"].documents,
+        "released": done.release.documents,
         "corpus_bytes": (args.folder / "corpus.jsonl").stat().st_size,
         "timers": {k: [timers.calls[k], s] for k, s in sorted(timers.seconds.items())},
         "parent_cpu": dict(timers.cpu),
