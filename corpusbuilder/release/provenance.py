@@ -91,14 +91,16 @@ def freeze_rows(ledger: Ledger, policy: Policy, members: list[dict], root: Path)
     corpus folder `root`: the publisher's own paths are not published."""
     doc_ids = [m["doc_id"] for m in members]
     facts, evidence = ledger.provenance_facts(doc_ids), ledger.evidence(doc_ids)
-    sources = {m["source"]: ledger.source(m["source"]) for m in members}
+    # Once a source, not a document: an adapter's lookup reads every installed entry point.
+    sources = {name: ledger.source(name) for name in {m["source"] for m in members}}
+    edits = {name: _edits(s.adapter if s else None) for name, s in sources.items()}
     rows = []
     for member in members:
         fact, source = facts[member["doc_id"]], sources[member["source"]]
         data = {k: member[k] for k in _MEMBER} | {
             "adapter": source.adapter if source else None,
             "adapter_version": source.adapter_version if source else None,
-            "adapter_edits": _edits(source.adapter if source else None),
+            "adapter_edits": edits[member["source"]],
         }
         data |= _document(fact["document"], member["text_sha256"], policy)
         data |= {
