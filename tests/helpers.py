@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import tracemalloc
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -62,3 +64,13 @@ class Fixed(SourceAdapter):
 
     def documents(self, fetch, limit=None, resume=None):
         yield from self.items
+
+
+def peak_allocated(run: Callable[[], object]) -> tuple[object, int]:
+    """What `run()` returns, and the peak of Python's allocations (bytes) while it ran."""
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

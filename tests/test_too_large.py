@@ -7,7 +7,6 @@ over the limit is skipped with its location, read in bounded chunks where the fo
 from __future__ import annotations
 
 import json
-import tracemalloc
 
 import pytest
 
@@ -20,6 +19,7 @@ from corpusbuilder.textstore import TextStore
 from sources.gutenberg import GutenbergSource
 from sources.local import LocalSource
 from sources.mediawiki import MediaWikiSource
+from tests.helpers import peak_allocated
 from tests.sources.test_gutenberg import pg_text, rdf
 from tests.sources.test_mediawiki import LICENCE, dump_xml, page
 
@@ -50,12 +50,7 @@ def test_a_jsonl_line_over_the_limit_is_skipped_without_being_read_whole(tmp_pat
     adapter = LocalSource(
         {"path": str(path), "url_prefix": "https://e.org/", "max_document_bytes": MB}
     )
-    tracemalloc.start()
-    try:
-        items = list(adapter.documents(Fetcher()))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    items, peak = peak_allocated(lambda: list(adapter.documents(Fetcher())))
     assert peak < 4 * MB  # bounded by the limit and the read chunk, not by the 16 MB line
     assert _outcomes(items) == {"a": "document", "#line:2": "too_large", "b": "document"}
     size = len('{"id": "huge", "licence": "CC0-1.0", "text": ""}\n') + 16 * MB

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import tracemalloc
 from pathlib import Path
 
 from corpusbuilder.ingest.fetch import Fetcher
@@ -20,6 +19,7 @@ from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
 from sources.mediawiki import MediaWikiSource
+from tests.helpers import peak_allocated
 from tests.sources.test_mediawiki import dump_xml, page
 
 MB = 2**20
@@ -43,13 +43,10 @@ def _ingest_measured(dump: Path, folder: Path) -> tuple[int, Ledger, dict]:
     """Ingest `dump` with a 1 MiB limit: the peak of Python's allocations, the ledger, counts."""
     ledger = Ledger(f"sqlite:///{folder}/ledger.sqlite")
     options = {"dump": str(dump), "licence": "CC-BY-SA-4.0", "max_document_bytes": MB}
-    tracemalloc.start()
-    try:
-        store, adapter = TextStore(folder / "texts"), MediaWikiSource(options)
-        result = ingest(ledger, store, "wiki", adapter, Fetcher(), progress=False)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    store, adapter = TextStore(folder / "texts"), MediaWikiSource(options)
+    result, peak = peak_allocated(
+        lambda: ingest(ledger, store, "wiki", adapter, Fetcher(), progress=False)
+    )
     return peak, ledger, dict(result.counts)
 
 
@@ -75,12 +72,7 @@ def test_a_gzip_bomb_is_read_no_further_than_its_budget(tmp_path):
     dump = tmp_path / "bomb.xml.gz"
     _bomb(dump, gzip.compress)
     adapter = MediaWikiSource({"dump": str(dump), "licence": "CC0-1.0", "max_document_bytes": MB})
-    tracemalloc.start()
-    try:
-        items = list(adapter.documents(Fetcher()))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    items, peak = peak_allocated(lambda: list(adapter.documents(Fetcher())))
     assert peak < 40 * MB  # the budget is 7 MiB of XML; the page is 1 GiB
     assert [(i.source_key, getattr(i, "reason", "document")) for i in items] == [
         ("1", "document"),
