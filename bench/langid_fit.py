@@ -1,8 +1,9 @@
 """Fit ``corpusbuilder.curate.langid.Weights`` on the tuning half of the shared sentences.
 
 Run: ``python bench/langid_fit.py [--data ../shared/data]``; prints the fitted `Weights`, the
-tuning-half figures of each threshold, the out-of-set trade-off of `Weights.veto_ratio` on both
-halves, and per-language tables before (v5: no veto) and after. Sentences with an even
+tuning-half figures of each threshold, the out-of-set trade-off of `Weights.veto_ratio` and
+`Weights.fit_weight` on both halves, and per-language tables before (v6: fastText veto only) and
+after. Sentences with an even
 ``source_line`` are the tuning half; the odd ones are only ever reported
 (``bench/langid_bench.py``, ``tests/test_langid.py``).
 
@@ -13,21 +14,24 @@ set get a prior of their own; an `EXTRA` language without sentences takes the me
 `EXTRA` ones with sentences, in the fit as when identifying. The threshold (`Weights.min_score`)
 is then the one with the most correct labels (then the fewest wrong ones) on the tuning half
 among those with at most `MAX_WRONG` wrong labels and at most `MAX_UND` `und` in every language
-langdetect knows, without the fastText veto (as for v5; the veto is set from its own table).
+langdetect knows, without the novelty check (as for v5; the check is set from its own table).
 
 Out of set: each sentence is also read with its own language left out of the identifier's set
 (`langid.leave_out`); it should then come out `und`. The fastText veto trades those labels
 against `und` in languages fastText lite reads poorly on short text (Irish, Latin, unaccented
-Romanian), so no ratio keeps every language's und at 2 % and also rejects much: `Weights.veto_ratio`
-is the largest ratio of `VETO_RATIOS` whose tuning half keeps at most `MAX_WRONG` wrong and at
-most `MAX_UND` `und` in every language of the set (heritage ones included); the table shows the
-curve on both halves.
+Romanian), so alone it rejects little at 2 % und. v7 adds naive Bayes's side: how poorly the
+window's trigrams fit the winner's profile (`langid_nb.fit`, weighted by `Weights.fit_weight`)
+counts against the winner too. (`veto_ratio`, `fit_weight`) is the pair of `VETO_RATIOS` ×
+`FIT_WEIGHTS` that labels the fewest left-out sentences of the tuning half (then the smaller
+pair) among those whose tuning half keeps at most `MAX_WRONG` wrong and at most `MAX_UND` `und`
+in every language of the set (heritage ones included); the table shows the curve on both halves.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -41,7 +45,8 @@ THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
 MAX_WRONG = 0.009  # on the tuning half, a margin under the 1 % target
 MAX_UND = 0.02
 HERITAGE = ("la", "eu", "eo", "ga")  # in the sentence set, unknown to langdetect
-VETO_RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0)
+VETO_RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 1.0)
+FIT_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 PARAGRAPHS = ("paragraphs_concat_synthetic.tsv", "paragraphs_gutenberg.tsv")
 
 
@@ -127,37 +132,50 @@ def outcomes(rows: list[tuple[str, list[langid.Evidence]]], weights: langid.Weig
     return by
 
 
-def tradeoff(halves: dict[str, list], weights: langid.Weights) -> tuple[list[str], float]:
-    """Per veto ratio and half: correct/wrong on langdetect's languages, their worst und, the
-    worst und of a fastText-only language, and the share labelled when left out of the set;
-    and the largest ratio whose tuning half meets `MAX_WRONG` and `MAX_UND` in every language."""
-    chosen = 0.0
+def summary(by: dict[str, Counter]) -> dict:
+    """Correct and wrong share on langdetect's languages, their worst und, the worst und of a
+    fastText-only language, every language's worst und, and the share labelled when left out."""
+    known = sum((c for lang, c in by.items() if lang not in HERITAGE), Counter())
+    n, total = known["c"] + known["w"] + known["u"], sum(by.values(), Counter())
+    und = {lang: c["u"] / (c["c"] + c["w"] + c["u"]) for lang, c in by.items()}
+    return {
+        "correct": known["c"] / n,
+        "wrong": known["w"] / n,
+        "worst": max((u, lang) for lang, u in und.items() if lang not in HERITAGE),
+        "heritage": max((u, lang) for lang, u in und.items() if lang in HERITAGE),
+        "max_und": max(und.values()),
+        "labelled": total["o"] / (total.total() - total["o"]),
+    }
+
+
+def tradeoff(
+    halves: dict[str, list], weights: langid.Weights
+) -> tuple[list[str], tuple[float, float]]:
+    """`summary` per (veto ratio, fit weight) and half; and the pair whose tuning half meets
+    `MAX_WRONG` and `MAX_UND` in every language with the fewest labelled when left out."""
+    allowed = []
     out = [
-        "| veto_ratio | half | correct | wrong | worst und | worst und, fastText-only | "
-        "labelled when left out |",
-        "|---" * 7 + "|",
+        "| veto_ratio | fit_weight | half | correct | wrong | worst und "
+        "| worst und, fastText-only | labelled when left out |",
+        "|---" * 8 + "|",
     ]
-    for ratio in VETO_RATIOS:
+    for ratio, fit_weight in itertools.product(VETO_RATIOS, FIT_WEIGHTS):
+        setting = {"veto_ratio": ratio, "fit_weight": fit_weight}
         for half, rows in halves.items():
-            by = outcomes(rows, langid.Weights(**{**weights.__dict__, "veto_ratio": ratio}))
-            known = sum((c for lang, c in by.items() if lang not in HERITAGE), Counter())
-            n, total = known["c"] + known["w"] + known["u"], sum(by.values(), Counter())
-            und = {lang: c["u"] / (c["c"] + c["w"] + c["u"]) for lang, c in by.items()}
-            worst = max((u, lang) for lang, u in und.items() if lang not in HERITAGE)
-            heritage = max((u, lang) for lang, u in und.items() if lang in HERITAGE)
-            if half == "tuning" and known["w"] / n <= MAX_WRONG and max(und.values()) <= MAX_UND:
-                chosen = ratio
+            f = summary(outcomes(rows, langid.Weights(**{**weights.__dict__, **setting})))
+            if half == "tuning" and f["wrong"] <= MAX_WRONG and f["max_und"] <= MAX_UND:
+                allowed.append((f["labelled"], ratio, fit_weight))
             out.append(
-                f"| {ratio} | {half} | {known['c'] / n:.4f} | {known['w'] / n:.4f} "
-                f"| {worst[0]:.3f} {worst[1]} | {heritage[0]:.3f} {heritage[1]} "
-                f"| {total['o'] / (total.total() - total['o']):.4f} |"
+                f"| {ratio} | {fit_weight} | {half} | {f['correct']:.4f} | {f['wrong']:.4f} "
+                f"| {f['worst'][0]:.3f} {f['worst'][1]} "
+                f"| {f['heritage'][0]:.3f} {f['heritage'][1]} | {f['labelled']:.4f} |"
             )
-    return out, chosen
+    return out, min(allowed)[1:] if allowed else (0.0, 0.0)
 
 
 def per_language(name: str, rows: list, before: langid.Weights, after: langid.Weights) -> list[str]:
     """c/w/u per language before and after, and how many were labelled when left out."""
-    results = {"v5 (no veto)": outcomes(rows, before), langid.COMPONENT: outcomes(rows, after)}
+    results = {"v6 (veto only)": outcomes(rows, before), langid.COMPONENT: outcomes(rows, after)}
     out = [f"### {name}", "", "| lang | n | " + " | ".join(results) + " | left out: labelled |"]
     out.append("|---" * (3 + len(results)) + "|")
     for lang in sorted(results[langid.COMPONENT]) + ["all"]:
@@ -188,7 +206,8 @@ def main() -> None:
     print("| min_score | correct | wrong | worst und |\n|---|---|---|---|")
     allowed = []
     for threshold in THRESHOLDS:
-        weights = langid.Weights(**{**fitted.__dict__, "min_score": threshold, "veto_ratio": 0})
+        no_novelty = {"veto_ratio": 0.0, "fit_weight": 0.0}
+        weights = langid.Weights(**{**fitted.__dict__, "min_score": threshold, **no_novelty})
         correct, wrong, worst = figures(tuning, weights)
         print(f"| {threshold} | {correct:.4f} | {wrong:.4f} | {worst:.3f} |")
         if wrong <= MAX_WRONG and worst <= MAX_UND:
@@ -196,13 +215,13 @@ def main() -> None:
     print()
     print(max(allowed, key=lambda pair: pair[0])[1] if allowed else "no threshold meets the limits")
     print()
-    table, chosen = tradeoff(halves, langid.WEIGHTS)
+    table, (ratio, fit_weight) = tradeoff(halves, langid.WEIGHTS)
     print("\n".join(table))
     print(
-        f"\nveto_ratio chosen on the tuning half: {chosen}"
-        f" (langid.WEIGHTS has {langid.WEIGHTS.veto_ratio})\n"
+        f"\nchosen on the tuning half: veto_ratio {ratio}, fit_weight {fit_weight} (langid.WEIGHTS"
+        f" has {langid.WEIGHTS.veto_ratio}, {langid.WEIGHTS.fit_weight})\n"
     )
-    before = langid.Weights(**{**langid.WEIGHTS.__dict__, "veto_ratio": 0.0})
+    before = langid.Weights(**{**langid.WEIGHTS.__dict__, "veto_ratio": 0.3, "fit_weight": 0.0})
     print(
         "\n".join(
             per_language("sentences, reported half", halves["reported"], before, langid.WEIGHTS)

@@ -21,16 +21,22 @@ Why `und`: a wrong label is worse than none. A text is `und` when
 - the winner is "outside the set": a last class, scored like a language naive Bayes cannot model
   (its best term, no prior), whose fastText probability is that of fastText's top language when
   it is outside `codes()` — Belarusian must not become Russian, nor Asturian Spanish;
-- fastText contradicts the winner: it gives the winner less than `Weights.veto_ratio` times the
-  probability it gives all languages outside the set together, scaled by how much of a full
-  excerpt it read (a short excerpt spreads fastText's mass over its 176 languages as noise). A
-  language neither identifier knows (Samoan) is read by naive Bayes as its nearest
-  profile, often confidently (Samoan as Romanian), and only this diffuse fastText answer shows it.
+- the winner is novel to both identifiers: fastText gives it less than `Weights.veto_ratio`
+  times the probability it gives all languages outside the set together (scaled by how much of
+  a full excerpt it read: a short excerpt spreads fastText's mass over its 176 languages as
+  noise), once its probability is discounted by ``exp(fit_weight × fit)``, where ``fit`` is how
+  much worse the window's trigrams fit the winner's profile than the profile's own trigrams do
+  (`langid_nb.fit`, unnormalised, ≤ 0 counted). A language neither identifier knows (Samoan) is
+  read by naive Bayes as its nearest profile, often confidently (Samoan as Romanian: the
+  posterior is relative), and fastText's answer for it is diffuse. v6 used fastText alone: at
+  the ratio that keeps `und` at 2 % it left Samoan, Hawaiian, Māori and Tok Pisin labelled.
+  Their trigrams fit the neighbour's profile poorly (-0.7 to -0.9; Romanian text: -0.2 to 0.1),
+  and the two together reject them.
 
 The weights and priors are fitted as a conditional logit on the even ``source_line`` half of
 ``langid/sentences.tsv``, the threshold is chosen on that half too, and all are reported on the
 odd half (``bench/langid_fit.py`` re-runs the fit and prints the out-of-set trade-off that set
-`veto_ratio`): `evidence` measures once, `decide` is cheap.
+`veto_ratio` and `fit_weight`): `evidence` measures once, `decide` is cheap.
 
 Why windows: a long text is read as `WINDOWS` slices of `WINDOW_CHARS` spread over it, so a 50 KB
 document costs about what a 3 KB one does; windows that disagree reveal a second language.
@@ -51,7 +57,7 @@ from corpusbuilder.curate import langid_ft, langid_nb
 from corpusbuilder.reasons import Reason
 from corpusbuilder.steps import Doc, Outcome, Step, drop, keep
 
-COMPONENT = "langdetect_fasttext_v6"
+COMPONENT = "langdetect_fasttext_v7"
 UNDETERMINED = "und"
 WINDOW_CHARS = 1000
 WINDOWS = 3
@@ -93,9 +99,11 @@ class Weights:
     coverage: float = 3.16
     extra_prior: float = -0.29  # log-odds of an EXTRA language against naive Bayes's winner
     min_score: float = 0.3  # winner's window posterior below this → und
-    # fastText's P(winner) below this × P(outside the set) × excerpt share → und; chosen by
-    # bench/langid_fit.py: the largest ratio keeping every language's und at 2 % on the tuning half
+    # fastText's P(winner) × exp(fit_weight × the winner's trigram fit) below this × P(outside
+    # the set) × excerpt share → und; both chosen by bench/langid_fit.py: the pair that labels
+    # fewest left-out sentences and keeps every language's und at 2 % on the tuning half
     veto_ratio: float = 0.3
+    fit_weight: float = 2.0
     priors: Mapping[str, float] = field(default_factory=lambda: PRIORS)  # absent code: 0
 
 
@@ -122,6 +130,7 @@ class Evidence:
     top: str  # fastText's top language, VARIANTS folded in
     outside_mass: float  # P_ft of all languages outside codes() together
     excerpt_share: float  # the excerpt fastText read, as a share of a full one
+    fit: np.ndarray  # per naive-Bayes code: trigram fit to its profile (langid_nb.fit)
 
 
 def leave_out(found: Evidence, code: str) -> Evidence:
@@ -130,11 +139,12 @@ def leave_out(found: Evidence, code: str) -> Evidence:
     its other profiles; fastText's probability of `code` counts as outside the set."""
     i = _index()[code]
     log_nb, log_coverage, log_ft = found.log_nb.copy(), found.log_coverage.copy(), found.log_ft
+    fit = found.fit.copy()
     if i < len(log_nb):
         p_nb = np.clip(np.exp(log_nb) - FLOOR, 0.0, None)
         p_nb[i] = 0.0
         log_nb = np.log(p_nb / p_nb.sum() + FLOOR)
-        log_nb[i] = log_coverage[i] = -np.inf
+        log_nb[i] = log_coverage[i] = fit[i] = -np.inf
     p_code = float(np.exp(log_ft[i])) - FLOOR
     log_ft = log_ft.copy()
     log_ft[i] = -np.inf
@@ -147,6 +157,7 @@ def leave_out(found: Evidence, code: str) -> Evidence:
         top=found.top,
         outside_mass=found.outside_mass + p_code,
         excerpt_share=found.excerpt_share,
+        fit=fit,
     )
 
 
@@ -205,6 +216,7 @@ def _window_evidence(window: str) -> Evidence | None:
         top=top,
         outside_mass=max(0.0, 1.0 - float(folded.sum())),
         excerpt_share=min(1.0, len(langid_ft.excerpt(window)) / langid_ft.EXCERPT_CHARS),
+        fit=langid_nb.fit(features),
     )
 
 
@@ -256,9 +268,12 @@ def decide(found: list[Evidence], weights: Weights = WEIGHTS) -> LanguageGuess:
 
 
 def _vetoed(found: list[Evidence], won: np.ndarray, main: int, weights: Weights) -> bool:
-    """fastText, on the windows `main` wins, finds the world outside the set likelier than it."""
+    """On the windows `main` wins, fastText finds the world outside the set likelier than it,
+    counting how poorly their trigrams fit its profile as evidence against it too."""
     windows = [e for e, w in zip(found, won, strict=True) if w]
     p_main = np.mean([np.exp(e.log_ft[main]) - FLOOR for e in windows])
+    if main < len(windows[0].fit):  # naive Bayes has a profile of it
+        p_main *= np.exp(weights.fit_weight * min(0.0, np.mean([e.fit[main] for e in windows])))
     against = np.mean([e.outside_mass * e.excerpt_share for e in windows])
     return bool(p_main < weights.veto_ratio * against)
 

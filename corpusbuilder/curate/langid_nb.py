@@ -11,8 +11,9 @@ bounded per-process cache) and a window costs a ``Counter`` of its words plus a 
 product. Deterministic by construction.
 
 Besides the posterior, the pass counts how many of the window's trigrams each profile knows
-(``coverage``): text in a language the profiles lack is made of n-grams its nearest profile has
-never seen, which naive Bayes alone cannot tell (it always names one of its languages).
+(``coverage``) and how well they fit it (``fit``): text in a language the profiles lack is made of
+n-grams its nearest profile has never seen or rarely sees, which naive Bayes alone cannot tell (it
+always names one of its languages, and its posterior is relative to the others).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class _Profiles:
     log_prob: np.ndarray  # (rows, profiles) float32 log(P(gram | language) + SMOOTHING)
     known: np.ndarray  # (rows, profiles) bool: the profile contains the n-gram
     latin: np.ndarray  # (codes,) bool: the code's profile is Latin-script (has a coverage)
+    trigram_ref: np.ndarray  # (codes,) mean log_prob of a trigram drawn from the code's profile
 
 
 @cache
@@ -87,11 +89,15 @@ def profiles() -> _Profiles:
         prob[[rows[g] for g in grams], column] = freqs / sizes[lengths - 1]
     log_prob = np.log(prob + SMOOTHING).astype(np.float32)
     log_prob[-1] = 0.0
+    trigrams = np.fromiter((len(gram) == 3 for gram in rows), dtype=bool, count=len(rows))
+    trigram_prob = prob[:-1][trigrams]
+    trigram_ref = (trigram_prob * log_prob[:-1][trigrams]).sum(0) / trigram_prob.sum(0)
     names = tuple(profile["name"] for profile in loaded)
     codes = tuple(sorted({name.split("-")[0] for name in names}))
     merge = np.array([[name.split("-")[0] == code for code in codes] for name in names], float)
     latin = np.array([code in LATIN_SCRIPT for code in codes])
-    return _Profiles(names, codes, merge, rows, log_prob, prob > 0, latin)
+    trigram_ref = trigram_ref @ (merge / merge.sum(axis=0))
+    return _Profiles(names, codes, merge, rows, log_prob, prob > 0, latin, trigram_ref)
 
 
 def _word_grams(word: str, rows: dict[str, int], grams: list[int], trigrams: list[int]) -> int:
@@ -134,7 +140,8 @@ def _capital_word_grams(
 
 
 class _WordTable:
-    """Per-word features, cached: [log-likelihoods | known trigrams per profile | trigrams | grams].
+    """Per-word features, cached: [log-likelihoods | known trigrams per profile | trigram
+    log-likelihoods | trigrams | trigrams any profile knows | grams].
 
     A word's n-grams do not depend on its neighbours, and documents repeat their words, so most
     words of a document are looked up, not scored. Bounded: emptied when ``CACHE_WORDS`` is hit.
@@ -142,7 +149,7 @@ class _WordTable:
 
     def __init__(self, profiles: _Profiles) -> None:
         self.profiles = profiles
-        self.table = np.zeros((CACHE_WORDS, 2 * len(profiles.names) + 2), dtype=np.float32)
+        self.table = np.zeros((CACHE_WORDS, 3 * len(profiles.names) + 3), dtype=np.float32)
         self.index: dict[str, int] = {}
 
     def features(self, words: list[str]) -> np.ndarray:
@@ -159,13 +166,14 @@ class _WordTable:
         grams: list[int] = []
         trigrams: list[int] = []
         starts: list[tuple[int, int]] = []
-        counts: list[tuple[int, int]] = []
+        counts: list[tuple[int, int, int]] = []
         for word in words:
             starts.append((len(grams), len(trigrams)))
             grams.append(pad)
             trigrams.append(pad)
             seen = _word_grams(word, self.profiles.rows, grams, trigrams)
-            counts.append((seen, len(grams) - starts[-1][0] - 1))
+            gram_start, trigram_start = starts[-1]
+            counts.append((seen, len(trigrams) - trigram_start - 1, len(grams) - gram_start - 1))
         first = len(self.index)
         block = self.table[first : first + len(words)]
         n = len(self.profiles.names)
@@ -174,7 +182,10 @@ class _WordTable:
         block[:, n : 2 * n] = np.add.reduceat(
             self.profiles.known[trigrams], trigram_starts, axis=0, dtype=np.float32
         )
-        block[:, 2 * n :] = counts
+        block[:, 2 * n : 3 * n] = np.add.reduceat(
+            self.profiles.log_prob[trigrams], trigram_starts, axis=0
+        )
+        block[:, 3 * n :] = counts
         self.index.update((word, first + i) for i, word in enumerate(words))
 
 
@@ -230,7 +241,23 @@ def coverage(features: np.ndarray) -> np.ndarray:
     """Per reported code, the share of the window's trigrams its profile knows (1.0 when the
     profile is not Latin-script: CJK profiles are mostly unigrams)."""
     table = profiles()
-    trigrams = features[-2]
+    trigrams = features[-3]
     known = features[len(table.names) : 2 * len(table.names)] @ table.merge
     shares = known / trigrams if trigrams else np.zeros(len(table.codes))
     return np.where(table.latin, shares, 1.0)
+
+
+def fit(features: np.ndarray) -> np.ndarray:
+    """Per reported code, how much worse the window's trigrams fit its profile than the profile's
+    own trigrams do: mean log P(trigram | language) over the trigrams any profile knows, minus
+    the mean of a trigram drawn from the profile (``trigram_ref``). Near 0 or above for text in
+    the language, well below for a language the profile only resembles (Samoan under Romanian's
+    profile); unnormalised, unlike the posterior. 0 when the profile is not Latin-script (as for
+    `coverage`) or the window has no known trigram."""
+    table = profiles()
+    n = len(table.names)
+    trigrams = features[-2]
+    if not trigrams:
+        return np.zeros(len(table.codes))
+    mean = features[2 * n : 3 * n] @ table.merge / (table.merge.sum(axis=0) * trigrams)
+    return np.where(table.latin, mean - table.trigram_ref, 0.0)
