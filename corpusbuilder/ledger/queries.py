@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, exists, func, or_, select
 
-from corpusbuilder.ledger.models import Decision, Document, Evidence, ReleaseDocument
+from corpusbuilder.ledger.models import Decision, Document, Evidence, Release, ReleaseDocument
 from corpusbuilder.reasons import Status
 
 CHUNK = 500  # values per IN (...) clause
@@ -102,10 +102,11 @@ class DocumentQueries:
         """doc_id → [(version, config)] of every frozen release that holds it, by version."""
         found: dict[str, list[tuple[str, str]]] = {}
         table = ReleaseDocument
+        frozen = exists().where(Release.version == table.version)  # not a freeze under way
         with self.engine.connect() as connection:
             for start in range(0, len(doc_ids), CHUNK):
                 query = select(table.doc_id, table.version, table.config).where(
-                    table.doc_id.in_(doc_ids[start : start + CHUNK])
+                    table.doc_id.in_(doc_ids[start : start + CHUNK]), frozen
                 )
                 for row in connection.execute(query.order_by(table.version)):
                     found.setdefault(row.doc_id, []).append((row.version, row.config))

@@ -5,10 +5,10 @@ engine; like the rest of the ledger, it takes and returns plain values and light
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
-from sqlalchemy import Engine, String, bindparam, cast, func, or_, select, update
+from sqlalchemy import Engine, String, bindparam, cast, exists, func, or_, select, update
 from sqlmodel import Session
 
 from corpusbuilder.ledger.models import (
@@ -24,6 +24,7 @@ from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
 Row = dict[str, Any]
+STREAMED = 500  # rows a streamed query holds at once: a release's memory does not grow with it
 
 
 class ReleaseRecords:
@@ -58,12 +59,30 @@ class ReleaseRecords:
                 rows = [{"version": version, **row} for row in provenance]
                 connection.execute(ReleaseProvenance.__table__.insert(), rows)
 
+    def add_release_rows(self, version: str, members: list[Row], provenance: list[Row]) -> None:
+        """Add a batch of the rows of release `version` being frozen, with their provenance
+        (`{"doc_id", "data"}` each), in a transaction of its own: a release of any size is frozen
+        a batch at a time, and is frozen once `add_release` adds its row after the last batch."""
+        with self.engine.begin() as connection:
+            if members:
+                connection.execute(ReleaseDocument.__table__.insert(), members)
+            if provenance:
+                rows = [{"version": version, **row} for row in provenance]
+                connection.execute(ReleaseProvenance.__table__.insert(), rows)
+
+    def discard_unfrozen(self, version: str) -> None:
+        """Delete the rows an interrupted freeze of `version` left (none once it is frozen)."""
+        frozen = exists().where(Release.version == version)
+        with self.engine.begin() as connection:
+            for table in (ReleaseDocument.__table__, ReleaseProvenance.__table__):
+                connection.execute(table.delete().where(table.c.version == version, ~frozen))
+
     def release_provenance(self, version: str) -> Iterator[dict]:
         """The frozen provenance of every document of a release, in doc_id order."""
         table = ReleaseProvenance.__table__
         query = select(table.c.data).where(table.c.version == version).order_by(table.c.doc_id)
         with self.engine.connect() as connection:
-            yield from connection.execution_options(yield_per=2000).execute(query).scalars()
+            yield from connection.execution_options(yield_per=STREAMED).execute(query).scalars()
 
     def has_provenance(self, version: str) -> bool:
         """Whether the release froze its provenance (releases frozen before it did not)."""
@@ -95,24 +114,34 @@ class ReleaseRecords:
                     found[row.duplicate_of]["absorbed"].append(row)
         return found
 
-    def releasable(self) -> list[Any]:
-        """Light rows of every kept document with its evidence count, for freezing a release."""
+    def releasable(
+        self,
+        languages: Collection[str | None] | None = None,
+        licences: Collection[str | None] | None = None,
+    ) -> Iterator[Any]:
+        """Light rows of the kept documents with their evidence count, streamed in ingest order
+        (seq, then doc_id as Python orders strings), of the given languages and licences only
+        when asked (None asks for NULL): a release is frozen from them a batch at a time."""
         evidence = (
-            select(Evidence.doc_id, func.count().label("evidence"))
-            .group_by(Evidence.doc_id)
-            .subquery()
+            select(func.count())
+            .where(Evidence.doc_id == Document.doc_id)
+            .scalar_subquery()
+            .label("evidence")
         )
         columns = (Document.doc_id, Document.seq, Document.source, Document.url, Document.title,
                    Document.creator, Document.date, Document.language, Document.language_score,
                    Document.licence, Document.chars, Document.text_sha256)  # fmt: skip
+        doc_id = Document.doc_id
+        if self.engine.dialect.name == "postgresql":  # byte order, as Python compares strings
+            doc_id = doc_id.collate("C")
         query = (
-            select(*columns, func.coalesce(evidence.c.evidence, 0).label("evidence"))
-            .outerjoin(evidence, evidence.c.doc_id == Document.doc_id)
+            select(*columns, evidence)
             .where(Document.status == Status.KEPT)
-            .order_by(Document.doc_id)
+            .where(*_among(Document.language, languages), *_among(Document.licence, licences))
+            .order_by(Document.seq, doc_id)
         )
         with self.engine.connect() as connection:
-            return connection.execute(query).all()
+            yield from connection.execution_options(yield_per=STREAMED).execute(query)
 
     def release_members(self, version: str) -> list[Any]:
         """Light (doc_id, text_sha256, config, shard, row) rows of a release, in shard order."""
@@ -128,11 +157,14 @@ class ReleaseRecords:
         table = ReleaseDocument.__table__
         query = select(table).where(table.c.version == version).order_by(table.c.shard, table.c.row)
         with self.engine.connect() as connection:
-            yield from connection.execution_options(yield_per=2000).execute(query)
+            yield from connection.execution_options(yield_per=STREAMED).execute(query)
 
     def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
+        """The frozen releases' rows of `doc_id` (not those of a freeze still running or
+        interrupted: its release row is added last)."""
+        frozen = exists().where(Release.version == ReleaseDocument.version)
         with self.session() as session:
-            query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id)
+            query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id, frozen)
             return [row for (row,) in session.execute(query.order_by(ReleaseDocument.version))]
 
     def record_release_files(self, version: str, files: dict) -> dict:
@@ -221,6 +253,35 @@ class ReleaseRecords:
                 select(func.count()).select_from(members.except_(kept).subquery())
             ).scalar()
         return int(added or 0), int(removed or 0)
+
+    def release_changes(self, version: str) -> dict[str, int]:
+        """How the documents kept now differ from release `version`'s rows: {"added",
+        "removed", "changed"} (by doc_id; changed: kept under another text)."""
+        kept = select(Document.doc_id, Document.text_sha256).where(Document.status == Status.KEPT)
+        rows = select(ReleaseDocument.doc_id, ReleaseDocument.text_sha256).where(
+            ReleaseDocument.version == version
+        )
+        kept, rows = kept.subquery(), rows.subquery()
+        queries = {
+            "added": select(kept.c.doc_id).where(kept.c.doc_id.not_in(select(rows.c.doc_id))),
+            "removed": select(rows.c.doc_id).where(rows.c.doc_id.not_in(select(kept.c.doc_id))),
+            "changed": select(kept.c.doc_id)
+            .join(rows, rows.c.doc_id == kept.c.doc_id)
+            .where(kept.c.text_sha256.is_distinct_from(rows.c.text_sha256)),
+        }
+        with self.engine.connect() as connection:
+            return {
+                kind: connection.execute(select(func.count()).select_from(q.subquery())).scalar()
+                for kind, q in queries.items()
+            }
+
+
+def _among(column: Any, values: Collection[str | None] | None) -> tuple:
+    """The condition that `column` is one of `values` (None: NULL), or none when not asked."""
+    if values is None:
+        return ()
+    condition = column.in_([v for v in values if v is not None])
+    return (or_(condition, column.is_(None)) if None in values else condition,)
 
 
 def _last_decisions(doc_ids: list[str]) -> Any:

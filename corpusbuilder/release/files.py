@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from corpusbuilder.ledger.models import Release
 from corpusbuilder.release import card, croissant, funnel, layout, manifest, shards
 from corpusbuilder.release import provenance_files as release_provenance
 from corpusbuilder.release import signatures as release_signatures
-from corpusbuilder.release.freeze import ReleaseError, check_text
+from corpusbuilder.release.freeze import ReleaseError, read_texts
 from corpusbuilder.release.versions import check_version
 from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import TextStore
@@ -115,7 +115,7 @@ def _stage(
     """Write every file into `staging`; return path → {sha256, size}, manifest.json included."""
     staging.mkdir(parents=True)
     for shard, rows in itertools.groupby(ledger.release_rows(release.version), lambda r: r.shard):
-        shards.write_shard(staging / shard, _shard_rows(store, list(rows)))
+        shards.write_shard(staging / shard, _shard_rows(store, rows))
     if not release.files or layout.SIGNATURES in release.files:  # none in older releases
         release_signatures.write(staging, ledger, release.version, store, signed)
     release_provenance.write(staging, ledger, release)
@@ -129,26 +129,23 @@ def _stage(
     return files | {manifest.NAME: manifest.digest_bytes(text)}
 
 
-def _shard_rows(store: TextStore, rows: list) -> Iterator[dict]:
-    """The rows of one shard: every column as frozen, the text from the store (sha256 checked)."""
-    try:
-        for row, (sha, text) in zip(rows, store.get_many(r.text_sha256 for r in rows), strict=True):
-            check_text(row.doc_id, sha, text)
-            yield {
-                "id": row.doc_id,
-                "text": text,
-                "source": row.source,
-                "url": row.url,
-                "title": row.title,
-                "creator": row.creator,
-                "date": row.date,
-                "language": row.language,
-                "language_score": row.language_score,
-                "licence": row.licence,
-                "licence_url": row.licence_url,
-                "text_sha256": sha,
-                "chars": row.chars,
-                "words": row.words,
-            }
-    except KeyError as err:
-        raise ReleaseError(f"{err.args[0]}: ingest its source again") from err
+def _shard_rows(store: TextStore, rows: Iterable) -> Iterator[dict]:
+    """The rows of one shard, streamed: every column as frozen, the text from the store (sha256
+    checked)."""
+    for row, text in read_texts(store, rows):
+        yield {
+            "id": row.doc_id,
+            "text": text,
+            "source": row.source,
+            "url": row.url,
+            "title": row.title,
+            "creator": row.creator,
+            "date": row.date,
+            "language": row.language,
+            "language_score": row.language_score,
+            "licence": row.licence,
+            "licence_url": row.licence_url,
+            "text_sha256": row.text_sha256,
+            "chars": row.chars,
+            "words": row.words,
+        }

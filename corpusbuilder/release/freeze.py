@@ -7,9 +7,12 @@ them again gives the same bytes or refuses.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
+import itertools
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.config_model import Release as ReleaseSettings
@@ -18,9 +21,11 @@ from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Release
 from corpusbuilder.licences import Policy
 from corpusbuilder.release import card, changelog, curation_facts, layout, provenance, shards
-from corpusbuilder.release.manifest import manifest_hash
+from corpusbuilder.release.manifest import RowsHash
 from corpusbuilder.source import utc_now
 from corpusbuilder.textstore import TextStore, sha256_text
+
+BATCH = 500  # documents read, measured and frozen at once
 
 
 class ReleaseError(UserError):
@@ -59,17 +64,23 @@ def check_text(doc_id: str, sha: str, text: str) -> None:
         )
 
 
-def measure(store: TextStore, rows: list) -> dict[str, tuple[int, int]]:
-    """doc_id → (chars, words) of each released text, read with its sha256 checked. Measured on
-    the text itself: after PII redaction the ledger's counts are those of the ingested text."""
-    sizes = {}
+def read_texts(store: TextStore, rows: Iterable) -> Iterator[tuple[Any, str]]:
+    """(row, text) of each row (with a doc_id and a text_sha256), its sha256 checked, streamed
+    through one reader: rows in ingest order decode each segment of the store once."""
+    waiting: deque = deque()
+
+    def shas() -> Iterator[str]:
+        for row in rows:
+            waiting.append(row)
+            yield row.text_sha256
+
     try:
-        for row, (sha, text) in zip(rows, store.get_many(r.text_sha256 for r in rows), strict=True):
+        for sha, text in store.get_many(shas()):
+            row = waiting.popleft()
             check_text(row.doc_id, sha, text)
-            sizes[row.doc_id] = (len(text), len(text.split()))
+            yield row, text
     except KeyError as err:
         raise ReleaseError(f"{err.args[0]}: ingest its source again") from err
-    return sizes
 
 
 def _config(doc, policy: Policy, sharealike: bool) -> str:
@@ -81,36 +92,79 @@ def _config(doc, policy: Policy, sharealike: bool) -> str:
     return language
 
 
+@dataclass
+class _Config:
+    """What the survey learns of a config: its size, to plan its shards, and the values of
+    (language, licence) that select its documents in the ledger."""
+
+    documents: int = 0
+    chars: int = 0
+    languages: set = field(default_factory=set)
+    licences: set = field(default_factory=set)
+
+
+def _survey(ledger: Ledger, policy: Policy, sharealike: bool) -> tuple[dict, Counter]:
+    """Check every kept document, in ingest order, and sum up each config; return the configs
+    and the licences counted in order of first appearance. Nothing is kept per document."""
+    configs: dict[str, _Config] = {}
+    licences: Counter = Counter()
+    for doc in ledger.releasable():
+        _check_releasable(doc, policy)
+        found = configs.setdefault(_config(doc, policy, sharealike), _Config())
+        found.documents, found.chars = found.documents + 1, found.chars + (doc.chars or 0)
+        found.languages.add(doc.language)
+        found.licences.add(doc.licence)
+        licences[doc.licence] += 1
+    return configs, licences
+
+
 def _members(
-    docs: list, policy: Policy, sizes: dict, version: str, settings: ReleaseSettings
-) -> list:
-    """The frozen rows, grouped by config, in ingest order within each."""
-    by_config: dict[str, list] = {}
-    for doc in docs:
-        by_config.setdefault(_config(doc, policy, settings.sharealike_configs), []).append(doc)
-    members = []
-    for config in sorted(by_config):
-        group = by_config[config]
-        plan = shards.plan_shards(config, [d.chars or 0 for d in group], settings.shard_bytes)
-        rows = Counter()
-        for doc, shard in zip(group, plan, strict=True):
-            chars, words = sizes[doc.doc_id]
-            members.append(
+    ledger: Ledger,
+    store: TextStore,
+    policy: Policy,
+    version: str,
+    configs: dict,
+    settings: ReleaseSettings,
+) -> Iterator[dict]:
+    """The frozen rows, config by config, in ingest order within each, streamed from the ledger
+    with their texts measured: after PII redaction the ledger's counts are those of the
+    ingested text."""
+    for name in sorted(configs):
+        found = configs[name]
+        planner = shards.ShardPlanner(name, found.chars, settings.shard_bytes)
+        rows: Counter = Counter()
+        for doc, text in read_texts(store, ledger.releasable(found.languages, found.licences)):
+            shard = planner.place(doc.chars or 0)
+            yield (
                 {"version": version, "doc_id": doc.doc_id, "text_sha256": doc.text_sha256}
-                | {"config": config, "shard": shard, "row": rows[shard], "source": doc.source}
+                | {"config": name, "shard": shard, "row": rows[shard], "source": doc.source}
                 | {"url": doc.url, "title": doc.title, "creator": doc.creator, "date": doc.date}
                 | {"language": doc.language, "language_score": doc.language_score}
                 | {"licence": doc.licence, "licence_url": policy.get(doc.licence).url}
-                | {"chars": chars, "words": words}
+                | {"chars": len(text), "words": len(text.split())}
             )
             rows[shard] += 1
-    return members
+        if rows.total() != found.documents:
+            raise ReleaseError(
+                f"the kept documents of config {name} changed while release {version} was"
+                " frozen: release again once nothing else writes to the ledger"
+            )
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def freeze(
     config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, version: str
 ) -> tuple[Release, bool]:
-    """The release `version`, frozen now from the kept documents unless it already exists."""
+    """The release `version`, frozen now from the kept documents unless it already exists.
+
+    Its rows and their provenance go to the ledger BATCH documents at a time, and its release
+    row last (what makes it frozen), so memory does not grow with the corpus; rows an
+    interrupted freeze left are discarded first."""
     existing = ledger.release(version)
     if existing is not None:
         return _complete_changelog(ledger, existing), False
@@ -120,24 +174,28 @@ def freeze(
             f"the last curation did not finish ({pending} documents wait for their new decision):"
             " run `corpusbuilder curate` to finish it, then release"
         )
-    docs = sorted(ledger.releasable(), key=lambda d: (d.seq, d.doc_id))  # texts stream in order
-    if not docs:
+    settings = config.settings.release
+    configs, licences = _survey(ledger, policy, settings.sharealike_configs)
+    if not configs:
         raise ReleaseError("no document is kept yet: run `corpusbuilder ingest` and `curate` first")
-    for doc in docs:
-        _check_releasable(doc, policy)
-    members = _members(docs, policy, measure(store, docs), version, config.settings.release)
     parent = ledger.latest_release()
+    counts = _counts(config, ledger, policy, configs, licences, parent)
+    ledger.discard_unfrozen(version)
+    rows_hash, frozen_rows = RowsHash(), provenance.FrozenRows(ledger, policy, config.root)
+    for batch in _batches(_members(ledger, store, policy, version, configs, settings), BATCH):
+        for member in batch:
+            rows_hash.add(member)
+        ledger.add_release_rows(version, batch, frozen_rows.of(batch))
     release = Release(
         version=version,
         parent=parent.version if parent else None,
         created_at=utc_now(),
         policy_hash=policy.hash,
         config_hash=config.curation_hash(),
-        manifest_hash=manifest_hash(members),
-        counts=_counts(config, ledger, policy, docs, members, parent),
+        manifest_hash=rows_hash.hexdigest(),
+        counts=counts,
     )
-    rows = provenance.freeze_rows(ledger, policy, members, config.root)
-    ledger.add_release(release, members, rows)
+    ledger.add_release(release, [])
     return _complete_changelog(ledger, ledger.release(version)), True
 
 
@@ -152,27 +210,19 @@ def _complete_changelog(ledger: Ledger, release: Release) -> Release:
 
 
 def _counts(
-    config: CorpusConfig, ledger: Ledger, policy: Policy, docs: list, members: list, parent
+    config: CorpusConfig, ledger: Ledger, policy: Policy, configs: dict, licences: Counter, parent
 ) -> dict:
-    licences = dict(Counter(d.licence for d in docs))
     counts = {
-        "documents": len(members),
-        "chars": sum(d.chars or 0 for d in docs),
-        "configs": dict(Counter(m["config"] for m in members)),
-        "licences": licences,
+        "documents": sum(c.documents for c in configs.values()),
+        "chars": sum(c.chars for c in configs.values()),
+        "configs": {name: configs[name].documents for name in sorted(configs)},
+        "licences": dict(licences),
         "funnel": [list(row) for row in ledger.funnel()],
         "card": card.frozen_facts(config.name, config.description, list(licences), policy),
     }
     counts["curation"] = curation_facts.freeze(config, ledger, policy, counts["funnel"])
     if parent is not None:
-        before = {r.doc_id: r.text_sha256 for r in ledger.release_members(parent.version)}
-        now = {m["doc_id"]: m["text_sha256"] for m in members}
-        counts["diff"] = {
-            "parent": parent.version,
-            "added": len(now.keys() - before.keys()),
-            "removed": len(before.keys() - now.keys()),
-            "changed": sum(1 for k in now.keys() & before.keys() if now[k] != before[k]),
-        }
+        counts["diff"] = {"parent": parent.version} | ledger.release_changes(parent.version)
     return counts
 
 
@@ -186,7 +236,7 @@ def complete_legacy(
     if "card" in release.counts:
         return release
     rows = list(ledger.release_rows(release.version))
-    sizes = measure(store, rows)
+    sizes = {row.doc_id: (len(text), len(text.split())) for row, text in read_texts(store, rows)}
     licences = list(release.counts["licences"])
     facts = card.frozen_facts(config.name, config.description, licences, policy)
     updates = [

@@ -48,9 +48,34 @@ def digest_tree(root: Path) -> dict[str, Digest]:
 def manifest_hash(members: Iterable[Mapping[str, Any]]) -> str:
     """The hash of a release's rows: (doc_id, text sha256, shard, row), in the order freeze
     creates them (config, then shard, then row), whatever order they are given in."""
-    ordered = sorted(members, key=lambda m: (m["config"], m["shard"], m["row"]))
-    lines = (f"{m['doc_id']}\t{m['text_sha256']}\t{m['shard']}\t{m['row']}\n" for m in ordered)
-    return hashlib.sha256("".join(lines).encode()).hexdigest()
+    rows = RowsHash()
+    for member in sorted(members, key=RowsHash.key):
+        rows.add(member)
+    return rows.hexdigest()
+
+
+class RowsHash:
+    """`manifest_hash` fed one row at a time, in the order freeze creates them, so a release of
+    any size is hashed without holding its rows."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+        self.last: tuple | None = None
+
+    @staticmethod
+    def key(member: Mapping[str, Any]) -> tuple:
+        return member["config"], member["shard"], member["row"]
+
+    def add(self, member: Mapping[str, Any]) -> None:
+        key = self.key(member)
+        if self.last is not None and key < self.last:
+            raise ValueError(f"release row {key} comes after {self.last}: rows out of order")
+        self.last = key
+        line = f"{member['doc_id']}\t{member['text_sha256']}\t{member['shard']}\t{member['row']}\n"
+        self.sha.update(line.encode())
+
+    def hexdigest(self) -> str:
+        return self.sha.hexdigest()
 
 
 def render(release: Release, files: Mapping[str, Digest]) -> str:

@@ -85,33 +85,47 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def freeze_rows(ledger: Ledger, policy: Policy, members: list[dict], root: Path) -> list[dict]:
-    """`{"doc_id", "data"}` of each member of a release being frozen: its provenance as plain
-    JSON data, in the columns of SCHEMA. Local evidence locators are shown relative to the
-    corpus folder `root`: the publisher's own paths are not published."""
-    doc_ids = [m["doc_id"] for m in members]
-    facts, evidence = ledger.provenance_facts(doc_ids), ledger.evidence(doc_ids)
-    # Once a source, not a document: an adapter's lookup reads every installed entry point.
-    sources = {name: ledger.source(name) for name in {m["source"] for m in members}}
-    edits = {name: _edits(s.adapter if s else None) for name, s in sources.items()}
-    rows = []
-    for member in members:
-        fact, source = facts[member["doc_id"]], sources[member["source"]]
-        data = {k: member[k] for k in _MEMBER} | {
-            "adapter": source.adapter if source else None,
-            "adapter_version": source.adapter_version if source else None,
-            "adapter_edits": edits[member["source"]],
-        }
-        data |= _document(fact["document"], member["text_sha256"], policy)
-        data |= {
-            "evidence": [_evidence(e, root) for e in evidence[member["doc_id"]]],
-            "curation": [{k: getattr(d, k) for k in _DECISION} for d in fact["decisions"]],
-            "filter_measurements": measurements.rows(fact["decisions"]),
-            "also_found_in": [{"doc_id": a.doc_id, "url": a.url, "similarity": a.similarity}
-                              for a in fact["absorbed"]],
-        }  # fmt: skip
-        rows.append({"doc_id": member["doc_id"], "data": data})
-    return rows
+class FrozenRows:
+    """The provenance of the members of a release being frozen, a batch of members at a time
+    (`{"doc_id", "data"}` each: plain JSON data in the columns of SCHEMA). Local evidence
+    locators are shown relative to the corpus folder `root`: the publisher's own paths are not
+    published."""
+
+    def __init__(self, ledger: Ledger, policy: Policy, root: Path) -> None:
+        self.ledger, self.policy, self.root = ledger, policy, root
+        self.sources: dict[str, dict] = {}  # source → its adapter's columns
+
+    def of(self, members: list[dict]) -> list[dict]:
+        """The rows of `members`, in their order."""
+        doc_ids = [m["doc_id"] for m in members]
+        facts, evidence = self.ledger.provenance_facts(doc_ids), self.ledger.evidence(doc_ids)
+        rows = []
+        for member in members:
+            fact = facts[member["doc_id"]]
+            data = {k: member[k] for k in _MEMBER} | self._source(member["source"])
+            data |= _document(fact["document"], member["text_sha256"], self.policy)
+            data |= {
+                "evidence": [_evidence(e, self.root) for e in evidence[member["doc_id"]]],
+                "curation": [{k: getattr(d, k) for k in _DECISION} for d in fact["decisions"]],
+                "filter_measurements": measurements.rows(fact["decisions"]),
+                "also_found_in": [{"doc_id": a.doc_id, "url": a.url, "similarity": a.similarity}
+                                  for a in fact["absorbed"]],
+            }  # fmt: skip
+            rows.append({"doc_id": member["doc_id"], "data": data})
+        return rows
+
+    def _source(self, name: str) -> dict:
+        """Once a source, not a document: an adapter's lookup reads every installed entry
+        point."""
+        if name not in self.sources:
+            source = self.ledger.source(name)
+            adapter = source.adapter if source else None
+            self.sources[name] = {
+                "adapter": adapter,
+                "adapter_version": source.adapter_version if source else None,
+                "adapter_edits": _edits(adapter),
+            }
+        return self.sources[name]
 
 
 def _edits(adapter: str | None) -> str | None:
@@ -152,12 +166,13 @@ def removed(funnel: Iterable[list]) -> list[dict]:
 
 
 def write(staging: Path, ledger: Ledger, version: str, funnel: list, count: int) -> None:
-    """The provenance shards of a release (`count` rows, frozen) and its decisions summary."""
+    """The provenance shards of a release (`count` rows, frozen) and its decisions summary,
+    streamed from the ledger: memory holds one shard's rows as Arrow data, not as Python."""
     total = max(1, math.ceil(count / ROWS_PER_SHARD))
     rows = ledger.release_provenance(version)
     for index in range(total):
-        table = pa.Table.from_pylist(list(itertools.islice(rows, ROWS_PER_SHARD)), schema=SCHEMA)
-        shards.write_table(staging / layout.provenance_path(index, total), table)
+        path = staging / layout.provenance_path(index, total)
+        shards.write_rows(path, SCHEMA, itertools.islice(rows, ROWS_PER_SHARD))
     table = pa.Table.from_pylist(removed(funnel), schema=DECISIONS_SCHEMA)
     shards.write_table(staging / layout.DECISIONS_SHARD, table)
 

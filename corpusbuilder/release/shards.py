@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,6 +38,7 @@ SCHEMA = pa.schema(
 )
 ROW_GROUP_BYTES = 64 * 2**20
 SHARD_BYTES = 256 * 2**20
+BATCH = 256  # rows held as Python objects before they become Arrow data
 
 
 def shard_name(config: str, index: int, count: int) -> str:
@@ -44,17 +46,22 @@ def shard_name(config: str, index: int, count: int) -> str:
     return layout.shard_path(config, index, count)
 
 
-def plan_shards(config: str, sizes: Sequence[int], shard_bytes: int = SHARD_BYTES) -> list[str]:
-    """The shard of each row, in order: consecutive rows, about `shard_bytes` of text a shard."""
-    count = max(1, math.ceil(sum(sizes) / shard_bytes))
-    target = sum(sizes) / count
-    plan, index, filled = [], 0, 0
-    for size in sizes:
-        if filled >= target * (index + 1) and index < count - 1:
-            index += 1
-        plan.append(shard_name(config, index, count))
-        filled += size
-    return plan
+class ShardPlanner:
+    """The shard of each row of a config, one row at a time, in order: consecutive rows, about
+    `shard_bytes` of text a shard, knowing only the config's total size up front."""
+
+    def __init__(self, config: str, total: int, shard_bytes: int = SHARD_BYTES) -> None:
+        self.config = config
+        self.count = max(1, math.ceil(total / shard_bytes))
+        self.target = total / self.count
+        self.index, self.filled = 0, 0
+
+    def place(self, size: int) -> str:
+        """The shard of the next row, whose text is `size` long."""
+        if self.filled >= self.target * (self.index + 1) and self.index < self.count - 1:
+            self.index += 1
+        self.filled += size
+        return shard_name(self.config, self.index, self.count)
 
 
 def _has_cdc() -> bool:
@@ -76,32 +83,79 @@ SHARD_OPTIONS = WRITER_OPTIONS | {
 }
 
 
-def write_table(path: Path, table: pa.Table) -> None:
-    """Write a small table (provenance, decisions) as one shard, with the shards' options."""
+@contextmanager
+def _writer(path: Path, schema: pa.Schema, options: dict) -> Iterator[pq.ParquetWriter]:
+    """A writer of `path`, written beside it and renamed into place once complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    with pq.ParquetWriter(tmp, table.schema, **WRITER_OPTIONS) as writer:
-        writer.write_table(table)
+    with pq.ParquetWriter(tmp, schema, **options) as writer:
+        yield writer
     tmp.replace(path)
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Write a small table (decisions) as one shard, with the shards' options."""
+    with _writer(path, table.schema, WRITER_OPTIONS) as writer:
+        writer.write_table(table)
+
+
+def write_rows(path: Path, schema: pa.Schema, rows: Iterable[dict]) -> None:
+    """Stream `rows` into one row group of one file (provenance), with the shards' options: as
+    `write_table` of them all, holding them as Arrow data, not as Python objects."""
+    group = RowGroup(schema)
+    for row in rows:
+        group.add(row)
+    with _writer(path, schema, WRITER_OPTIONS) as writer:
+        group.write(writer)
 
 
 def write_shard(path: Path, rows: Iterable[dict]) -> int:
     """Stream `rows` (dicts with the SCHEMA's keys) into one shard, a row group per ~64 MB of
-    text, so memory holds one row group, never the shard; return the number of rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".parquet.tmp")
+    text, so memory holds one row group (as Arrow data), never the shard; return the number of
+    rows."""
     written = 0
-    with pq.ParquetWriter(tmp, SCHEMA, **SHARD_OPTIONS) as writer:
-        group: list[dict] = []
-        group_bytes = 0
+    with _writer(path, SCHEMA, SHARD_OPTIONS) as writer:
+        group = RowGroup(SCHEMA)
         for row in rows:
-            group.append(row)
-            group_bytes += len(row["text"].encode("utf-8"))
-            if group_bytes >= ROW_GROUP_BYTES:
-                writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
-                written, group, group_bytes = written + len(group), [], 0
-        if group or not written:
-            writer.write_table(pa.Table.from_pylist(group, schema=SCHEMA))
-            written += len(group)
-    tmp.replace(path)
+            group.add(row, len(row["text"].encode("utf-8")))
+            if group.size >= ROW_GROUP_BYTES:
+                written += group.write(writer)
+        if group.rows or not written:
+            written += group.write(writer)
     return written
+
+
+class RowGroup:
+    """The rows of one row group, converted to Arrow BATCH rows at a time and written as one
+    contiguous table: the bytes of a table built from all the rows at once. Each column's
+    pieces are joined and let go in turn, so writing needs the group's size plus one column."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.pieces: list[list[pa.Array]] = [[] for _ in schema]
+        self.pending: list[dict] = []
+        self.rows, self.size = 0, 0
+
+    def add(self, row: dict, size: int = 0) -> None:
+        self.pending.append(row)
+        self.rows, self.size = self.rows + 1, self.size + size
+        if len(self.pending) >= BATCH:
+            self._convert()
+
+    def write(self, writer: pq.ParquetWriter) -> int:
+        """Write the rows as one row group; return how many, and start an empty group."""
+        self._convert()
+        columns = []
+        for index, pieces in enumerate(self.pieces):
+            columns.append(pa.concat_arrays(pieces))
+            self.pieces[index] = []
+        writer.write_table(pa.Table.from_arrays(columns, schema=self.schema))
+        written, self.rows, self.size = self.rows, 0, 0
+        return written
+
+    def _convert(self) -> None:
+        if self.pending or not self.pieces[0]:  # an empty group is one empty piece, as before
+            batch = pa.RecordBatch.from_pylist(self.pending, schema=self.schema)
+            for pieces, column in zip(self.pieces, batch.columns, strict=True):
+                pieces.append(column)
+            self.pending = []
