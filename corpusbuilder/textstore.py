@@ -16,6 +16,7 @@ import hashlib
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from corpusbuilder.storage import Storage
 CACHED_SEGMENTS = 4  # decoded segments kept while reading (~1,000 texts each)
 SCHEMA = pa.schema([("sha256", pa.string()), ("text", pa.large_string())])
 MERGE_AT = 4096  # texts added since opening are merged into the sorted index in batches
+READ_WINDOW = 2048  # asked texts located together, each segment they need read once
 
 
 def sha256_text(text: str) -> str:
@@ -54,6 +56,16 @@ def _prefixes(shas: list[str]) -> np.ndarray:
     return np.frombuffer(bytes.fromhex("".join(s[:16] for s in shas)), dtype=">u8").astype(
         np.uint64
     )
+
+
+def _keys(shas: list[str]) -> np.ndarray | None:
+    """The prefixes of `shas`, or None when one of them is not a hex sha256."""
+    if not all(len(sha) == 64 for sha in shas):
+        return None
+    try:
+        return _prefixes(shas)
+    except ValueError:
+        return None
 
 
 class TextStore:
@@ -87,32 +99,41 @@ class TextStore:
         """Memory held by the sorted index (the pending additions, at most MERGE_AT, aside)."""
         return self._prefix.nbytes + self._segment.nbytes + self._row.nbytes
 
-    def _shas(self, segment: int) -> pa.Array:
+    def _shas(self, segment: int) -> list[str]:
         """The sha256 column of a segment (a small LRU: confirming hits reads each once)."""
         if segment in self._sha_columns:
             self._sha_columns.move_to_end(segment)
         else:
             table = self.storage.read_parquet(self._segments[segment], columns=["sha256"])
-            self._sha_columns[segment] = table.column(0).combine_chunks()
+            self._sha_columns[segment] = table.column(0).to_pylist()
             if len(self._sha_columns) > CACHED_SEGMENTS:
                 self._sha_columns.popitem(last=False)
         return self._sha_columns[segment]
 
+    def _places(self, shas: list[str]) -> list[list[tuple[int, int]]]:
+        """Where each sha256 may be stored: (segment index, row) of every entry sharing its
+        prefix, in index order (unconfirmed); none for a sha256 that is not hex."""
+        keys = _keys(shas)
+        if keys is None:  # one is not a sha256: look each up alone
+            return [self._places([sha])[0] for sha in shas] if len(shas) > 1 else [[]]
+        starts = np.searchsorted(self._prefix, keys, side="left").tolist()
+        stops = np.searchsorted(self._prefix, keys, side="right").tolist()
+        return [
+            [self._pending[sha]] if sha in self._pending else self._entries(start, stop)
+            for sha, start, stop in zip(shas, starts, stops, strict=True)
+        ]
+
+    def _entries(self, start: int, stop: int) -> list[tuple[int, int]]:
+        segments, rows = self._segment[start:stop].tolist(), self._row[start:stop].tolist()
+        return list(zip(segments, rows, strict=True))
+
+    def _confirmed(self, sha: str, places: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The first of `places` whose row holds `sha` itself, not only its prefix."""
+        return next(((seg, row) for seg, row in places if self._shas(seg)[row] == sha), None)
+
     def _locate(self, sha: str) -> tuple[int, int] | None:
         """(segment index, row) of a stored text, its full sha256 confirmed; None if absent."""
-        if sha in self._pending:
-            return self._pending[sha]
-        try:
-            key = _prefixes([sha])[0]
-        except ValueError:  # not a hex sha256: never stored
-            return None
-        start = int(np.searchsorted(self._prefix, key, side="left"))
-        stop = int(np.searchsorted(self._prefix, key, side="right"))
-        for at in range(start, stop):
-            segment, row = int(self._segment[at]), int(self._row[at])
-            if self._shas(segment)[row].as_py() == sha:
-                return segment, row
-        return None
+        return self._confirmed(sha, self._places([sha])[0])
 
     def __contains__(self, sha: str) -> bool:
         return self._locate(sha) is not None
@@ -143,23 +164,46 @@ class TextStore:
     def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(sha256, text) for each asked sha256, in the asked order; KeyError if one is absent.
 
-        Decoded segments are kept in a small LRU, so asking in ingest order decodes each once;
-        only the text column of a segment is read, never a segment per text.
+        The asked sha256 are located `READ_WINDOW` at a time and each segment a window needs is
+        read once (its text column only, kept in a small LRU across windows): a batch whose
+        exact duplicates point into many older segments reads each of them once, not once per
+        change of segment.
         """
         cache: OrderedDict[int, pa.ChunkedArray] = OrderedDict()
-        for sha in shas:
-            found = self._locate(sha)
+        asked = iter(shas)
+        while window := list(islice(asked, READ_WINDOW)):
+            yield from self._read_window(window, cache)
+
+    def _read_window(self, shas: list[str], cache: OrderedDict) -> Iterator[tuple[str, str]]:
+        """The texts of `shas`, confirmed and read segment by segment."""
+        places = self._places(shas)
+        located: list[tuple[int, int]] = [(0, 0)] * len(shas)
+        for i in sorted(range(len(shas)), key=lambda i: places[i][:1]):  # a segment at a time
+            found = self._confirmed(shas[i], places[i])
             if found is None:
-                raise KeyError(f"text {sha} is not in the text store {self.storage.url}")
-            segment, row = found
-            if segment in cache:
-                cache.move_to_end(segment)
-            else:
-                name = self._segments[segment]
-                cache[segment] = self.storage.read_parquet(name, columns=["text"]).column(0)
-                if len(cache) > CACHED_SEGMENTS:
-                    cache.popitem(last=False)
-            yield sha, cache[segment][row].as_py()
+                raise KeyError(f"text {shas[i]} is not in the text store {self.storage.url}")
+            located[i] = found
+        rows: dict[int, set[int]] = {}
+        for segment, row in located:
+            rows.setdefault(segment, set()).add(row)
+        texts = {}
+        for segment, wanted in rows.items():
+            order = sorted(wanted)
+            picked = self._texts(segment, cache).take(order).to_pylist()
+            texts.update(zip([(segment, row) for row in order], picked, strict=True))
+        for sha, place in zip(shas, located, strict=True):
+            yield sha, texts[place]
+
+    def _texts(self, segment: int, cache: OrderedDict) -> pa.ChunkedArray:
+        """The text column of a segment, through `cache` (at most CACHED_SEGMENTS kept)."""
+        if segment in cache:
+            cache.move_to_end(segment)
+        else:
+            name = self._segments[segment]
+            cache[segment] = self.storage.read_parquet(name, columns=["text"]).column(0)
+            if len(cache) > CACHED_SEGMENTS:
+                cache.popitem(last=False)
+        return cache[segment]
 
     def get(self, sha: str) -> str:
         return next(self.get_many([sha]))[1]

@@ -108,6 +108,7 @@ class Policy:
         self.hash = digest
         self.jurisdictions: frozenset[str] | None = None  # None: any territorial claim suffices
         self._memo: dict[str, Resolution] = {}
+        self._decided: dict[tuple, LicenceDecision] = {}  # `decide`'s memo, by what it reads
         self.vocabulary = compiled.vocabulary
         self.table = compiled.table
         self.claims = compiled.claims
@@ -233,8 +234,18 @@ class Policy:
         Item-level evidence (kind ``item`` or ``sidecar``) takes precedence: collection-level
         evidence is considered only when no item-level statement resolves to a licence (and then
         together with the item-level ones). Explicit not-a-licence statements are neutral. The
-        verdict (`decisions.verdict`) names its rule.
+        verdict (`decisions.verdict`) names its rule. Memoised per distinct list of
+        (statement, kind, jurisdiction), the only fields it reads: documents share evidence.
         """
+        key = tuple((e.statement, e.kind, e.jurisdiction) for e in evidence)
+        found = self._decided.get(key)
+        if found is None:
+            if len(self._decided) >= MEMO_SIZE:
+                self._decided.clear()
+            found = self._decided[key] = self._decide(evidence)
+        return found
+
+    def _decide(self, evidence: Sequence[LicenceEvidence]) -> LicenceDecision:
         resolutions = tuple(self.resolve(e.statement, e.jurisdiction) for e in evidence)
         items = [r for e, r in zip(evidence, resolutions, strict=True) if e.kind in ITEM_KINDS]
         considered = items if any(r.licence for r in items) else resolutions
