@@ -2,6 +2,8 @@
 
     python bench/filters_bench.py --docs 1000 --decisions bench/out/filters-decisions.jsonl
     python bench/filters_bench.py --docs 1000 --compare bench/out/filters-decisions.jsonl
+    python bench/filters_bench.py --docs 2000 --repeat 3 \
+        --corpus bench/out/corpus-20000/corpus.jsonl
 
 Documents come in three kinds, each 300 chars–50 KB (median ~3 KB, make_corpus's size draw):
 ``corpus`` documents exactly as make_corpus.py builds them (unwrapped sentence runs), ``raw``
@@ -13,6 +15,9 @@ file holds every document's result under every *probe* config: the defaults, plu
 threshold that disables every other threshold and sets this one so it always fails, which makes
 the ``detail`` show the measured value (``words=523 < 1000000000``). Identical decision files
 before and after a change mean identical measurements, not only identical verdicts.
+
+``--corpus`` instead prints the CPU ms a document of each curation step but language ID (each
+filter alone, the four chained, PII, MinHash) on the first ``--docs`` documents of a bench corpus.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from corpusbuilder.curate import dedup, pii
 from corpusbuilder.curate.filters import build_filters, first_failure
 
 HERE = Path(__file__).resolve().parent
@@ -128,6 +136,38 @@ def rates(docs: list[Doc], repeat: int = 1) -> dict[str, float]:
     return out
 
 
+def corpus_file_docs(path: Path, count: int) -> list[Doc]:
+    """The first `count` documents of a bench corpus JSONL; the language is its title's prefix."""
+    with path.open(encoding="utf-8") as f:
+        records = [json.loads(line) for line in islice(f, count)]
+    return [(r["id"], r["title"][:2], r["text"]) for r in records]
+
+
+def step_costs(docs: list[Doc], repeat: int) -> dict[str, float]:
+    """CPU ms a document, best of `repeat` passes: each default filter alone, the four chained
+    (first_failure), PII redaction, MinHash signatures in batches of 200."""
+    rules, texts = build_filters(None), [text for _, _, text in docs]
+
+    def filtering(chain: list) -> Callable[[], object]:
+        return lambda: [first_failure(chain, text, lang) for _, lang, text in docs]
+
+    steps = {rule.name: filtering([rule]) for rule in rules}
+    steps["four filters (first_failure)"] = filtering(rules)
+    steps[pii.COMPONENT] = lambda: [pii.redact(text) for text in texts]
+    steps[dedup.COMPONENT] = lambda: [
+        dedup.signatures(texts[i : i + 200]) for i in range(0, len(texts), 200)
+    ]
+    costs = {}
+    for name, run in steps.items():
+        seconds = []
+        for _ in range(repeat):
+            start = time.process_time()
+            run()
+            seconds.append(time.process_time() - start)
+        costs[name] = 1000 * min(seconds) / len(docs)
+    return costs
+
+
 def compare(rows: list[dict[str, str]], path: Path) -> int:
     """Print the rows that differ from an earlier decisions file; the number of differences."""
     with path.open(encoding="utf-8") as f:
@@ -148,7 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--books", type=Path, default=make_corpus.BOOKS)
     parser.add_argument("--decisions", type=Path, help="write every decision here (JSONL)")
     parser.add_argument("--compare", type=Path, help="an earlier --decisions file to diff with")
+    parser.add_argument("--corpus", type=Path, help="a bench corpus JSONL: time every step on it")
     args = parser.parse_args(argv)
+    if args.corpus:
+        docs = corpus_file_docs(args.corpus, args.docs)
+        print(f"| step ({len(docs)} documents of {args.corpus}) | CPU ms a document |\n|---|---|")
+        for name, cost in step_costs(docs, args.repeat).items():
+            print(f"| {name} | {cost:.3f} |")
+        return 0
     if not args.books.is_dir():
         parser.error(f"{args.books} is not a folder: pass --books pointing at shared/data/books")
     docs = corpus_docs(args.docs, args.seed, args.books)

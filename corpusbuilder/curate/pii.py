@@ -31,13 +31,22 @@ IPV4_RE = re.compile(
     r"(?![\w]|\.\d)"
 )
 IPV6_CANDIDATE_RE = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
-_EDGE = r"(?<![\w+/.,-])"
+# What every match of a pattern holds, found fast: re searches for a leading literal at memchr
+# speed but tries a pattern that starts with a lookbehind or a class at every position, so a
+# text without the hint (nearly every text) is not searched with the pattern.
+IPV4_HINT_RE = re.compile(r"\.\d{1,3}\.\d")  # the second and third octets
+IPV6_HINT_RE = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two groups
 _END = r"(?![\w/-]|[.,]\d)"
+# Phones are not after a word character, +, /, ., , or -. The international and trunk-0
+# patterns test it after their first character, so that they start with it:
+# "0(?<![\w+/.,-]0)" matches where "(?<![\w+/.,-])0" does.
 PHONE_RES = (
-    re.compile(_EDGE + r"\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}" + _END),
+    re.compile(r"\+(?<![\w+/.,-]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}" + _END),
     re.compile(r"(?<![\w+/.,-])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}" + _END),
-    re.compile(_EDGE + r"0\d{1,4}(?:[ ./-]\d{2,8}){1,4}" + _END),
+    re.compile(r"0(?<![\w+/.,-]0)\d{1,4}(?:[ ./-]\d{2,8}){1,4}" + _END),
 )
+# The North American pattern's hint: its last seven digits (2.4x faster than the pattern).
+PHONE_HINTS = (None, re.compile(r"\d{3}[ .-]\d{4}"), None)
 PHONE_DIGITS = {0: (8, 15), 1: (10, 11), 2: (9, 11)}
 ISBN_BEFORE_RE = re.compile(r"ISBN(?:-1[03])?:?\s*$", re.IGNORECASE)
 
@@ -66,6 +75,9 @@ def _looks_like_isbn(text: str, match: re.Match[str]) -> bool:
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for index, pattern in enumerate(PHONE_RES):
+        hint = PHONE_HINTS[index]
+        if hint is not None and not hint.search(text):
+            continue
         low, high = PHONE_DIGITS[index]
         for match in pattern.finditer(text):
             digits = sum(ch.isdigit() for ch in match.group())
@@ -110,8 +122,9 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
         emails = [m.span() for m in EMAIL_RE.finditer(text)]
         text, counts["email"] = _replace(text, emails, PLACEHOLDERS["email"])
     has_digit = DIGIT_RE.search(text) is not None
-    ip_spans = [m.span() for m in IPV4_RE.finditer(text)] if has_digit else []
-    ip_spans += _ipv6_spans(text) if ":" in text else []
+    ipv4 = has_digit and IPV4_HINT_RE.search(text) is not None
+    ip_spans = [m.span() for m in IPV4_RE.finditer(text)] if ipv4 else []
+    ip_spans += _ipv6_spans(text) if IPV6_HINT_RE.search(text) else []
     text, counts["ip_address"] = _replace(text, ip_spans, PLACEHOLDERS["ip_address"])
     if has_digit:
         text, counts["phone"] = _replace(text, _phone_spans(text), PLACEHOLDERS["phone"])

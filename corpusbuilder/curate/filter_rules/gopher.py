@@ -31,7 +31,7 @@ from corpusbuilder.curate.filter_rules.stopwords import stop_words
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 # A bullet mark, or "-"/"*" followed by a space (not the "--" of dialogue in French books).
 BULLET_RE = re.compile(r"[•●○▪◦‣·]|[-*]\s")
-HAS_ALPHA = Memo(lambda token: token.isalpha() or any(c.isalpha() for c in token))
+HAS_ALPHA = Memo(lambda token: any(map(str.isalpha, token)))
 
 
 def _ratio_rules(doc: Document, p: Mapping[str, Any], measured: Measured) -> Iterator[FilterResult]:
@@ -61,7 +61,9 @@ def _ratio_rules(doc: Document, p: Mapping[str, Any], measured: Measured) -> Ite
             "too_many_ellipsis_lines",
             f"ellipsis_lines={trailing:.3f} > {p['max_ellipsis_lines_ratio']}",
         )
-    alpha = measured["alpha_words_ratio"] = sum(map(HAS_ALPHA.__getitem__, doc.tokens)) / n
+    unlettered = doc.unlettered_tokens  # every other token is all letters
+    alphabetic = n - len(unlettered) + sum(map(HAS_ALPHA.__getitem__, unlettered))
+    alpha = measured["alpha_words_ratio"] = alphabetic / n
     if p["min_alpha_words_ratio"] is not None and alpha < p["min_alpha_words_ratio"]:
         yield FilterResult(
             "too_few_alpha_words", f"alpha_words={alpha:.3f} < {p['min_alpha_words_ratio']}"

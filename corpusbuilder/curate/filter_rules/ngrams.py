@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from itertools import accumulate, compress, repeat
+from itertools import compress, repeat
 from operator import gt
 
 # Per size: counts by n-gram name, then the starts and names of the n-grams that repeat; a word
@@ -25,12 +25,12 @@ class RepeatedNgrams:
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
-        self.offsets = [0, *accumulate(map(len, words))]  # chars of words[i:j] = o[j] - o[i]
+        self.total_chars = sum(map(len, words))
         self._levels: list[Level] = []
 
-    @property
-    def total_chars(self) -> int:
-        return self.offsets[-1]
+    def _chars(self, start: int, n: int) -> int:
+        """Characters of the n words from `start`: asked for a few n-grams, so not tabulated."""
+        return sum(map(len, self.words[start : start + n]))
 
     def _level(self, n: int) -> Level:
         while len(self._levels) < n:
@@ -63,9 +63,9 @@ class RepeatedNgrams:
         counts, starts, names = self._level(n)
         if not starts:
             return 0
-        top, o = max(counts.values()), self.offsets
+        top = max(counts.values())
         at_top = compress(starts, map(top.__eq__, map(counts.__getitem__, names)))
-        return top * max(o[i + n] - o[i] for i in at_top)
+        return top * max(map(self._chars, at_top, repeat(n)))
 
     def duplicate_chars(self, n: int) -> int:
         """Characters in n-grams that repeat an earlier one, scanning left to right; a repeat
@@ -74,12 +74,12 @@ class RepeatedNgrams:
         if n < 1:
             return 0
         _, starts, names = self._level(n)
-        o, seen, chars, resume = self.offsets, set(), 0, 0
+        seen, chars, resume = set(), 0, 0
         for i, name in zip(starts, names, strict=True):
             if i < resume:
                 continue
             if name in seen:
-                chars += o[i + n] - o[i]
+                chars += self._chars(i, n)
                 resume = i + n
             else:
                 seen.add(name)

@@ -4,7 +4,8 @@ Bad OCR leaves tokens that are not words ("tbe", "w0rd", "j;ust"), letters stand
 word broke apart ("t h e"), symbols no typesetter used ("■", "¦", "~"), and words hyphenated at a
 line end that no one joined back. Each is measured as a ratio and compared with a threshold set
 well above what clean Project Gutenberg books show (``bench``: 3 KB chunks of shared/data/books).
-Each distinct token is judged once per process (``TOKEN_JUDGEMENTS``), not once per occurrence.
+Each distinct token is judged once per process (``TOKEN_JUDGEMENTS``), not once per occurrence,
+and only tokens not made of letters only are judged one by one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from corpusbuilder.curate.filter_rules.base import (
@@ -57,10 +59,8 @@ class OcrMeasures:
 
 
 def _judge(token: str) -> tuple[bool, bool, str]:
-    """(has a core, core is not word-like, the core if it is one letter not an elided article).
-    A token of letters only is its own core and word-like (the common case, decided first)."""
-    if token.isalpha():
-        return True, False, token if len(token) == 1 else ""
+    """(has a core, core is not word-like, the core if it is one letter not an elided article)
+    of a token not made of letters only (one of letters only is its own word-like core)."""
     core = EDGE_PUNCT_RE.sub("", token)
     if not core:
         return False, False, ""
@@ -71,17 +71,27 @@ def _judge(token: str) -> tuple[bool, bool, str]:
 TOKEN_JUDGEMENTS = Memo(_judge)
 
 
+def _stray_letters(tokens: list[str], allowed: str) -> int:
+    """One-letter tokens of letters only that are not one-letter words of the language."""
+    lone = compress(tokens, map((1).__eq__, map(len, tokens)))
+    return sum(letter.isalpha() and letter not in allowed for letter in lone)
+
+
 def measure(doc: Document, language: str) -> OcrMeasures:
     allowed = SINGLE_LETTER_WORDS.get(language)
-    n = non_words = singles = 0
-    # A few distinct judgements per document, however many tokens: count those.
+    # Tokens of letters only are word-like cores; the rest get a judgement each, and have a
+    # few distinct ones per document, however many tokens: count those.
+    n = len(doc.tokens) - len(doc.unlettered_tokens)
+    non_words = singles = 0
     for (has_core, non_word, single), count in Counter(
-        map(TOKEN_JUDGEMENTS.__getitem__, doc.tokens)
+        map(TOKEN_JUDGEMENTS.__getitem__, doc.unlettered_tokens)
     ).items():
         n += has_core * count
         non_words += non_word * count
         if single and allowed is not None and single not in allowed:
             singles += count
+    if allowed is not None:
+        singles += _stray_letters(doc.tokens, allowed)
     n = n or 1
     text = doc.text
     garbage = sum(map(text.count, filter(IS_GARBAGE.__getitem__, set(text))))
