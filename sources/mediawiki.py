@@ -34,22 +34,33 @@ Partitions. ``dump`` may list several dump files (a wiki's ``pages-articles1…N
 partition with its own checkpoint, and one that cannot be opened is an ``unreadable_partition``
 skip while the others are ingested. The reader decides the metadata skips; the wikitext parse,
 the costly part, runs in the engine's workers (`_PageParser`).
+
+Multistream dumps. A local dump with Wikimedia's multistream index beside it
+(``X-multistream.xml.bz2`` and ``X-multistream-index.txt.bz2``; or ``multistream_index`` in the
+config) is read in parts of whole bz2 streams, at least ``checkpoint_every`` pages each, with a
+checkpoint after each part: the driver reads the index and the siteinfo, and each worker seeks,
+decompresses and parses its own part (`sources.mediawiki_multistream`). The documents are those
+of reading the dump as one stream; a part that stops being readable ends with its skip, keyed
+``<dump URL>#offset-<byte>``, and the next parts are read; an index that does not fit the dump
+stops the ingest with a one-line error.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Annotated, Any
 
 from mwparserfromhell.parser import ParserError
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
-from corpusbuilder.ingest.fetch import Fetcher
-from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.fetch import Fetcher, FetchError
+from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames, Unread
 from corpusbuilder.ingest.records import TOO_LARGE, over_limit, too_large
 from corpusbuilder.licences import alternatives
 from corpusbuilder.options import SourceOptions, checked
@@ -62,6 +73,18 @@ from corpusbuilder.source import (
     Unparsed,
 )
 from sources.mediawiki_dump import Page, Site, open_dump, read_dump
+from sources.mediawiki_multistream import (
+    FOOTER,
+    IndexMismatch,
+    Part,
+    check_bounds,
+    index_beside,
+    index_streams,
+    opening_of,
+    parts,
+    read_header,
+    read_part,
+)
 from sources.wikitext import WikitextCleaner
 
 DISAMBIGUATION_TEMPLATES = (
@@ -146,6 +169,17 @@ class _PageParser:
         )
 
 
+@dataclass(frozen=True)
+class _PartReader:
+    """What a worker makes of a multistream part: its pages, triaged (pure and picklable)."""
+
+    parser: _PageParser
+
+    def __call__(self, part: Part) -> Iterator[Skipped | Unparsed]:
+        for record in read_part(part, self.parser.max_bytes):
+            yield record if isinstance(record, Skipped) else self.parser.triage(record)
+
+
 def _statements(value: str | list[str]) -> str | list[str]:
     statements = [value] if isinstance(value, str) else value
     if not statements or not all(s.strip() for s in statements):
@@ -183,6 +217,19 @@ class MediaWikiSource(PartitionedSource):
         wiki_url: str | None = Field(None, description="article base URL (default: siteinfo)")
         index_url: str | None = Field(None, description="index.php URL (default: from wiki_url)")
         checkpoint_every: int = Field(1000, ge=1, description="pages between resume checkpoints")
+        multistream_index: PartitionNames | None = Field(
+            None,
+            description="a multistream dump's index (one per dump, in order); default:"
+            " Wikimedia's name beside a local dump (X-multistream-index.txt.bz2), if there",
+        )
+
+        @model_validator(mode="after")
+        def _one_index_per_dump(self) -> MediaWikiSource.Options:
+            dumps = self.dump if isinstance(self.dump, list) else [self.dump]
+            indexes = self.multistream_index
+            if isinstance(indexes, list) and len(indexes) != len(dumps):
+                raise ValueError("give one multistream_index per dump, in the order of dump")
+            return self
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
@@ -197,7 +244,13 @@ class MediaWikiSource(PartitionedSource):
     def partitions(self, fetch: Fetcher) -> list[str]:
         return self.dumps
 
-    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+    def read(
+        self, fetch: Fetcher, partition: str, resume: str | None
+    ) -> Iterator[Item | Unparsed | Unread]:
+        index = self._index_of(fetch, partition)
+        if index is not None:
+            yield from self._parts(fetch, partition, index, resume)
+            return
         location = fetch.url_for(partition)
         with fetch.open(partition) as raw:
             stream = open_dump(raw, self.config["max_document_bytes"])
@@ -206,13 +259,53 @@ class MediaWikiSource(PartitionedSource):
             if isinstance(site, Skipped):
                 yield site
                 return
-            parser = _PageParser(
-                self.namespaces,
-                self.disambiguation,
-                self.config["max_document_bytes"],
-                self._context(site, location),
+            yield from self._items(records, self._parser(site, location), resume)
+
+    def _index_of(self, fetch: Fetcher, dump: str) -> str | None:
+        """The multistream index of `dump`: the configured one, else Wikimedia's name beside a
+        local dump if that file is there; None to read the dump as one stream."""
+        given = self.config["multistream_index"]
+        if given is None:
+            beside = index_beside(dump)
+            found = beside and fetch.is_local(dump) and fetch.path_for(beside).is_file()
+            return beside if found else None
+        if not fetch.is_local(dump):
+            raise FetchError(
+                f"{dump}: multistream parts are read from a local file; download the dump and"
+                " its index, or leave out multistream_index to stream it"
             )
-            yield from self._items(records, parser, resume)
+        return given if isinstance(given, str) else given[self.dumps.index(dump)]
+
+    def _parts(
+        self, fetch: Fetcher, dump: str, index: str, resume: str | None
+    ) -> Iterator[Item | Unread]:
+        """The parts of a multistream dump, each followed by a checkpoint at its last page."""
+        location, names, found = fetch.url_for(dump), self.config["namespace_names"], False
+        with fetch.open(index) as raw:
+            streams = index_streams(io.BufferedReader(open_dump(raw)), index, dump)
+            first = next(streams, None)
+            if first is None:
+                raise IndexMismatch(f"{index} lists no page; give the multistream index of {dump}")
+            with fetch.open(dump) as compressed:
+                header = read_header(compressed, first.offset, index, dump)
+                site = next(read_dump(open_dump(io.BytesIO(header + FOOTER)), location, names))
+                if isinstance(site, Skipped):
+                    yield site
+                    return
+                reader = _PartReader(self._parser(site, location))
+                like = Part(str(fetch.path_for(dump)), index, opening_of(header), site)
+                for part in parts(chain([first], streams), self.checkpoint_every, resume, like):
+                    check_bounds(compressed, part)
+                    found = True
+                    yield Unread(reader, part, len(part.ids))
+                    yield Checkpoint(str(part.ids[-1]))
+        if resume is not None and not found:
+            yield Skipped(location, "resume_point_not_found", f"page key {resume}")
+
+    def _parser(self, site: Site, location: str) -> _PageParser:
+        max_bytes = self.config["max_document_bytes"]
+        context = self._context(site, location)
+        return _PageParser(self.namespaces, self.disambiguation, max_bytes, context)
 
     def _items(
         self, records: Iterator, parser: _PageParser, resume: str | None

@@ -162,11 +162,30 @@ def read_dump(
 ) -> Iterator[Site | Page | Skipped]:
     """The site, then each page (or a page's Skipped); a final Skipped(`location`) if the dump
     stops being readable. `names` (namespace name → number) add to the dump's own names."""
+    return _read(stream, location, lambda root: _records(root, location, names or {}, stream.mark))
+
+
+def read_pages(stream: _Stream, site: Site, first: int, where: str) -> Iterator[Page | Skipped]:
+    """The pages of a part of a dump whose `site` was read before (a multistream dump's part:
+    its root element and pages), numbered from `first`; a final Skipped(`where`) if the part
+    stops being readable."""
+
+    def pages(root: ElementIterator) -> Iterator:
+        return _records(root, site.location, {}, stream.mark, site, first - 1)
+
+    return _read(stream, where, pages)
+
+
+def _read(
+    stream: _Stream, location: str, records: Callable[[ElementIterator], Iterator]
+) -> Iterator:
+    """`records` of the root element, then a Skipped(`location`) if the XML stops being
+    readable."""
     try:
         root = ElementIterator.from_file(stream)
         if root.tag != "mediawiki":
             raise MalformedXML(f"the root element is <{root.tag}>, not <mediawiki>")
-        yield from _records(root, location, names or {}, stream.mark)
+        yield from records(root)
     except RevisionTooLarge as exc:
         detail = f"{exc}; the rest of the dump cannot be reached (raise max_document_bytes)"
         yield Skipped(location, "too_large", detail)
@@ -178,9 +197,15 @@ def read_dump(
 
 
 def _records(
-    root: ElementIterator, location: str, names: Mapping[str, int], mark: Callable[[str], None]
+    root: ElementIterator,
+    location: str,
+    names: Mapping[str, int],
+    mark: Callable[[str], None],
+    site: Site | None = None,
+    position: int = 0,
 ) -> Iterator:
-    site, keys, position = None, _Keys(), 0
+    """The site (unless given: then only pages), then each page, counted from `position`."""
+    keys = _Keys()
     lang = root.attr(XML_LANG)
     for element in root:
         mark(f"<{element.tag}> after page {position}")

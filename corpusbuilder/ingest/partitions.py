@@ -12,6 +12,10 @@ done and the position in the current one, and a resumed ingest skips the done on
 the current one from its position. With several partitions, one that fails to read (a missing
 or unreadable file) is an `unreadable_partition` skip keyed ``#partition:<n>`` (after the items
 it yielded) and the others are ingested; with one, its error is the source's, as always.
+
+A reader may also yield `Unread` parts — byte ranges of a multistream dump — which a worker
+reads, decompresses and parses itself: then nothing big passes through the driver, which only
+writes the ledger. Each part is one task, its items answered in order like any others.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from __future__ import annotations
 import json
 import os
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from itertools import chain, islice
-from typing import Annotated
+from itertools import chain
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
@@ -66,7 +70,18 @@ class PartitionedSource(SourceAdapter):
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
-        yield from limited(map(parse, partition_items(self, fetch, resume)), limit)
+        yield from limited(parsed(partition_items(self, fetch, resume), self, None), limit)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A part of a partition that a worker reads itself: `read(part)` gives its items, costly
+    ones `Unparsed`. Both pickle small (a byte range, not bytes); `size` is about how many
+    records it holds, so that a small source is still parsed in the driver."""
+
+    read: Callable[[Any], Iterable[Item | Unparsed]]
+    part: Any
+    size: int
 
 
 @dataclass(frozen=True)
@@ -108,9 +123,17 @@ def parse(item: Item | Unparsed) -> Item:
     return item.parse(item.raw) if isinstance(item, Unparsed) else item
 
 
-def parse_chunk(chunk: list[Item | Unparsed]) -> list[Item]:
-    """What a worker does: parse the costly records of one chunk, pass the rest through."""
-    return [parse(item) for item in chunk]
+def parse_all(item: Item | Unparsed | Unread) -> list[Item]:
+    """The items `item` stands for, parsed: an `Unread` part's are read first."""
+    if isinstance(item, Unread):
+        return [parse(record) for record in item.read(item.part)]
+    return [parse(item)]
+
+
+def parse_chunk(chunk: list[Item | Unparsed | Unread]) -> list[Item]:
+    """What a worker does: read the parts and parse the costly records of one chunk, pass the
+    rest through."""
+    return [done for item in chunk for done in parse_all(item)]
 
 
 def parsed(
@@ -120,15 +143,29 @@ def parsed(
     runs ahead of parsing: a reader's error is raised once every item before it is given."""
     reader = _Reader(items)
     records = iter(reader)
-    head = list(islice(records, parallel.inline_items())) if parallel else []
-    if parallel is None or len(head) < parallel.inline_items():
-        yield from map(parse, chain(head, records))
+    head = _head(records, parallel.inline_items()) if parallel else []
+    if parallel is None or sum(map(_size, head)) < parallel.inline_items():
+        for item in chain(head, records):
+            yield from parse_all(item)
     else:
         with parallel.open(adapter) as engine:
             for chunk in engine.map_batches(parse_chunk, _chunks(chain(head, records))):
                 yield from chunk
     if reader.error is not None:
         raise reader.error
+
+
+def _size(item: Item | Unparsed | Unread) -> int:
+    return item.size if isinstance(item, Unread) else 1
+
+
+def _head(records: Iterator, size: int) -> list:
+    """The first records, up to `size` of them (a part counting as the records it holds)."""
+    head, held = [], 0
+    while held < size and (record := next(records, None)) is not None:
+        head.append(record)
+        held += _size(record)
+    return head
 
 
 class _Reader:
@@ -145,7 +182,20 @@ class _Reader:
 
 
 def _chunks(items: Iterator) -> Iterator[list]:
-    while chunk := list(islice(items, CHUNK)):
+    """`CHUNK` records a task, and each `Unread` part a task of its own."""
+    chunk = []
+    for item in items:
+        if isinstance(item, Unread):
+            if chunk:
+                yield chunk
+            yield [item]
+            chunk = []
+            continue
+        chunk.append(item)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
         yield chunk
 
 
