@@ -17,6 +17,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Generator
 from pathlib import Path
 
 import yaml
@@ -45,6 +46,9 @@ LEDGER_WRITES = (
     "update_documents",
     "update_evidence",
     "add_release",
+    "add_release_rows",
+    "discard_unfrozen",
+    "record_release_files",
     "start_run",
     "finish_run",
     "register_source",
@@ -82,7 +86,7 @@ class Timers:
                 if sampler:
                     sampler.label = before
                     self.cpu[label] += time.process_time() - cpu
-            return _timed_items(result, label, self) if name == "documents" else result
+            return _timed_items(result, label, self) if isinstance(result, Generator) else result
 
         setattr(owner, name, timed)
 
