@@ -12,7 +12,7 @@ from corpusbuilder.cli_context import JSON, WORKERS, project
 from corpusbuilder.cli_query import docs, lookup, sample
 from corpusbuilder.cli_release import publish, release, verify
 from corpusbuilder.cli_setup import init, licences, sources, steps, validate
-from corpusbuilder.errors import ExitCode, explain, stop_on_sigterm
+from corpusbuilder.errors import ExitCode, explain
 from corpusbuilder.lock import writes
 from corpusbuilder.release import diff
 
@@ -294,5 +294,4 @@ for command in (init, sources, steps, licences, validate, release, publish, veri
 
 
 def main() -> None:
-    stop_on_sigterm()
     cli()

@@ -6,7 +6,6 @@ Every such error is shown as one line saying what to do; a traceback appears onl
 
 from __future__ import annotations
 
-import signal
 from enum import IntEnum
 
 
@@ -20,22 +19,6 @@ class ExitCode(IntEnum):
     BUSY = 6  # another command is writing this corpus (pass --wait to wait for it)
     MISMATCH = 7  # verify found a difference, or a frozen release would change if written
     INTERRUPTED = 130  # Ctrl-C: what was committed is kept; run the command again to resume
-    TERMINATED = 143  # SIGTERM (a scheduler or `kill`): stopped as by Ctrl-C
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, as a cluster scheduler, `kill` or `docker stop` sends it: stops a command the way
-    Ctrl-C does, so the run is recorded and what was committed is kept, instead of the process
-    vanishing with its run left `running`."""
-
-
-def stop_on_sigterm() -> None:
-    """Make SIGTERM raise `Terminated` in this (the main) thread."""
-
-    def _raise(signum, frame):
-        raise Terminated
-
-    signal.signal(signal.SIGTERM, _raise)
 
 
 class UserError(Exception):
@@ -44,16 +27,15 @@ class UserError(Exception):
     exit_code: ExitCode = ExitCode.INPUT
 
 
-KEPT = "what was committed is kept; run the command again to resume"
 NETWORK_MODULES = ("httpx", "httpcore", "requests", "urllib3", "huggingface_hub")
 
 
 def explain(exc: BaseException) -> tuple[str, ExitCode]:
     """The one line a user sees for `exc`, and the exit code; BUG for what nobody foresaw."""
-    if isinstance(exc, Terminated):
-        return f"terminated (SIGTERM): {KEPT}", ExitCode.TERMINATED
     if isinstance(exc, KeyboardInterrupt):
-        return f"interrupted: {KEPT}", ExitCode.INTERRUPTED
+        return "interrupted: what was committed is kept; run the command again to resume", (
+            ExitCode.INTERRUPTED
+        )
     if isinstance(exc, UserError):
         return str(exc), exc.exit_code
     if isinstance(exc, ConnectionError | TimeoutError) or type(exc).__module__.startswith(

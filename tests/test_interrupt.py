@@ -1,13 +1,11 @@
-"""Ctrl-C, SIGTERM and SIGKILL in a real `corpusbuilder curate`: it stops promptly, its workers
-end with it, the ledger tells the truth about the run, and running it again ends where an
-uninterrupted run ends (no document decided twice)."""
+"""Ctrl-C and SIGKILL in a real `corpusbuilder curate`: it stops promptly, its workers end with
+it, the ledger tells the truth about the run, and running it again ends where an uninterrupted
+run ends (no document decided twice)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import subprocess
 import time
 
 import pytest
@@ -81,29 +79,6 @@ def test_ctrl_c_stops_curate_promptly_and_the_rerun_ends_like_an_uninterrupted_r
     assert states(config) == states(reference)
     _assert_each_decided_once(config)
     assert Project.open(config, progress=False).ledger.pending_recuration() == 0
-
-
-def test_sigterm_to_the_process_group_stops_curate_like_ctrl_c(ingested, reference, tmp_path):
-    """A scheduler (Slurm's scancel, a pre-empted job) sends SIGTERM to every process of the job:
-    the workers leave it to the main process, which records the run and keeps what it committed."""
-    config = _copy(ingested, tmp_path)
-    command = [*processes.COMMAND, "-q", "-c", str(config), "curate", "--workers", "2"]
-    curate = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for(lambda: _decided(config), 120, "a first batch committed")
-    helpers = processes.descendants(curate.pid)
-    os.killpg(curate.pid, signal.SIGTERM)
-    _, stderr = curate.communicate(timeout=60)
-    assert curate.returncode == 143, stderr
-    assert "terminated (SIGTERM): what was committed is kept; run the command again" in stderr
-    assert "Traceback" not in stderr
-    assert _last_run(config) == ("curate", "interrupted", "stopped by SIGTERM")
-    assert 0 < _decided(config) < DOCUMENTS
-    wait_for(lambda: not processes.alive(helpers), STOP_WITHIN, "the workers ended")
-
-    again = run(config, "curate", "--workers", "2")
-    assert again.returncode == 0, again.stderr
-    assert states(config) == states(reference)
-    _assert_each_decided_once(config)
 
 
 def test_sigkill_ends_the_workers_and_the_next_command_records_the_dead_run(

@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
-from corpusbuilder.errors import ExitCode, Terminated
+from corpusbuilder.errors import ExitCode
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.project import Project
 from corpusbuilder.release.versions import VersionError, check_version, next_patch
@@ -185,7 +185,6 @@ def test_an_unexpected_error_is_one_line_with_the_traceback_in_the_run_log(
     "error,code,said",
     [
         (KeyboardInterrupt(), ExitCode.INTERRUPTED, "interrupted: what was committed is kept"),
-        (Terminated(), ExitCode.TERMINATED, "terminated (SIGTERM): what was committed is kept"),
         (ConnectionResetError("peer reset"), ExitCode.NETWORK, "network: peer reset"),
         (TimeoutError("timed out"), ExitCode.NETWORK, "a retry is safe"),
     ],

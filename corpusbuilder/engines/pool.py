@@ -1,9 +1,8 @@
 """The worker processes curation runs on, made to stop when the command stops.
 
-Ctrl-C and SIGTERM go to the main process alone, which then ends the workers at once rather than
-waiting for the tasks queued to them (20-30 s on a large corpus); and a worker ends on its own
-within a second of the main process dying, even by SIGKILL, which otherwise leaves it working for
-minutes.
+Ctrl-C goes to the main process alone, which then ends the workers at once rather than waiting
+for the tasks queued to them (20-30 s on a large corpus); and a worker ends on its own within a
+second of the main process dying, even by SIGKILL, which otherwise leaves it working for minutes.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     results = pool._result_queue
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
-        process.kill()  # a worker ignores SIGTERM (see _start_worker)
+        process.terminate()
     for process in processes:
         process.join(timeout=5)
     # A worker killed while writing a large result leaves half a message in the pipe, and the
@@ -66,11 +65,9 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
 
 
 def _start_worker(main_pid: int) -> None:
-    """In each worker: leave Ctrl-C and SIGTERM (sent to the whole process group by a scheduler)
-    to the main process, which ends the workers, and watch that it is alive. The pid is passed in
-    because a worker's parent is the forkserver, which outlives the main process."""
+    """In each worker: leave Ctrl-C to the main process, and watch that it is alive. The pid is
+    passed in because a worker's parent is the forkserver, which outlives the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
 
 

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, bindparam, event, func, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from corpusbuilder.errors import Terminated
 from corpusbuilder.ledger.migrations import migrate
 from corpusbuilder.ledger.models import (
     Decision,
@@ -82,11 +81,10 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
     def abort_run(
         self, run_id: int, counts: dict, exc: BaseException, error: str | None = None
     ) -> None:
-        """End a run that `exc` stopped: `interrupted` by Ctrl-C or SIGTERM, else `failed` with
-        `error` (default: the exception's type and text)."""
+        """End a run that `exc` stopped: `interrupted` by Ctrl-C, else `failed` with `error`
+        (default: the exception's type and text)."""
         if isinstance(exc, KeyboardInterrupt):
-            how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C (SIGINT)"
-            self.finish_run(run_id, "interrupted", counts, f"stopped by {how}")
+            self.finish_run(run_id, "interrupted", counts, "stopped by Ctrl-C (SIGINT)")
         else:
             error = error or f"{type(exc).__name__}: {exc}"
             self.finish_run(run_id, "failed", counts, error)
