@@ -48,16 +48,10 @@ class ReleaseRecords:
             row = session.execute(query).first()
             return row[0] if row else None
 
-    def add_release(self, release: Release, members: list[Row], provenance: list[Row] = ()) -> None:
-        """Freeze a release, its rows and their provenance (`{"doc_id", "data"}` each) at once."""
-        version = release.version
+    def add_release(self, release: Release) -> None:
+        """Freeze a release: its row goes in after its rows (`add_release_rows`), last."""
         with self.engine.begin() as connection:
             connection.execute(Release.__table__.insert(), [release.model_dump()])
-            if members:
-                connection.execute(ReleaseDocument.__table__.insert(), members)
-            if provenance:
-                rows = [{"version": version, **row} for row in provenance]
-                connection.execute(ReleaseProvenance.__table__.insert(), rows)
 
     def add_release_rows(self, version: str, members: list[Row], provenance: list[Row]) -> None:
         """Add a batch of the rows of release `version` being frozen, with their provenance

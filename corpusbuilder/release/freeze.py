@@ -195,7 +195,7 @@ def freeze(
         manifest_hash=rows_hash.hexdigest(),
         counts=counts,
     )
-    ledger.add_release(release, [])
+    ledger.add_release(release)
     return _complete_changelog(ledger, ledger.release(version)), True
 
 
