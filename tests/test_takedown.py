@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
 from corpusbuilder.cli import cli
@@ -48,3 +50,23 @@ def test_takedown_needs_a_match_and_a_reason(tmp_path):
     assert "no document matches 'demo/nope'" in nothing.output
     blank = runner.invoke(cli, ["-c", config, "takedown", "demo/it-piazza", "--reason", " "])
     assert blank.exit_code == ExitCode.INPUT and "say why" in blank.output
+
+
+def test_a_taken_down_text_changed_at_its_source_stays_down_and_is_audited_once(tmp_path):
+    project = demo_project(tmp_path / "demo")
+    project.build()
+    project.take_down("demo/en-lighthouse", "author's request")
+    texts = project.config.path.parent / "texts.jsonl"
+    lines = texts.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["text"] += " The author added this line after asking for its removal."
+    texts.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+
+    project.build(version="1.1.0")  # the changed text is ingested, and curation holds it down
+    doc = project.ledger.document("demo/en-lighthouse")
+    assert (doc.status, doc.reason) == ("taken_down", "takedown")
+    assert "demo/en-lighthouse" not in {m.doc_id for m in project.ledger.release_members("1.1.0")}
+    audit = CliRunner().invoke(cli, ["-c", str(project.config.path), "audit", "demo/en-lighthouse"])
+    takedown_lines = [line for line in audit.output.splitlines() if "taken down by" in line]
+    assert len(takedown_lines) == 1, audit.output
+    assert "author's request — named by it" in takedown_lines[0]
