@@ -13,6 +13,7 @@ from corpusbuilder.cli_query import docs, lookup, sample
 from corpusbuilder.cli_release import publish, release, verify
 from corpusbuilder.cli_setup import init, licences, sources, steps, validate
 from corpusbuilder.errors import ExitCode, explain
+from corpusbuilder.ingest import partitions
 from corpusbuilder.lock import writes
 from corpusbuilder.release import diff
 
@@ -105,7 +106,8 @@ def ingest(
     result = project(ctx).ingest(source, limit, workers)
     if as_json:
         return click.echo(reports.dumps(reports.ingested(result)))
-    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
+    resumed_from = partitions.describe(result.resumed_from)
+    resumed = f" (resumed from {resumed_from})" if resumed_from else ""
     click.echo(f"ingest {source}{resumed}: " + stats.format_counts(result.counts))
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from corpusbuilder.cli import cli
 from corpusbuilder.ingest import partitions as ingest_partitions
 from corpusbuilder.ingest.fetch import Fetcher, FetchError
-from corpusbuilder.ingest.partitions import UNREADABLE, Parallel
+from corpusbuilder.ingest.partitions import UNREADABLE, Parallel, describe
 from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.textstore import TextStore
@@ -135,6 +135,8 @@ def test_each_partition_resumes_from_its_own_checkpoint(tmp_path, monkeypatch, a
     b5 = len("".join((tmp_path / "b.jsonl").read_text().splitlines(keepends=True)[:5]))
     assert reads == [(name, at and at.format(b5=b5)) for name, at in resumed]
     assert again.counts["seen"] == 36 - after + (after - 12) % 5  # b from its checkpoint on
+    in_b = f"; b.jsonl from line 5 at byte {b5}" if after == 19 else ""
+    assert describe(again.resumed_from) == "1 of its partitions done" + in_b
     assert _state(ledger) == _state(whole)
     assert ledger.resume_point("s") is None
 

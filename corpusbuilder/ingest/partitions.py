@@ -238,6 +238,18 @@ def _checkpoint(done: list[str], current: str | None, position: str | None) -> s
     return json.dumps({"done": done, "partition": current, "at": position}, ensure_ascii=False)
 
 
+def describe(resume: str | None) -> str | None:
+    """A checkpoint as a reader says it: several partitions' JSON state in words ("1 of its
+    partitions done; b.jsonl from line 5 at byte 60"), a one-partition position as it is."""
+    done, current, position = _position(resume)
+    if not done and current is None:
+        return resume
+    said = [f"{len(done)} of its partitions done"]
+    if current is not None:
+        said.append(f"{current} from {position}" if position else f"{current} from its start")
+    return "; ".join(said)
+
+
 def _position(resume: str | None) -> tuple[set[str], str | None, str | None]:
     """(partitions done, the current one, its position) of a checkpoint of `_checkpoint`."""
     if resume is None:
