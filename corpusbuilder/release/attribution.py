@@ -7,7 +7,8 @@ once frozen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from corpusbuilder.licences import Policy
 
@@ -37,9 +38,27 @@ def modifications(row: dict) -> list[str]:
 def render(version: str, rows: Iterable[dict]) -> str | None:
     """ATTRIBUTION.md for the provenance rows of release `version`; None when no document
     requires attribution."""
-    entries = [_entry(row) for row in rows if row.get("attribution")]
-    if not entries:
-        return None
+    return "".join(_pieces(version, rows)) or None
+
+
+def write(path: Path, version: str, rows: Iterable[dict]) -> None:
+    """Write `render(version, rows)` to `path` an entry at a time (memory holds one entry, not
+    one for each attributed document); no file when it is None."""
+    pieces = _pieces(version, rows)
+    first = next(pieces, None)
+    if first is not None:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(first)
+            handle.writelines(pieces)
+
+
+def _pieces(version: str, rows: Iterable[dict]) -> Iterator[str]:
+    """The text of ATTRIBUTION.md in pieces: the head with the first entry, then one entry at a
+    time, the last one without its trailing blank line; nothing without entries."""
+    entries = (_entry(row) for row in rows if row.get("attribution"))
+    last = next(entries, None)
+    if last is None:
+        return
     head = [
         f"# Attribution — release {version}",
         "",
@@ -48,7 +67,11 @@ def render(version: str, rows: Iterable[dict]) -> str | None:
         " licence.",
         "",
     ]
-    return "\n".join(head + [line for entry in entries for line in entry]).rstrip() + "\n"
+    yield "\n".join(head) + "\n"
+    for entry in entries:
+        yield "\n".join(last) + "\n"
+        last = entry
+    yield "\n".join(last).rstrip() + "\n"
 
 
 def _entry(row: dict) -> list[str]:

@@ -21,6 +21,10 @@ DECISIONS_SHARD = f"{DECISIONS}/train-00000-of-00001.parquet"
 SHAREALIKE = "-sharealike"  # suffix of a language config holding its share-alike documents
 CROISSANT = "croissant.json"  # Croissant 1.1 metadata with RAI fields
 FUNNEL_FIGURE = "funnel.svg"  # the funnel per source, shown by the card
+# Rows a row group of the provenance and signature files: ~33 MB of provenance (~3.3 KB a row),
+# ~5 MB of signatures, so writing holds one group, and the Hub's viewer reads groups well under
+# its ~100 MB; releases of at most this many rows keep the bytes of one group per file.
+ROW_GROUP_ROWS = 10_000
 
 CONFIG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 

@@ -167,7 +167,8 @@ def removed(funnel: Iterable[list]) -> list[dict]:
 
 def write(staging: Path, ledger: Ledger, version: str, funnel: list, count: int) -> None:
     """The provenance shards of a release (`count` rows, frozen) and its decisions summary,
-    streamed from the ledger: memory holds one shard's rows as Arrow data, not as Python."""
+    streamed from the ledger: memory holds one row group's rows (`layout.ROW_GROUP_ROWS`) as
+    Arrow data, not as Python."""
     total = max(1, math.ceil(count / ROWS_PER_SHARD))
     rows = ledger.release_provenance(version)
     for index in range(total):

@@ -19,8 +19,8 @@ def write(staging: Path, ledger: Ledger, release: Release) -> None:
         return
     counts = release.counts
     provenance.write(staging, ledger, release.version, counts["funnel"], counts["documents"])
-    credits = attribution.render(release.version, ledger.release_provenance(release.version))
-    if credits is not None:
-        (staging / layout.ATTRIBUTION).write_bytes(credits.encode())
+    attribution.write(
+        staging / layout.ATTRIBUTION, release.version, ledger.release_provenance(release.version)
+    )
     if "changelog" in counts:
         (staging / layout.CHANGELOG).write_bytes(changelog.render(ledger, release).encode())

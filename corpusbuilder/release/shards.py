@@ -2,12 +2,15 @@
 
 ``data/<language>/train-0000K-of-0000N.parquet``: zstd, a page index, row groups well under
 100 MB, and content-defined chunking where pyarrow offers it. Nothing time- or machine-dependent
-is written, so the same rows give the same bytes.
+is written, so the same rows give the same bytes. Provenance files are cut into row groups of
+`layout.ROW_GROUP_ROWS` rows (one group before: a larger release frozen by older code is refused
+as changed if written again).
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -100,13 +103,24 @@ def write_table(path: Path, table: pa.Table) -> None:
 
 
 def write_rows(path: Path, schema: pa.Schema, rows: Iterable[dict]) -> None:
-    """Stream `rows` into one row group of one file (provenance), with the shards' options: as
-    `write_table` of them all, holding them as Arrow data, not as Python objects."""
-    group = RowGroup(schema)
-    for row in rows:
-        group.add(row)
+    """Stream `rows` into one file (provenance), with the shards' options, a row group per
+    `layout.ROW_GROUP_ROWS` rows, so memory holds one group as Arrow data: a file of at most
+    that many rows has the bytes of `write_table` of them all."""
     with _writer(path, schema, WRITER_OPTIONS) as writer:
-        group.write(writer)
+        group, written = RowGroup(schema), 0
+        for row in rows:
+            group.add(row)
+            if group.rows >= layout.ROW_GROUP_ROWS:
+                written += group.write(writer)
+        if group.rows or not written:
+            group.write(writer)
+
+
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """`items` in lists of `size` (the last one shorter)."""
+    items = iter(items)
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def write_shard(path: Path, rows: Iterable[dict]) -> int:
