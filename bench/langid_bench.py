@@ -1,7 +1,11 @@
 """Accuracy and cost of ``corpusbuilder.curate.langid``, before and after, on the langid sets.
 
 Run: ``python bench/langid_bench.py [--data ../shared/data] [--before REV] [--tune]``; prints
-markdown tables. Sentences are split by ``source_line`` parity: the weights were chosen on the
+markdown tables. ``--corpus bench/out/corpus-20000`` instead prints the CPU cost per document of
+the language step over the first 1,000, 3,000 and 10,000 documents of a bench corpus in one
+process (a worker's long run: the word cache's misses show as growth); to compare with older
+code, run it again with ``PYTHONPATH`` set to an export of that revision (``git archive``).
+Sentences are split by ``source_line`` parity: the weights were chosen on the
 even lines (``--tune`` prints that grid) and every sentence figure here is on the odd lines.
 ``--before REV`` loads langid as committed at REV (``corpusbuilder/langid.py`` before the move
 into ``curate/``) as the baseline (default `BEFORE`, the last commit of ``langdetect_nb_v3``);
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import json
 import subprocess
 import sys
 import time
@@ -26,6 +31,7 @@ from langdetect.lang_detect_exception import LangDetectException
 
 from corpusbuilder.curate import langid, pii
 from corpusbuilder.curate.filters import build_filters
+from corpusbuilder.steps import Doc
 
 REPO = Path(__file__).resolve().parents[1]
 BEFORE = "5a2aafa"  # the last commit whose langid is langdetect_nb_v3
@@ -185,6 +191,25 @@ def curation(data: Path) -> list[str]:
     return out
 
 
+def long_run(corpus: Path, marks: tuple[int, ...] = (1000, 3000, 10_000)) -> list[str]:
+    """CPU ms per document of `langid.LanguageStep` over the first documents of a bench corpus
+    (its corpus.jsonl), in batches of 100 as a worker gets them, cumulative at each mark."""
+    texts = []
+    with (corpus / "corpus.jsonl").open(encoding="utf-8") as f:
+        for line in itertools.islice(f, max(marks)):
+            texts.append(json.loads(line)["text"])
+    step = langid.LanguageStep.configure({})
+    step.run([Doc("warm-up", "warm up: load the models")])
+    out = [f"`{langid.__file__}`", "", "| documents | CPU ms/doc |", "|---|---|"]
+    start = time.process_time()
+    for first in range(0, len(texts), 100):
+        step.run([Doc(str(i), text) for i, text in enumerate(texts[first : first + 100], first)])
+        done = min(first + 100, len(texts))
+        if done in marks or done == len(texts):
+            out.append(f"| {done} | {(time.process_time() - start) / done * 1000:.2f} |")
+    return out
+
+
 def tune(data: Path) -> list[str]:
     """The grid of `GRID` on the tuning half: correct/wrong share on naive Bayes's languages,
     worst und share of one of them, correct share on la/eu/eo/ga."""
@@ -227,7 +252,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=default)
     parser.add_argument("--before", default=BEFORE, help="git revision of the baseline langid")
     parser.add_argument("--tune", action="store_true", help="print the grid on the tuning half")
+    parser.add_argument("--corpus", type=Path, help="a bench corpus: the long-run cost only")
     args = parser.parse_args()
+    if args.corpus:
+        print("\n".join(long_run(args.corpus)))
+        return
     if args.tune:
         print("\n".join(tune(args.data)))
         return

