@@ -210,9 +210,9 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         A taken-down document is never changed back: whatever a curation that overlapped the
         takedown decided about it is neither written nor recorded.
         """
-        by_keys: dict[tuple[str, ...], list[Row]] = {}
+        by_keys: dict[frozenset[str], list[Row]] = {}
         for row in rows:
-            by_keys.setdefault(tuple(sorted(k for k in row if k != "doc_id")), []).append(row)
+            by_keys.setdefault(frozenset(row), []).append(row)
         table = Document.__table__
         with self.engine.begin() as connection:
             held = _taken_down(connection, [row["doc_id"] for row in rows])
@@ -221,7 +221,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
                     table.update()
                     .where(table.c.doc_id == bindparam("_doc_id"))
                     .where(table.c.status != Status.TAKEN_DOWN)
-                    .values({key: bindparam(key) for key in keys})
+                    .values({key: bindparam(key) for key in sorted(keys - {"doc_id"})})
                 )
                 connection.execute(statement, [{**r, "_doc_id": r["doc_id"]} for r in group])
             decisions = [row for row in decisions if row["doc_id"] not in held]
