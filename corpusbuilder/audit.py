@@ -97,9 +97,7 @@ def _stated_language(doc: dict) -> list[str]:
 
 
 def _takedowns(data: dict) -> list[str]:
-    """The takedowns that removed the document: selector, reason, date, and how it matched; each
-    once, though a curation that re-applies a takedown (the text changed at its source) records
-    its match again."""
+    """The takedowns that removed the document: selector, reason, date, and how it matched."""
     lines = []
     for t in data.get("takedowns", ()):
         how = "named by it"
@@ -108,7 +106,7 @@ def _takedowns(data: dict) -> list[str]:
             how = f"{kind} copy of {t['copy_of']} (similarity {t['similarity']})"
         lines.append(f"  taken down by takedown #{t['id']} of {t['selector']!r} on"
                      f" {t['created_at']}: {t['reason']} — {how}")  # fmt: skip
-    return list(dict.fromkeys(lines))
+    return lines
 
 
 def _exclusion(data: dict) -> list[str]:

@@ -70,3 +70,7 @@ def test_a_taken_down_text_changed_at_its_source_stays_down_and_is_audited_once(
     takedown_lines = [line for line in audit.output.splitlines() if "taken down by" in line]
     assert len(takedown_lines) == 1, audit.output
     assert "author's request — named by it" in takedown_lines[0]
+    audit = CliRunner().invoke(
+        cli, ["-c", str(project.config.path), "audit", "demo/en-lighthouse", "--json"]
+    )
+    assert [t["match"] for t in json.loads(audit.output)["takedowns"]] == ["named"]

@@ -193,7 +193,9 @@ def sample(text: str, windows: int = WINDOWS, width: int = WINDOW_CHARS) -> list
 
 @cache
 def _slots(latin: bool, languages: tuple[str, ...]) -> dict[str, int]:
-    """fastText code → its index in `languages` (codes()), variants folded in; absent: outside."""
+    """fastText code → its index in `languages` (codes()), variants folded in; absent: outside.
+    Keyed by the languages, not read from codes(), so that a set changed for a measurement
+    (a test narrows `EXTRA`) never meets slots cached for another."""
     variants = LATIN_VARIANTS if latin else VARIANTS
     index = {code: i for i, code in enumerate(languages)}
     return {

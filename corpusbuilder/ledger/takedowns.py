@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlmodel import Session
 
 from corpusbuilder.ledger.models import Decision, Document, Takedown, TakedownMatch
@@ -113,13 +113,24 @@ class TakedownRecords:
         return taken
 
     def takedown_of(self, doc_id: str) -> list[Any]:
-        """The takedowns that removed `doc_id`: selector, reason, date and how it matched."""
+        """The takedowns that removed `doc_id`: selector, reason, date and how it matched; each
+        match once, though a curation that re-applies a takedown (the text changed at its
+        source) records it again."""
+        columns = (
+            Takedown.id,
+            Takedown.selector,
+            Takedown.reason,
+            Takedown.created_at,
+            TakedownMatch.match,
+            TakedownMatch.copy_of,
+            TakedownMatch.similarity,
+        )
         query = (
-            select(Takedown.id, Takedown.selector, Takedown.reason, Takedown.created_at,
-                   TakedownMatch.match, TakedownMatch.copy_of, TakedownMatch.similarity)
+            select(*columns)
             .join(Takedown, Takedown.id == TakedownMatch.takedown_id)
             .where(TakedownMatch.doc_id == doc_id)
-            .order_by(TakedownMatch.id)
+            .group_by(*columns)
+            .order_by(func.min(TakedownMatch.id))
         )  # fmt: skip
         with self.engine.connect() as connection:
             return connection.execute(query).all()

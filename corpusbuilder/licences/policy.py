@@ -14,7 +14,7 @@ import fnmatch
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -41,7 +41,17 @@ from corpusbuilder.source import LicenceEvidence
 
 DEFAULT_PATH = Path(__file__).parents[1] / "licences.yaml"
 ITEM_KINDS = frozenset({"item", "sidecar"})
-MEMO_SIZE = 100_000  # distinct statements remembered by `Policy.resolve`
+MEMO_SIZE = 100_000  # distinct keys remembered by each of `Policy`'s memos
+
+
+def _memoised(memo: dict, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """`memo[key]`, computed first if absent; the memo is emptied when it holds MEMO_SIZE."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        found = memo[key] = compute()
+    return found
 
 
 @dataclass(frozen=True)
@@ -173,11 +183,7 @@ class Policy:
         the statement states ("… in the USA") counts. Memoised: a corpus repeats few distinct
         statements over many documents.
         """
-        found = self._memo.get(statement)
-        if found is None:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            found = self._memo[statement] = self._resolve(statement)
+        found = _memoised(self._memo, statement, lambda: self._resolve(statement))
         return self._territorial(found, jurisdiction)
 
     def _resolve(self, statement: str) -> Resolution:
@@ -238,12 +244,7 @@ class Policy:
         (statement, kind, jurisdiction), the only fields it reads: documents share evidence.
         """
         key = tuple((e.statement, e.kind, e.jurisdiction) for e in evidence)
-        found = self._decided.get(key)
-        if found is None:
-            if len(self._decided) >= MEMO_SIZE:
-                self._decided.clear()
-            found = self._decided[key] = self._decide(evidence)
-        return found
+        return _memoised(self._decided, key, lambda: self._decide(evidence))
 
     def _decide(self, evidence: Sequence[LicenceEvidence]) -> LicenceDecision:
         resolutions = tuple(self.resolve(e.statement, e.jurisdiction) for e in evidence)

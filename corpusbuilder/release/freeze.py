@@ -7,7 +7,6 @@ them again gives the same bytes or refuses.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -151,12 +150,6 @@ def _members(
             )
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
-    items = iter(items)
-    while batch := list(itertools.islice(items, size)):
-        yield batch
-
-
 def freeze(
     config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, version: str
 ) -> tuple[Release, bool]:
@@ -182,7 +175,7 @@ def freeze(
     counts = _counts(config, ledger, policy, configs, licences, parent)
     ledger.discard_unfrozen(version)
     rows_hash, frozen_rows = RowsHash(), provenance.FrozenRows(ledger, policy, config.root)
-    for batch in _batches(_members(ledger, store, policy, version, configs, settings), BATCH):
+    for batch in shards.batches(_members(ledger, store, policy, version, configs, settings), BATCH):
         for member in batch:
             rows_hash.add(member)
         ledger.add_release_rows(version, batch, frozen_rows.of(batch))

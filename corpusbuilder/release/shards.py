@@ -106,14 +106,8 @@ def write_rows(path: Path, schema: pa.Schema, rows: Iterable[dict]) -> None:
     """Stream `rows` into one file (provenance), with the shards' options, a row group per
     `layout.ROW_GROUP_ROWS` rows, so memory holds one group as Arrow data: a file of at most
     that many rows has the bytes of `write_table` of them all."""
-    with _writer(path, schema, WRITER_OPTIONS) as writer:
-        group, written = RowGroup(schema), 0
-        for row in rows:
-            group.add(row)
-            if group.rows >= layout.ROW_GROUP_ROWS:
-                written += group.write(writer)
-        if group.rows or not written:
-            group.write(writer)
+    unsized = ((row, 0) for row in rows)
+    _write_groups(path, schema, WRITER_OPTIONS, unsized, max_rows=layout.ROW_GROUP_ROWS)
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:
@@ -127,12 +121,26 @@ def write_shard(path: Path, rows: Iterable[dict]) -> int:
     """Stream `rows` (dicts with the SCHEMA's keys) into one shard, a row group per ~64 MB of
     text, so memory holds one row group (as Arrow data), never the shard; return the number of
     rows."""
+    sized = ((row, len(row["text"].encode("utf-8"))) for row in rows)
+    return _write_groups(path, SCHEMA, SHARD_OPTIONS, sized, max_bytes=ROW_GROUP_BYTES)
+
+
+def _write_groups(
+    path: Path,
+    schema: pa.Schema,
+    options: dict,
+    rows: Iterable[tuple[dict, int]],
+    max_rows: float = math.inf,
+    max_bytes: float = math.inf,
+) -> int:
+    """Write (row, size) pairs into `path`, a row group each time one holds `max_rows` rows or
+    `max_bytes` of size (and one, maybe empty, at the end); return the number of rows."""
     written = 0
-    with _writer(path, SCHEMA, SHARD_OPTIONS) as writer:
-        group = RowGroup(SCHEMA)
-        for row in rows:
-            group.add(row, len(row["text"].encode("utf-8")))
-            if group.size >= ROW_GROUP_BYTES:
+    with _writer(path, schema, options) as writer:
+        group = RowGroup(schema)
+        for row, size in rows:
+            group.add(row, size)
+            if group.rows >= max_rows or group.size >= max_bytes:
                 written += group.write(writer)
         if group.rows or not written:
             written += group.write(writer)
