@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusbuilder import steps, textstore
+from corpusbuilder.curate import signatures as signature_store
 from corpusbuilder.ledger import releases
 from corpusbuilder.project import Project
 from corpusbuilder.release import (
@@ -73,26 +74,64 @@ def test_the_release_peak_memory_does_not_grow_with_the_corpus(tmp_path, small_b
     # in parts that grow to a bound, not with the corpus: a data shard's row group (64 MB of
     # text) and the 1 MB blocks manifest.json's digests read (the whole of these small files).
     assert large_peak < 1.3 * small_peak
-    # So the files written a row group at a time (16 rows here) are measured alone: signatures,
-    # provenance and ATTRIBUTION.md. 154 → 384 kB (2.5x) when each held every row; 111 → 118 kB
-    # (1.06x) a row group at a time.
-    small_files, large_files = _files_peak(small, tmp_path), _files_peak(large, tmp_path)
+    # So the provenance files, written a row group at a time (16 rows here), are measured alone:
+    # 154 → 384 kB (2.5x) with the signatures when each held every row; 107 → 113 kB (1.06x)
+    # a row group at a time.
+    small_files, large_files = _provenance_peak(small, tmp_path), _provenance_peak(large, tmp_path)
     assert large_files < 1.3 * small_files
 
 
-def _files_peak(project: Project, tmp_path: Path) -> int:
-    """The peak allocation of writing the signature and provenance files of release 1.0.0."""
-    folder = tmp_path / "files"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
+def test_the_signature_file_holds_one_store_shard_of_rows_not_the_release(
+    tmp_path, small_batches, monkeypatch
+):
+    """The signature file gathers its rows a signature-store shard at a time (1/256 of the
+    signatures). With the real 256 shards, 80 and 320 documents fill about 70 and 180 of them,
+    and the cost of each shard file present (~0.5 kB, bounded by the 256) looked like growth
+    with the corpus (CI once saw 1.32x). So the store has 16 shards here, all present in both
+    corpora, compared with one shard that holds every row."""
+
+    def growth(shards_of_store) -> int:
+        with monkeypatch.context() as patch:
+            patch.setattr(signature_store, "shard_of", shards_of_store)
+            folder = tmp_path / shards_of_store.__name__
+            small = _curated(folder / "small", _attributed(N))
+            large = _curated(folder / "large", _attributed(4 * N))
+            small.release("1.0.0"), large.release("1.0.0")  # also warms up the writing
+            return _signatures_peak(large, folder) - _signatures_peak(small, folder)
+
+    def sixteen(sha: str) -> str:
+        return sha[:1]
+
+    def one(sha: str) -> str:
+        return "0"
+
+    # Measured: 67 → 90 kB with 16 shards (23 kB: a shard holds 5 → 20 rows), 148 → 535 kB with
+    # one (387 kB: every row), 16x apart, as the rows held at once are.
+    assert growth(sixteen) < growth(one) / 4
+
+
+def _provenance_peak(project: Project, tmp_path: Path) -> int:
+    """The peak allocation of writing the provenance files of release 1.0.0."""
+    folder = _empty(tmp_path / "files")
     release = project.ledger.release("1.0.0")
+    return peak_allocated(lambda: provenance_files.write(folder, project.ledger, release))[1]
+
+
+def _signatures_peak(project: Project, tmp_path: Path) -> int:
+    """The peak allocation of writing the signature file of release 1.0.0."""
+    folder = _empty(tmp_path / "files")
     signed = project.config.storage.child("signatures")
 
     def write() -> None:
         release_signatures.write(folder, project.ledger, "1.0.0", project.store, signed)
-        provenance_files.write(folder, project.ledger, release)
 
     return peak_allocated(write)[1]
+
+
+def _empty(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def test_files_of_several_row_groups_are_read_back_whole(tmp_path, small_batches):
