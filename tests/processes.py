@@ -146,8 +146,18 @@ def alive(pids: set[int]) -> set[int]:
 # -- commands forked from one interpreter that imported corpusbuilder once ------------------
 
 _ZYGOTE = """
-import json, os, sys
+import json, os, pkgutil, signal, sys
 import corpusbuilder.cli
+
+def die_after(step):
+    owner_name, _, name = step.rpartition(".")
+    owner = pkgutil.resolve_name(owner_name)
+    done = getattr(owner, name)
+    def dying(*args, **kwargs):
+        done(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    setattr(owner, name, dying)
+
 for line in sys.stdin:
     request = json.loads(line)
     pid = os.fork()
@@ -155,6 +165,8 @@ for line in sys.stdin:
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(log, 1)
         os.dup2(log, 2)
+        if request["die_after"]:
+            die_after(request["die_after"])
         sys.argv = ["corpusbuilder", *request["args"]]
         code = 1
         try:
@@ -198,12 +210,17 @@ class Zygote:
         )  # fmt: skip
         self.running: Forked | None = None
 
-    def start(self, config: Path, *args: str) -> Forked:
-        """`corpusbuilder -q -c config ARGS…` forked; its output goes to a log file."""
+    def start(self, config: Path, *args: str, die_after: str | None = None) -> Forked:
+        """`corpusbuilder -q -c config ARGS…` forked; its output goes to a log file.
+
+        `die_after` (``module:Class.method``, as `pkgutil.resolve_name` reads it) kills the
+        command with SIGKILL as soon as that step returns, the first time: a crash at an exact
+        point, which random kill times may hit once in many runs."""
         assert self.running is None, "one command at a time"
         self.count += 1
         log = self.logs / f"command-{self.count}.log"
         request = {"args": ["-q", "-c", str(config), *args], "log": str(log)}
+        request["die_after"] = die_after
         self.process.stdin.write(json.dumps(request) + "\n")
         self.running = Forked(int(self.process.stdout.readline()), log)
         return self.running
@@ -214,8 +231,8 @@ class Zygote:
         forked.returncode = int(self.process.stdout.readline())
         return forked
 
-    def run(self, config: Path, *args: str) -> Forked:
-        self.start(config, *args)
+    def run(self, config: Path, *args: str, die_after: str | None = None) -> Forked:
+        self.start(config, *args, die_after=die_after)
         return self.wait()
 
     def kill(self) -> Forked:

@@ -16,10 +16,11 @@ LISTED = 50  # changes listed per kind; the rest are counted (`corpusbuilder dif
 
 
 def section(ledger: Ledger, release: Release) -> dict:
-    """The frozen changelog section of `release` (frozen already, its parent too)."""
+    """The changelog section of `release`, frozen in its release row: its rows are written, its
+    parent is frozen."""
     if release.parent is None:
         return {"parent": None, "documents": release.counts["documents"]}
-    found = diff.diff(ledger, release.parent, release.version)
+    found = diff.between(ledger, release.parent, release.version)
     listed: dict[str, list] = {kind: [] for kind in diff.KINDS}
     for change in found.changes:
         if len(listed[change.kind]) < LISTED:

@@ -66,6 +66,17 @@ class ReleaseDiff:
 def diff(ledger: Ledger, old: str, new: str) -> ReleaseDiff:
     """The documents added, removed (with why), text-changed and licence-changed from `old` to
     `new`, in doc_id order within each kind."""
+    for version in (old, new):
+        if ledger.release(check_version(version)) is None:
+            raise UserError(
+                f"no release {version} in the ledger; `corpusbuilder status` lists them"
+            )
+    return between(ledger, old, new)
+
+
+def between(ledger: Ledger, old: str, new: str) -> ReleaseDiff:
+    """`diff` from the releases' rows alone: `new` may be a release being frozen, its rows
+    written and its release row not yet (which is written last, with this diff in it)."""
     before, after = _rows(ledger, old), _rows(ledger, new)
     result = ReleaseDiff(old, new)
     result.changes += [Change(d, "added") for d in sorted(after.keys() - before.keys())]
@@ -88,8 +99,6 @@ def diff(ledger: Ledger, old: str, new: str) -> ReleaseDiff:
 
 
 def _rows(ledger: Ledger, version: str) -> dict[str, tuple[str, str | None]]:
-    if ledger.release(check_version(version)) is None:
-        raise UserError(f"no release {version} in the ledger; `corpusbuilder status` lists them")
     return {row.doc_id: (row.text_sha256, row.licence) for row in ledger.release_rows(version)}
 
 

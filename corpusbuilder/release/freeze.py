@@ -188,14 +188,18 @@ def freeze(
         manifest_hash=rows_hash.hexdigest(),
         counts=counts,
     )
+    # The changelog section goes into the release row itself, so that no kill leaves a frozen
+    # release without it: a frozen release is never frozen again.
+    if ledger.has_provenance(version):
+        release.counts = counts | {"changelog": changelog.section(ledger, release)}
     ledger.add_release(release)
-    return _complete_changelog(ledger, ledger.release(version)), True
+    return ledger.release(version), True
 
 
 def _complete_changelog(ledger: Ledger, release: Release) -> Release:
-    """Freeze the changelog section of a release that froze its provenance, right after it is
-    frozen (the diff reads both releases from the ledger). Should that step have been
-    interrupted, it is frozen the next time the release is asked for."""
+    """Freeze the changelog section of a release that froze its provenance without it: one
+    frozen by a version that added the section after the release row, and was interrupted
+    between the two."""
     if "changelog" in release.counts or not ledger.has_provenance(release.version):
         return release
     ledger.freeze_counts(release.version, {"changelog": changelog.section(ledger, release)})
