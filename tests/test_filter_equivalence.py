@@ -74,7 +74,7 @@ def test_ocr_token_ratios_equal_judging_every_token(text, language):
 # The phone patterns as first written, with the lookbehind in front.
 LEADING_LOOKBEHIND = (
     re.compile(r"(?<![\w+/.,-])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}" + pii._END),
-    pii.PHONE_RES[1],
+    pii.PHONES[1].pattern,
     re.compile(r"(?<![\w+/.,-])0\d{1,4}(?:[ ./-]\d{2,8}){1,4}" + pii._END),
 )
 # Pieces of phone numbers, IP addresses and ISBNs, and the characters around them.
@@ -87,8 +87,10 @@ NUMBERS = st.lists(st.sampled_from(PIECES), max_size=16).map("".join)
 @settings(max_examples=500, deadline=None)
 @given(NUMBERS)
 def test_phone_patterns_match_where_the_leading_lookbehind_did(text):
-    for now, before in zip(pii.PHONE_RES, LEADING_LOOKBEHIND, strict=True):
-        assert [m.span() for m in now.finditer(text)] == [m.span() for m in before.finditer(text)]
+    for form, before in zip(pii.PHONES, LEADING_LOOKBEHIND, strict=True):
+        assert [m.span() for m in form.pattern.finditer(text)] == [
+            m.span() for m in before.finditer(text)
+        ]
 
 
 @settings(max_examples=500, deadline=None)
@@ -100,7 +102,7 @@ def test_phone_patterns_match_where_the_leading_lookbehind_did(text):
 @example("::1")
 def test_every_match_holds_its_hint(text):
     pairs = [(pii.IPV4_RE, pii.IPV4_HINT_RE), (pii.IPV6_CANDIDATE_RE, pii.IPV6_HINT_RE)]
-    pairs += [(p, h) for p, h in zip(pii.PHONE_RES, pii.PHONE_HINTS, strict=True) if h]
+    pairs += [(form.pattern, form.hint) for form in pii.PHONES if form.hint]
     for pattern, hint in pairs:
         if pattern.search(text):
             assert hint.search(text), (pattern.pattern, text)

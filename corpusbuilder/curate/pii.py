@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from corpusbuilder.reasons import Reason
@@ -37,17 +38,36 @@ IPV6_CANDIDATE_RE = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}
 IPV4_HINT_RE = re.compile(r"\.\d{1,3}\.\d")  # the second and third octets
 IPV6_HINT_RE = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two groups
 _END = r"(?![\w/-]|[.,]\d)"
+
+
+@dataclass(frozen=True)
+class PhoneForm:
+    """One shape of phone number: its pattern, how many digits a match may hold, and a cheaper
+    search every text holding a match passes (`None`: none is needed)."""
+
+    pattern: re.Pattern[str]
+    digits: tuple[int, int]
+    hint: re.Pattern[str] | None = None
+
+
 # Phones are not after a word character, +, /, ., , or -. The international and trunk-0
 # patterns test it after their first character, so that they start with it:
 # "0(?<![\w+/.,-]0)" matches where "(?<![\w+/.,-])0" does.
-PHONE_RES = (
-    re.compile(r"\+(?<![\w+/.,-]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}" + _END),
-    re.compile(r"(?<![\w+/.,-])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}" + _END),
-    re.compile(r"0(?<![\w+/.,-]0)\d{1,4}(?:[ ./-]\d{2,8}){1,4}" + _END),
+PHONES = (
+    PhoneForm(  # international
+        re.compile(r"\+(?<![\w+/.,-]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}" + _END),
+        (8, 15),
+    ),
+    PhoneForm(  # North American; its hint, the last seven digits, is 2.4x faster than it
+        re.compile(r"(?<![\w+/.,-])(?:1[ .-])?(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}" + _END),
+        (10, 11),
+        re.compile(r"\d{3}[ .-]\d{4}"),
+    ),
+    PhoneForm(  # European trunk 0
+        re.compile(r"0(?<![\w+/.,-]0)\d{1,4}(?:[ ./-]\d{2,8}){1,4}" + _END),
+        (9, 11),
+    ),
 )
-# The North American pattern's hint: its last seven digits (2.4x faster than the pattern).
-PHONE_HINTS = (None, re.compile(r"\d{3}[ .-]\d{4}"), None)
-PHONE_DIGITS = {0: (8, 15), 1: (10, 11), 2: (9, 11)}
 ISBN_BEFORE_RE = re.compile(r"ISBN(?:-1[03])?:?\s*$", re.IGNORECASE)
 
 
@@ -74,12 +94,11 @@ def _looks_like_isbn(text: str, match: re.Match[str]) -> bool:
 
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for index, pattern in enumerate(PHONE_RES):
-        hint = PHONE_HINTS[index]
-        if hint is not None and not hint.search(text):
+    for form in PHONES:
+        if form.hint is not None and not form.hint.search(text):
             continue
-        low, high = PHONE_DIGITS[index]
-        for match in pattern.finditer(text):
+        low, high = form.digits
+        for match in form.pattern.finditer(text):
             digits = sum(ch.isdigit() for ch in match.group())
             if low <= digits <= high and not _looks_like_isbn(text, match):
                 spans.append(match.span())
