@@ -7,9 +7,11 @@ URL (e.g. ``postgresql+psycopg://…``) for teams. Bulk writes go through SQLAlc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, bindparam, event, func, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
@@ -43,10 +45,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's text, by orjson: ~9x json.dumps on the ~5 KB provenance row a released
+    document freezes. What orjson refuses (an integer beyond 64 bits) json.dumps writes."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    engine = create_engine(url)
+        return create_engine(
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            json_serializer=json_text,
+        )
+    engine = create_engine(url, json_serializer=json_text)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
