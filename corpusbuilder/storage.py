@@ -147,10 +147,11 @@ class Storage:
             return pq.read_table(handle, columns=columns)
 
     def parquet_file(self, name: str) -> pq.ParquetFile:
-        """To read one row group (or a few columns) at a time without fetching the whole file."""
+        """To read one row group (or a few columns) at a time without fetching the whole file:
+        at a URL without read-ahead, so each read fetches only its byte range."""
         if self._local is not None:
             return pq.ParquetFile(self._local / name)
-        return pq.ParquetFile(self.fs.open(self.path(name), "rb"))
+        return pq.ParquetFile(self.fs.open(self.path(name), "rb", cache_type="none"))
 
     def files(self) -> list[str]:
         """Paths (posix, relative) of every file under this directory, sorted; [] if absent."""

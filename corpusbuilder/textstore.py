@@ -6,8 +6,11 @@ before `put_many` returns, so a text is durable before the ledger row that refer
 Segments are never rewritten.
 
 The index keeps 16 bytes a text in memory — the sha256's first 8 bytes, the segment and the row,
-in sorted NumPy arrays — instead of a dict of every sha256; a prefix match is confirmed against
-the segment's sha256 column, read once per segment into a small cache.
+in sorted NumPy arrays — instead of a dict of every sha256, and where each segment's row groups
+start. A segment is written in row groups of about `GROUP_BYTES` of text, so a text is read with
+its row group, not its segment: an exact duplicate pointing into an older segment costs a row
+group. Segments written as one row group (by older code) still read, whole. A prefix match is
+confirmed against the row group's sha256 column.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from corpusbuilder.storage import Storage
 
-CACHED_SEGMENTS = 4  # decoded segments kept while reading (~1,000 texts each)
+CACHED_SHA_GROUPS = 64  # sha256 columns of row groups kept for membership tests
+GROUP_BYTES = 256 << 10  # text a segment's row group holds, about: what reading one text costs
 SCHEMA = pa.schema([("sha256", pa.string()), ("text", pa.large_string())])
 MERGE_AT = 4096  # texts added since opening are merged into the sorted index in batches
-READ_WINDOW = 2048  # asked texts located together, each segment they need read once
+READ_WINDOW = 2048  # asked texts located together, each row group they need read once
 
 
 def sha256_text(text: str) -> str:
@@ -39,11 +44,13 @@ def segment_name(prefix: str, keys: list[str]) -> str:
     return f"{prefix}-" + hashlib.sha256("".join(keys).encode()).hexdigest()[:20] + ".parquet"
 
 
-def write_segment(root: Path | Storage, prefix: str, keys: list[str], table: pa.Table) -> str:
+def write_segment(
+    root: Path | Storage, prefix: str, keys: list[str], table: pa.Table, **options
+) -> str:
     """Write `table` as a segment named by its sorted `keys`, whole or not at all; return the
-    file name. Shared by the text store and the signature store."""
+    file name (`options` go to pq.write_table). Shared by the text store and the signature store."""
     name = segment_name(prefix, keys)
-    _storage(root).write_parquet(name, table, compression="zstd")
+    _storage(root).write_parquet(name, table, compression="zstd", **options)
     return name
 
 
@@ -68,16 +75,29 @@ def _keys(shas: list[str]) -> np.ndarray | None:
         return None
 
 
+def _group_rows(table: pa.Table) -> int:
+    """Rows a row group of `table` gets for about GROUP_BYTES of text each (at least one)."""
+    average = table["text"].nbytes / max(len(table), 1)
+    return max(1, int(GROUP_BYTES // max(average, 1)))
+
+
 class TextStore:
     def __init__(self, root: Path | str | os.PathLike | Storage) -> None:
         self.storage = _storage(root)
         self.root = self.storage.local_path or self.storage.url
         self._segments: list[str] = self.storage.names("seg-", ".parquet")
-        self._sha_columns: OrderedDict[int, pa.Array] = OrderedDict()
+        self._starts: list[np.ndarray] = []  # the first row of each row group, per segment
+        self._sha_columns: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
         self._pending: dict[str, tuple[int, int]] = {}  # added since the last merge
         prefixes, segments, rows = [], [], []
         for index, name in enumerate(self._segments):
-            shas = self.storage.read_parquet(name, columns=["sha256"]).column(0).to_pylist()
+            with self.storage.open(name) as handle:  # read ahead: every sha256 chunk is needed
+                segment = pq.ParquetFile(handle)
+                shas = segment.read(columns=["sha256"]).column(0).to_pylist()
+                sizes = [
+                    segment.metadata.row_group(g).num_rows for g in range(segment.num_row_groups)
+                ]
+            self._starts.append(np.cumsum([0, *sizes[:-1]], dtype=np.int64))
             prefixes.append(_prefixes(shas))
             segments.append(np.full(len(shas), index, dtype=np.uint32))
             rows.append(np.arange(len(shas), dtype=np.uint32))
@@ -99,16 +119,24 @@ class TextStore:
         """Memory held by the sorted index (the pending additions, at most MERGE_AT, aside)."""
         return self._prefix.nbytes + self._segment.nbytes + self._row.nbytes
 
-    def _shas(self, segment: int) -> list[str]:
-        """The sha256 column of a segment (a small LRU: confirming hits reads each once)."""
-        if segment in self._sha_columns:
-            self._sha_columns.move_to_end(segment)
+    def _group(self, segment: int, row: int) -> tuple[int, int]:
+        """(row group, row within it) of a segment's row."""
+        starts = self._starts[segment]
+        group = int(np.searchsorted(starts, row, side="right")) - 1
+        return group, row - int(starts[group])
+
+    def _shas(self, segment: int, group: int) -> list[str]:
+        """The sha256 column of a row group (a small LRU: confirming hits reads each once)."""
+        key = (segment, group)
+        if key in self._sha_columns:
+            self._sha_columns.move_to_end(key)
         else:
-            table = self.storage.read_parquet(self._segments[segment], columns=["sha256"])
-            self._sha_columns[segment] = table.column(0).to_pylist()
-            if len(self._sha_columns) > CACHED_SEGMENTS:
+            with self.storage.parquet_file(self._segments[segment]) as parquet:
+                column = parquet.read_row_group(group, columns=["sha256"]).column(0)
+            self._sha_columns[key] = column.to_pylist()
+            if len(self._sha_columns) > CACHED_SHA_GROUPS:
                 self._sha_columns.popitem(last=False)
-        return self._sha_columns[segment]
+        return self._sha_columns[key]
 
     def _places(self, shas: list[str]) -> list[list[tuple[int, int]]]:
         """Where each sha256 may be stored: (segment index, row) of every entry sharing its
@@ -127,13 +155,13 @@ class TextStore:
         segments, rows = self._segment[start:stop].tolist(), self._row[start:stop].tolist()
         return list(zip(segments, rows, strict=True))
 
-    def _confirmed(self, sha: str, places: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """The first of `places` whose row holds `sha` itself, not only its prefix."""
-        return next(((seg, row) for seg, row in places if self._shas(seg)[row] == sha), None)
-
     def _locate(self, sha: str) -> tuple[int, int] | None:
         """(segment index, row) of a stored text, its full sha256 confirmed; None if absent."""
-        return self._confirmed(sha, self._places([sha])[0])
+        for segment, row in self._places([sha])[0]:
+            group, offset = self._group(segment, row)
+            if self._shas(segment, group)[offset] == sha:
+                return segment, row
+        return None
 
     def __contains__(self, sha: str) -> bool:
         return self._locate(sha) is not None
@@ -153,7 +181,13 @@ class TextStore:
     def _write_segment(self, texts: dict[str, str]) -> None:
         keys = sorted(texts)
         table = pa.table({"sha256": keys, "text": [texts[k] for k in keys]}, schema=SCHEMA)
-        self._segments.append(write_segment(self.storage, "seg", keys, table))
+        rows = _group_rows(table)
+        # No statistics for the text column: its min and max would bloat every footer.
+        name = write_segment(
+            self.storage, "seg", keys, table, row_group_size=rows, write_statistics=["sha256"]
+        )
+        self._segments.append(name)
+        self._starts.append(np.arange(0, len(keys), rows, dtype=np.int64))
         segment = len(self._segments) - 1
         self._pending.update((sha, (segment, row)) for row, sha in enumerate(keys))
         if len(self._pending) >= max(MERGE_AT, len(self._prefix) // 8):
@@ -164,46 +198,53 @@ class TextStore:
     def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(sha256, text) for each asked sha256, in the asked order; KeyError if one is absent.
 
-        The asked sha256 are located `READ_WINDOW` at a time and each segment a window needs is
-        read once (its text column only, kept in a small LRU across windows): a batch whose
-        exact duplicates point into many older segments reads each of them once, not once per
-        change of segment.
+        The asked sha256 are located `READ_WINDOW` at a time and each row group a window needs
+        is read once (a segment's groups together): a batch whose exact duplicates point into
+        many older segments reads a row group of each, not the segment.
         """
-        cache: OrderedDict[int, pa.ChunkedArray] = OrderedDict()
         asked = iter(shas)
         while window := list(islice(asked, READ_WINDOW)):
-            yield from self._read_window(window, cache)
+            yield from zip(window, self._read_window(window), strict=True)
 
-    def _read_window(self, shas: list[str], cache: OrderedDict) -> Iterator[tuple[str, str]]:
-        """The texts of `shas`, confirmed and read segment by segment."""
+    def _read_window(self, shas: list[str]) -> list[str]:
+        """The texts of `shas`, each from the first of its places whose sha256 matches: all
+        first places are read together, then the second places of those not confirmed, …"""
         places = self._places(shas)
-        located: list[tuple[int, int]] = [(0, 0)] * len(shas)
-        for i in sorted(range(len(shas)), key=lambda i: places[i][:1]):  # a segment at a time
-            found = self._confirmed(shas[i], places[i])
-            if found is None:
-                raise KeyError(f"text {shas[i]} is not in the text store {self.storage.url}")
-            located[i] = found
-        rows: dict[int, set[int]] = {}
-        for segment, row in located:
-            rows.setdefault(segment, set()).add(row)
-        texts = {}
-        for segment, wanted in rows.items():
-            order = sorted(wanted)
-            picked = self._texts(segment, cache).take(order).to_pylist()
-            texts.update(zip([(segment, row) for row in order], picked, strict=True))
-        for sha, place in zip(shas, located, strict=True):
-            yield sha, texts[place]
+        texts: list[str | None] = [None] * len(shas)
+        waiting, attempt = list(range(len(shas))), 0
+        while waiting:
+            wanted: dict[int, list[tuple[int, int]]] = {}  # segment → (asked index, row)
+            for i in waiting:
+                if attempt >= len(places[i]):
+                    raise KeyError(f"text {shas[i]} is not in the text store {self.storage.url}")
+                segment, row = places[i][attempt]
+                wanted.setdefault(segment, []).append((i, row))
+            for segment in sorted(wanted):
+                self._read_segment(segment, wanted[segment], shas, texts)
+            waiting, attempt = [i for i in waiting if texts[i] is None], attempt + 1
+        return texts
 
-    def _texts(self, segment: int, cache: OrderedDict) -> pa.ChunkedArray:
-        """The text column of a segment, through `cache` (at most CACHED_SEGMENTS kept)."""
-        if segment in cache:
-            cache.move_to_end(segment)
-        else:
-            name = self._segments[segment]
-            cache[segment] = self.storage.read_parquet(name, columns=["text"]).column(0)
-            if len(cache) > CACHED_SEGMENTS:
-                cache.popitem(last=False)
-        return cache[segment]
+    def _read_segment(self, segment: int, wanted: list, shas: list[str], texts: list) -> None:
+        """Fill `texts[i]` for each (i, row) of `wanted` whose row holds shas[i], reading the
+        row groups they need together."""
+        starts = self._starts[segment]
+        rows = np.array([row for _, row in wanted], dtype=np.int64)
+        groups = np.searchsorted(starts, rows, side="right") - 1
+        needed = np.unique(groups)
+        table, sizes = self._read_groups(segment, needed.tolist())
+        read_at = np.cumsum(sizes) - sizes  # where each needed row group starts in `table`
+        picked = table.take(read_at[np.searchsorted(needed, groups)] + rows - starts[groups])
+        found = zip(picked["sha256"].to_pylist(), picked["text"].to_pylist(), strict=True)
+        for (i, _), (sha, text) in zip(wanted, found, strict=True):
+            if sha == shas[i]:
+                texts[i] = text
+
+    def _read_groups(self, segment: int, groups: list[int]) -> tuple[pa.Table, list[int]]:
+        """The asked row groups of a segment (sorted), both columns, fetched together, and the
+        number of rows of each."""
+        with self.storage.parquet_file(self._segments[segment]) as parquet:
+            table = parquet.read_row_groups(groups, columns=["sha256", "text"])
+            return table, [parquet.metadata.row_group(group).num_rows for group in groups]
 
     def get(self, sha: str) -> str:
         return next(self.get_many([sha]))[1]
