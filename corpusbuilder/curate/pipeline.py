@@ -111,13 +111,14 @@ class Curator:
         return result
 
     def _engine(self, documents: int) -> AbstractContextManager[Engine]:
-        """The engine of corpus.yaml's `engine:`; work of one chunk runs in this process."""
+        """The engine of corpus.yaml's `engine:`; work of one chunk runs in this process. Its
+        workers start with the steps' modules imported, and those that load a step's read-only
+        models (a step's `preload`), so that the workers share them."""
         chosen = self.config.settings.engine
         workers = self.workers if documents > CHUNK or chosen.name != "local" else 1
-        modules = [
-            "corpusbuilder.curate.analysis",
-            *sorted({type(s).__module__ for s in self.chain}),
-        ]
+        steps_modules = {type(s).__module__ for s in self.chain}
+        steps_modules |= {module for s in self.chain for module in getattr(s, "preload", ())}
+        modules = ["corpusbuilder.curate.analysis", *sorted(steps_modules)]
         return open_engine(chosen.name, workers, address=chosen.address, preload=modules)
 
     def _decide(

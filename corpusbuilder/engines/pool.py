@@ -3,11 +3,17 @@
 Ctrl-C goes to the main process alone, which then ends the workers at once rather than waiting
 for the tasks queued to them (20-30 s on a large corpus); and a worker ends on its own within a
 second of the main process dying, even by SIGKILL, which otherwise leaves it working for minutes.
+
+Memory: a pool's forkserver imports the steps' modules (and loads their read-only models) once,
+and its workers share those pages; they do not re-run the main script (`worker_main`). The
+forkserver lives as long as its pool, so the next pool (curation after ingest) starts one with
+its own modules, and none holds memory between stages.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import threading
@@ -17,6 +23,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 WATCH_INTERVAL = 0.5  # seconds between a worker's checks that the main process is alive
+WORKER_MAIN = "corpusbuilder.engines.worker_main"
 
 
 @contextmanager
@@ -34,15 +41,18 @@ def executor(
         yield pool
     except BaseException:
         _terminate(pool)
+        _stop_forkserver()
         raise
     pool.shutdown()
+    _stop_forkserver()
 
 
 def _pool(workers: int, preload: Sequence[str]) -> ProcessPoolExecutor:
     """Workers started from a fresh forkserver: they hold the steps' state only, not a copy
     of the parent's ledger, text-store index and signatures."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
+    _stop_forkserver()  # one started elsewhere would ignore `preload`
+    context.set_forkserver_preload([WORKER_MAIN, *preload])
     return ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
     )
@@ -62,6 +72,12 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     # writing end), hanging the exit; closing that end turns the wait into an end of file.
     if results is not None:
         results._writer.close()
+
+
+def _stop_forkserver() -> None:
+    """End this process's forkserver, if one runs (multiprocessing keeps one per process, started
+    by the first pool with that pool's modules); its workers have ended already."""
+    multiprocessing.forkserver._forkserver._stop()  # no public way
 
 
 def _start_worker(main_pid: int) -> None:
