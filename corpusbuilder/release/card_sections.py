@@ -64,7 +64,7 @@ def structure(release: Release, extra: dict[str, str]) -> list[str]:
         "| column | type | meaning |", "|---|---|---|",
     ]  # fmt: skip
     for field in shards.SCHEMA:
-        dtype = dataset_info.FEATURES[field.name].dtype
+        dtype = dataset_info.features()[field.name].dtype
         lines.append(f"| `{field.name}` | {dtype} | {dataset_info.COLUMNS[field.name]} |")
     lines += ["", "| config | documents | files |", "|---|---:|---|"]
     configs = release.counts["configs"]

@@ -2,21 +2,27 @@
 (`DatasetInfosDict.to_dataset_card_data` writes it). Features come from the shards' fixed
 schema; sizes from the shards as written (rows, bytes on disk, bytes uncompressed), which are a
 function of the frozen rows, so the card stays byte-identical.
+
+`datasets` (and pandas with it: ~65 MiB and ~1.5 s) is imported when a card is written, not when
+this module is: every command and curation worker would pay it otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
-from datasets import Features, SplitDict, SplitInfo
-from datasets.info import DatasetInfo, DatasetInfosDict
-from huggingface_hub import DatasetCardData
 
 from corpusbuilder.release import layout, shards
 
-FEATURES = Features.from_arrow_schema(shards.SCHEMA)
+if TYPE_CHECKING:
+    from datasets import Features
+    from datasets.info import DatasetInfo
+    from huggingface_hub import DatasetCardData
+
 # What each column of a data config holds, in the schema's order (the card and croissant.json).
 COLUMNS = {
     "id": "the document's stable id, `<source>/<key in the source>`",
@@ -36,6 +42,14 @@ COLUMNS = {
 }
 
 
+@cache
+def features() -> Features:
+    """The `datasets` features of a data config: the shards' schema."""
+    from datasets import Features
+
+    return Features.from_arrow_schema(shards.SCHEMA)
+
+
 def _sizes(folder: Path, paths: list[str]) -> tuple[int, int, int]:
     """(rows, uncompressed bytes, file bytes) of the shards `paths` under `folder`."""
     rows = uncompressed = size = 0
@@ -48,17 +62,22 @@ def _sizes(folder: Path, paths: list[str]) -> tuple[int, int, int]:
 
 
 def _info(folder: Path, paths: list[str]) -> DatasetInfo:
+    from datasets import SplitDict, SplitInfo
+    from datasets.info import DatasetInfo
+
     rows, uncompressed, size = _sizes(folder, paths)
     splits = SplitDict()
     splits.add(SplitInfo(name="train", num_bytes=uncompressed, num_examples=rows))
     return DatasetInfo(
-        features=FEATURES, splits=splits, download_size=size, dataset_size=uncompressed
+        features=features(), splits=splits, download_size=size, dataset_size=uncompressed
     )
 
 
 def add(card_data: DatasetCardData, folder: Path, configs: Iterable[str], files: Iterable[str]):
     """Set `dataset_info` of `card_data`: one entry per language config and one for the `all`
     config, from the shards under `folder` (`files` lists the release's paths)."""
+    from datasets.info import DatasetInfosDict
+
     data = sorted(path for path in files if layout.is_data(path))
     infos = DatasetInfosDict()
     for config in configs:
