@@ -59,7 +59,7 @@ def test_a_pool_after_another_starts_from_its_own_modules_and_models():
         after_a_task = curate.submit(_profile_reads).result()
     assert read_before_any_task == (1, 1)  # read once, in the forkserver, before the fork
     assert after_a_task == (1, 1)  # the worker never read them again
-    assert not _running(forkserver)  # ended with its pool: it holds nothing between stages
+    assert not pool._alive(forkserver)  # ended with its pool: it holds nothing between stages
 
 
 def test_curation_preloads_the_language_models_in_its_workers(tmp_path, monkeypatch):
@@ -84,11 +84,3 @@ def _config(tmp_path):
     path = tmp_path / "corpus.yaml"
     path.write_text("sources:\n  - {name: t, adapter: local, path: t.jsonl}\n")
     return corpus_config.load(path)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
