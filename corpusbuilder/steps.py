@@ -108,6 +108,9 @@ class Step:
     name: ClassVar[str]
     version: ClassVar[str]  # from the name: gopher_quality_v1 → "1"
     stage: ClassVar[str] = "filter"
+    # Modules that load the step's read-only models on import: imported once where the workers
+    # start from (a local pool's forkserver), so that the workers share them
+    preload: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -316,7 +316,7 @@ class LanguageStep(Step):
 
     name = COMPONENT
     stage = "language"
-    preload = ("corpusbuilder.curate.langid_models",)  # read once, shared by the workers
+    preload = ("corpusbuilder.curate.langid_models",)
 
     @classmethod
     def configure(cls, curate: Mapping[str, Any]) -> LanguageStep:

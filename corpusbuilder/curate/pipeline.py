@@ -116,8 +116,7 @@ class Curator:
         models (a step's `preload`), so that the workers share them."""
         chosen = self.config.settings.engine
         workers = self.workers if documents > CHUNK or chosen.name != "local" else 1
-        steps_modules = {type(s).__module__ for s in self.chain}
-        steps_modules |= {module for s in self.chain for module in getattr(s, "preload", ())}
+        steps_modules = {module for s in self.chain for module in (type(s).__module__, *s.preload)}
         modules = ["corpusbuilder.curate.analysis", *sorted(steps_modules)]
         return open_engine(chosen.name, workers, address=chosen.address, preload=modules)
 

@@ -41,10 +41,11 @@ def executor(
         yield pool
     except BaseException:
         _terminate(pool)
-        _stop_forkserver()
         raise
-    pool.shutdown()
-    _stop_forkserver()
+    else:
+        pool.shutdown()
+    finally:
+        _stop_forkserver()
 
 
 def _pool(workers: int, preload: Sequence[str]) -> ProcessPoolExecutor:

@@ -56,12 +56,8 @@ def json_text(value: Any) -> str:
 
 def make_engine(url: str) -> Engine:
     if url in ("sqlite://", "sqlite:///:memory:"):
-        return create_engine(
-            url,
-            poolclass=StaticPool,
-            connect_args={"check_same_thread": False},
-            json_serializer=json_text,
-        )
+        memory = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        return create_engine(url, json_serializer=json_text, **memory)
     engine = create_engine(url, json_serializer=json_text)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
