@@ -66,9 +66,11 @@ class Timers:
         self.seconds: Counter = Counter()
         self.calls: Counter = Counter()
         self.cpu: Counter = Counter()  # this process's CPU seconds, for the stage wrappers
+        self.thread_cpu: Counter = Counter()  # the calling thread's CPU seconds, for every label
 
-    def _add(self, label: str, start: float) -> None:
+    def _add(self, label: str, start: float, thread_start: float) -> None:
         self.seconds[label] += time.perf_counter() - start
+        self.thread_cpu[label] += time.thread_time() - thread_start
         self.calls[label] += 1
 
     def wrap(self, owner: type, name: str, label: str, sampler: Sampler | None = None) -> None:
@@ -77,12 +79,13 @@ class Timers:
 
         def timed(*args, **kwargs):
             start, cpu, before = time.perf_counter(), time.process_time(), sampler and sampler.label
+            thread_start = time.thread_time()
             if sampler:
                 sampler.label = label
             try:
                 result = original(*args, **kwargs)
             finally:
-                self._add(label, start)
+                self._add(label, start, thread_start)
                 if sampler:
                     sampler.label = before
                     self.cpu[label] += time.process_time() - cpu
@@ -183,6 +186,7 @@ def main() -> None:
         wall = time.perf_counter() - start
         sampler.label = "after"
     writes = sum(s for k, s in timers.seconds.items() if k.startswith("ledger_write:"))
+    write_cpu = sum(s for k, s in timers.thread_cpu.items() if k.startswith("ledger_write:"))
     result = {
         "config": args.config,
         "curate": CONFIGS[args.config],
@@ -194,6 +198,7 @@ def main() -> None:
         "parent_cpu": dict(timers.cpu),
         "ledger_write_s": writes,
         "ledger_write_share": writes / wall,
+        "ledger_write_cpu_s": write_cpu,  # the driver thread's CPU in them: wall minus waiting
         "peak_tree_rss": sampler.peak_rss,
         "peak_tree_pss": sampler.peak_pss,
         "peak_by_stage": sampler.by_label,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import bz2
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -40,7 +41,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.multistream_dumps
 
 from proctree import Sampler, tree_usage  # bench/, on the path as the script's folder
+from report_engines import ingest_table
 
+from corpusbuilder.engines import ray as ray_engine
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.ingest.partitions import Parallel
 from corpusbuilder.ingest.runner import ingest
@@ -55,6 +58,18 @@ SAMPLE = Path(
 RUNS = tuple((dump, engine, workers) for dump in ("single", "multistream")
              for engine, workers in (("local", 1), ("local", 2), ("ray", 2)))  # fmt: skip
 CHECKPOINT_EVERY = 100
+RAY_STARTS: list[float] = []  # seconds of each local Ray's start, timed apart
+_ray_start = ray_engine._start
+
+
+def _timed_ray_start(*args, **kwargs) -> None:
+    """Ray's start, timed apart: a constant cost of the engine, not of the pages."""
+    started = time.perf_counter()
+    _ray_start(*args, **kwargs)
+    RAY_STARTS.append(time.perf_counter() - started)
+
+
+ray_engine._start = _timed_ray_start
 PAGE = re.compile(rb"<page>.*?</page>\s*", re.S)
 PAGE_ID = re.compile(rb"(<page>.*?<id>)(\d+)(</id>)", re.S)
 
@@ -81,7 +96,7 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     adapter = MediaWikiSource({"dump": str(dump), **config})
     before: dict[int, float] = {}
     tree_usage(os.getpid(), before)  # the CPU each process of the tree has used until now
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, starts = time.perf_counter(), time.process_time(), len(RAY_STARTS)
     with Sampler(os.getpid(), interval=1.0) as tree:  # rarely: its CPU counts as the driver's
         result = _ingest(ledger, folder, adapter, Parallel(workers, engine))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -92,7 +107,7 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     parsed = result.counts["new"] + result.counts["skipped:disambiguation"]
     return {"engine": engine, "workers": workers, "seconds": seconds, "pages": pages,
             "parsed": parsed, "ledger": digest, "load": load, "driver_cpu": cpu,
-            "tree_cpu": tree_cpu}  # fmt: skip
+            "tree_cpu": tree_cpu, "ray_start_s": sum(RAY_STARTS[starts:])}  # fmt: skip
 
 
 def _ingest(ledger: Ledger, folder: Path, adapter: MediaWikiSource, parallel: Parallel):
@@ -106,6 +121,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-ray", action="store_true", help="local engine only")
+    parser.add_argument("--out", type=Path, help="also save the runs' medians here, as JSON")
     args = parser.parse_args()
     configs = [r for r in RUNS if not (args.no_ray and r[1] == "ray")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +136,9 @@ def main() -> int:
                 runs[(kind, engine, workers)].append({**result, "dump": kind})
     results = [_median(runs[config]) for config in configs]
     report(results, args)
+    if args.out:
+        saved = {"dump": args.dump.name, "copies": args.copies, "repeat": args.repeat}
+        args.out.write_text(json.dumps(saved | {"results": results}), encoding="utf-8")
     return 0 if len({r["ledger"] for r in results}) == 1 else 1
 
 
@@ -136,30 +155,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
     print(f"HEAD {head.stdout.strip()} (+ working tree)")
     print(f"command: python {shlex.join(sys.argv)}")
     print(f"dump: {args.dump.name} x{args.copies}, median of {args.repeat} interleaved runs\n")
-    print("| dump | engine | workers | wall s (median) | runs s | CPU s: tree / driver |"
-          " quiet-2-core bound | pages | parsed | pages/s | speed-up vs 1 worker, same dump |"
-          " ledger | load (1 min) |")  # fmt: skip
-    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
-    base = {r["dump"]: r["seconds"] for r in results if r["workers"] == 1}
-    one = {r["dump"]: r["tree_cpu"] for r in results if r["workers"] == 1}
-    for r in results:
-        rate = r["pages"] / r["seconds"]
-        bound = one[r["dump"]] / max(r["driver_cpu"], r["tree_cpu"] / 2)
-        print(
-            f"| {r['dump']} | {r['engine']} | {r['workers']} | {r['seconds']:.2f} | {r['times']} |"
-            f" {r['tree_cpu']:.1f} / {r['driver_cpu']:.1f} | {bound:.2f}× | {r['pages']} |"
-            f" {r['parsed']} | {rate:.1f} | {base[r['dump']] / r['seconds']:.2f}× | {r['ledger']} |"
-            f" {r['load']} |"
-        )
-    local2 = {
-        r["dump"]: r["seconds"] for r in results if (r["engine"], r["workers"]) == ("local", 2)
-    }
-    for r in results:
-        if r["engine"] == "ray":
-            print(f"\n{r['dump']}: ray vs local, 2 workers: {r['seconds'] / local2[r['dump']]:.2f}×"
-                  " the wall time")  # fmt: skip
-    same = len({r["ledger"] for r in results}) == 1
-    print("same ledger rows in every run:", "yes" if same else "NO")
+    print("\n".join(ingest_table(results)))
 
 
 def _load() -> str:

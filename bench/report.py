@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import report_e2e
+import report_engines
 
 MB = 1_000_000
 
@@ -73,6 +74,7 @@ class Inputs:
     e2e: dict[str, dict]  # config name -> bench/e2e.py's figures and run.py's measurement
     machine: dict
     scales: dict[int, dict] = field(default_factory=dict)  # docs -> saved `--scale` run
+    engines: dict | None = None  # the saved `--engines` run
 
 
 @dataclass
@@ -295,6 +297,14 @@ def render(inputs: Inputs) -> str:
         *report_e2e.memory_table(runs),
         "",
         *scale_lines,
+        "",
+        "## Engines: curation on local and Ray, ingest with 1 and 2 workers",
+        "",
+        *(
+            report_engines.section(inputs.engines)
+            if inputs.engines
+            else ["Not measured yet: `python bench/run.py --engines`."]
+        ),  # fmt: skip
         "",
         "## Components per stage (not comparable across tools: different clocks)",
         "",

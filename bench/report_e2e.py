@@ -81,6 +81,9 @@ def ledger_table(e2e: dict[str, dict]) -> list[str]:
     shares = [f"**{e2e[n]['ledger_write_s']:.2f} = {100 * e2e[n]['ledger_write_share']:.1f} %**"
               for n in names]  # fmt: skip
     lines.append("| **all writes, share of build wall** | " + " | ".join(shares) + " |")
+    cpu = [e2e[n].get("ledger_write_cpu_s") for n in names]
+    cells = " | ".join("not measured" if c is None else f"{c:.2f}" for c in cpu)
+    lines.append(f"| … of which the driver thread's CPU (the rest is waiting) | {cells} |")
     rows = [("reads (not in the share)", "ledger_read:"), ("TextStore", "TextStore."),
             ("SignatureStore", "SignatureStore.")]  # fmt: skip
     for label, prefix in rows:

@@ -2,6 +2,7 @@
 
     python bench/run.py --docs 20000       # components, datatrove, e2e `full` and `same_steps`
     python bench/run.py --scale 200000     # e2e `full` only, at 200k docs (memory, docs/s)
+    python bench/run.py --engines          # curation on local and Ray, ingest with 1 and 2 workers
     python bench/run.py --render           # RESULTS.md again from the saved figures
 
 Builds (or reuses) bench/out/corpus-<docs>/, creates bench/.venv with datatrove if missing, runs
@@ -130,6 +131,22 @@ def run_comparison(args: argparse.Namespace) -> dict:
     }
 
 
+def run_engines(args: argparse.Namespace) -> dict:
+    """bench/engines.py on the comparison corpus and bench/ingest_scaling.py on the enwiki
+    sample (its pages 10 times, median of 3), each measured from outside as well."""
+    folder, out = corpus_folder(args.docs), BENCH / "out"
+    engines = [sys.executable, str(BENCH / "engines.py"), str(folder), "--workers"]
+    engines += [str(args.workers), "--work", str(out / "engines"), "--out", str(out / "e.json")]
+    ingest = [sys.executable, str(BENCH / "ingest_scaling.py"), "--copies", "10", "--repeat"]
+    ingest += ["3", "--out", str(out / "i.json")]
+    runs = {"engines": (engines, out / "e.json"), "ingest": (ingest, out / "i.json")}
+    saved = {"command": "python bench/run.py " + " ".join(sys.argv[1:]), "corpus": folder.name}
+    for name, (command, result) in runs.items():
+        measured = measure(command, out / f"{name}.log")
+        saved[name] = measured | json.loads(result.read_text())
+    return saved
+
+
 def render(docs: int, path: Path) -> None:
     """RESULTS.md from the saved comparison at `docs` and every saved scale run."""
     saved = BENCH / "out" / f"corpus-{docs}" / "results.json"
@@ -139,8 +156,9 @@ def render(docs: int, path: Path) -> None:
     scales = {}
     for scale in sorted((BENCH / "out").glob("corpus-*/scale.json")):
         scales[int(scale.parent.name.split("-")[1])] = json.loads(scale.read_text())
-    folder = saved.parent
+    folder, engines = saved.parent, BENCH / "out" / "engines.json"
     inputs = report.Inputs(folder / "corpus.jsonl", folder / "truth.jsonl", scales=scales,
+                           engines=json.loads(engines.read_text()) if engines.exists() else None,
                            **json.loads(saved.read_text()))  # fmt: skip
     path.write_text(report.render(inputs))
     print(f"wrote {path}")
@@ -158,11 +176,16 @@ def main() -> None:
     )
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--render", action="store_true", help="only re-render from saved figures")
+    parser.add_argument(
+        "--engines", action="store_true", help="instead: curation on local and Ray, ingest scaling"
+    )
     args = parser.parse_args()
     if args.render:
         render(args.docs, args.results)
         return
-    if args.scale:
+    if args.engines:
+        (BENCH / "out" / "engines.json").write_text(json.dumps(run_engines(args)))
+    elif args.scale:
         folder = corpus_folder(args.scale)
         result = {
             "command": "python bench/run.py " + " ".join(sys.argv[1:]),
