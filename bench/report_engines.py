@@ -22,7 +22,7 @@ def section(saved: dict) -> list[str]:
     ]
     for name, run in (("local", local), ("ray", ray)):
         lines.append(
-            f"| {name} | {run['curate_s']:.1f} | {run.get('ray_start_s', 0.0):.1f} | "
+            f"| {name} | {run['curate_s']:.1f} | {run.get('ray_start_s', '—')} | "
             f"{run['ledger_s']:.1f} | {100 * run['ledger_share']:.1f} % |"
         )
     same = "yes" if engines["same_states"] else "**NO**"
