@@ -101,9 +101,31 @@ def test_only_share_alike_documents_move_and_only_when_asked(licence, asked, con
     assert release._config(doc, Policy.load(), asked) == config
 
 
-def test_no_attribution_file_when_no_licence_requires_it():
+def test_no_attribution_file_when_no_licence_requires_it(tmp_path):
     rows = [{"doc_id": "s/1", "attribution": False, "licence": "CC0-1.0"}]
-    assert attribution.render("1.0.0", rows) is None
+    attribution.write(tmp_path / "ATTRIBUTION.md", "1.0.0", rows)
+    assert not (tmp_path / "ATTRIBUTION.md").exists()
+
+
+def test_the_file_is_written_as_rows_pass_an_entry_at_a_time(tmp_path):
+    """Entries are blank-line separated and the file ends after the last one's last line; the
+    rows pass on unchanged to the other writer, attributed or not."""
+    rows = [{"doc_id": f"s/{n}", "attribution": n != 1, "licence": "CC-BY-4.0", "url": f"u/{n}",
+             "title": f"T{n}", "creator": None, "share_alike": n == 2}
+            for n in range(3)]  # fmt: skip
+    path = tmp_path / "ATTRIBUTION.md"
+    with attribution.Attribution(path, "2.0.0") as credits:
+        passed = list(credits.passing(iter(rows)))
+    assert passed == rows
+    assert path.read_text(encoding="utf-8") == (
+        "# Attribution — release 2.0.0\n\nThese documents are released under licences that"
+        " require attribution. Reuse them with the credit below; documents marked"
+        " **share-alike** must be shared under the same licence.\n\n"
+        "## T0\n\n- id: `s/0`\n- creator: unknown creator\n- source: <u/0>\n"
+        "- licence: CC-BY-4.0\n\n"
+        "## T2\n\n- id: `s/2`\n- creator: unknown creator\n- source: <u/2>\n"
+        "- licence: CC-BY-4.0 — **share-alike**\n"
+    )
 
 
 def test_an_or_statement_records_the_alternative_chosen_and_is_not_share_alike(sharealike):
@@ -115,11 +137,12 @@ def test_an_or_statement_records_the_alternative_chosen_and_is_not_share_alike(s
     assert (row["attribution"], row["share_alike"]) == (False, False)
 
 
-def test_the_adapters_edits_come_before_the_redaction_in_the_notice():
+def test_the_adapters_edits_come_before_the_redaction_in_the_notice(tmp_path):
     row = {"doc_id": "w/1", "attribution": True, "licence": "CC-BY-SA-4.0", "url": "https://w/1",
            "adapter_edits": "rendered from wikitext as plain text", "text_modified": True,
            "pii": [{"kind": "email", "count": 2}]}  # fmt: skip
-    text = attribution.render("1.0.0", [row])
+    attribution.write(tmp_path / "ATTRIBUTION.md", "1.0.0", [row])
+    text = (tmp_path / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert text.endswith(
         "- modified: rendered from wikitext as plain text\n"
         "- modified: personal data redacted (2 email)\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from corpusbuilder.licences import Policy
 
@@ -35,31 +36,52 @@ def modifications(row: dict) -> list[str]:
     return [*notices, f"personal data redacted ({kinds})" if kinds else "text changed by curation"]
 
 
-def render(version: str, rows: Iterable[dict]) -> str | None:
-    """ATTRIBUTION.md for the provenance rows of release `version`; None when no document
-    requires attribution."""
-    return "".join(_pieces(version, rows)) or None
-
-
 def write(path: Path, version: str, rows: Iterable[dict]) -> None:
-    """Write `render(version, rows)` to `path` an entry at a time (memory holds one entry, not
-    one for each attributed document); no file when it is None."""
-    pieces = _pieces(version, rows)
-    first = next(pieces, None)
-    if first is not None:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(first)
-            handle.writelines(pieces)
+    """ATTRIBUTION.md of release `version` from its provenance rows; no file without entries."""
+    with Attribution(path, version) as attribution:
+        for _row in attribution.passing(rows):
+            pass
 
 
-def _pieces(version: str, rows: Iterable[dict]) -> Iterator[str]:
-    """The text of ATTRIBUTION.md in pieces: the head with the first entry, then one entry at a
-    time, the last one without its trailing blank line; nothing without entries."""
-    entries = (_entry(row) for row in rows if row.get("attribution"))
-    last = next(entries, None)
-    if last is None:
-        return
-    head = [
+class Attribution:
+    """ATTRIBUTION.md written as the provenance rows go by, so that the release reads them once
+    for its provenance files and for this one. `path` is opened at the first entry (no file
+    without one); memory holds one entry, written when the next shows it is not the last (the
+    last has no trailing blank line)."""
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path, self.version = path, version
+        self._handle: TextIO | None = None
+        self._last: list[str] = []
+
+    def passing(self, rows: Iterable[dict]) -> Iterator[dict]:
+        """`rows`, unchanged, each written here if it needs attribution as it passes."""
+        for row in rows:
+            if row.get("attribution"):
+                self._add(_entry(row))
+            yield row
+
+    def __enter__(self) -> Attribution:
+        return self
+
+    def __exit__(self, kind: type | None, *_: object) -> None:
+        if self._handle is None:
+            return
+        if kind is None:
+            self._handle.write("\n".join(self._last).rstrip() + "\n")
+        self._handle.close()
+
+    def _add(self, entry: list[str]) -> None:
+        if self._handle is None:
+            self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._handle.write("\n".join(_head(self.version)) + "\n")
+        else:
+            self._handle.write("\n".join(self._last) + "\n")
+        self._last = entry
+
+
+def _head(version: str) -> list[str]:
+    return [
         f"# Attribution — release {version}",
         "",
         "These documents are released under licences that require attribution. Reuse them with"
@@ -67,11 +89,6 @@ def _pieces(version: str, rows: Iterable[dict]) -> Iterator[str]:
         " licence.",
         "",
     ]
-    yield "\n".join(head) + "\n"
-    for entry in entries:
-        yield "\n".join(last) + "\n"
-        last = entry
-    yield "\n".join(last).rstrip() + "\n"
 
 
 def _entry(row: dict) -> list[str]:

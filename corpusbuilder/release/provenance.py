@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -165,12 +165,11 @@ def removed(funnel: Iterable[list]) -> list[dict]:
     return [dict(zip(keys, key, strict=True)) | {"documents": n} for key, n in rows]
 
 
-def write(staging: Path, ledger: Ledger, version: str, funnel: list, count: int) -> None:
-    """The provenance shards of a release (`count` rows, frozen) and its decisions summary,
-    streamed from the ledger: memory holds one row group's rows (`layout.ROW_GROUP_ROWS`) as
-    Arrow data, not as Python."""
+def write(staging: Path, rows: Iterator[dict], funnel: list, count: int) -> None:
+    """The provenance shards of a release from its `count` frozen rows (streamed from the
+    ledger) and its decisions summary: memory holds one row group's rows
+    (`layout.ROW_GROUP_ROWS`) as Arrow data, not as Python."""
     total = max(1, math.ceil(count / ROWS_PER_SHARD))
-    rows = ledger.release_provenance(version)
     for index in range(total):
         path = staging / layout.provenance_path(index, total)
         shards.write_rows(path, SCHEMA, itertools.islice(rows, ROWS_PER_SHARD))

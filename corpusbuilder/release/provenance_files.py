@@ -6,6 +6,7 @@ writing such a release again still gives its recorded bytes.
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 from corpusbuilder.ledger import Ledger
@@ -17,10 +18,10 @@ def write(staging: Path, ledger: Ledger, release: Release) -> None:
     """Write the provenance files of `release` into `staging`."""
     if not ledger.has_provenance(release.version):
         return
-    counts = release.counts
-    provenance.write(staging, ledger, release.version, counts["funnel"], counts["documents"])
-    attribution.write(
-        staging / layout.ATTRIBUTION, release.version, ledger.release_provenance(release.version)
-    )
+    counts, version = release.counts, release.version
+    with attribution.Attribution(staging / layout.ATTRIBUTION, version) as credits:
+        rows = credits.passing(ledger.release_provenance(version))  # one pass serves both
+        provenance.write(staging, rows, counts["funnel"], counts["documents"])
+        deque(rows, maxlen=0)  # every row credited, even beyond the frozen count
     if "changelog" in counts:
         (staging / layout.CHANGELOG).write_bytes(changelog.render(ledger, release).encode())
