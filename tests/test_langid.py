@@ -144,6 +144,17 @@ def test_left_out_evidence_never_names_the_left_out_language(left_out_sentences)
     assert all(langid.decide(f).language == "cs" for f in found[:5])  # untouched evidence
 
 
+def test_a_left_out_language_is_excluded_whatever_the_weights_signs(left_out_sentences):
+    """A refit may give trigram coverage a negative weight: -inf evidence times it made the
+    posterior NaN, and every left-out sentence came out und, as if rejection were perfect."""
+    found = left_out_sentences["cs"][:40]
+    weights = langid.Weights(coverage=-1.0)
+    guesses = [langid.decide([langid.leave_out(e, "cs") for e in f], weights) for f in found]
+    assert all(np.isfinite(g.score) for g in guesses)
+    assert "cs" not in {g.language for g in guesses}
+    assert {g.language for g in guesses} - {langid.UNDETERMINED}  # measured: hr 2, pl 1
+
+
 # Written for these tests: short paragraphs in languages neither identifier knows (fastText's
 # model has no Samoan, Hawaiian or Māori; v6 read them as ro, lv, lv), and one in Quechua.
 OUTSIDE = {

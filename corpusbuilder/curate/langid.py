@@ -144,7 +144,8 @@ def leave_out(found: Evidence, code: str) -> Evidence:
         p_nb = np.clip(np.exp(log_nb) - FLOOR, 0.0, None)
         p_nb[i] = 0.0
         log_nb = np.log(p_nb / p_nb.sum() + FLOOR)
-        log_nb[i] = log_coverage[i] = fit[i] = -np.inf
+        log_nb[i] = fit[i] = -np.inf
+        log_coverage[i] = 0.0  # no -inf: times a negative weight, it made the posterior NaN
     p_code = float(np.exp(log_ft[i])) - FLOOR
     log_ft = log_ft.copy()
     log_ft[i] = -np.inf
@@ -256,6 +257,7 @@ def _posterior(found: Evidence, weights: Weights, prior: np.ndarray) -> np.ndarr
     score[: len(known)] += known
     score[len(known) : -1] += neutral + weights.extra_prior if found.latin else -np.inf
     score[-1] += neutral
+    score[:-1][np.isneginf(found.log_ft)] = -np.inf  # left out (`leave_out`), whatever the weights
     odds = np.exp(score - score.max())
     return odds / odds.sum()
 
