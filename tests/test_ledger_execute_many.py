@@ -1,6 +1,6 @@
 """The ledger's bulk writes build their parameters a column at a time (`bulk.execute_many`): what
 they store is what SQLAlchemy's own `executemany` stores, byte for byte, and a statement the fast
-path cannot take (named parameters, Python-side defaults) still stores the same rows."""
+path cannot take (named parameters, computed defaults, `onupdate`) still stores the same rows."""
 
 from __future__ import annotations
 
