@@ -47,12 +47,8 @@ def _build(folder: Path, config: str, code: str | None) -> dict:
     out = Path(tempfile.mkstemp(suffix=".json")[1])
     command = [sys.executable, str(BENCH / "e2e.py"), str(folder), "--config", config]
     command += ["--workers", "2", "--out", str(out)]
-    if code:
-        os.environ["PYTHONPATH"] = code
-    try:
-        measured = run.measure(command, out.with_suffix(".log"))
-    finally:
-        os.environ.pop("PYTHONPATH", None)
+    env = os.environ | {"PYTHONPATH": code} if code else None
+    measured = run.measure(command, out.with_suffix(".log"), env)
     result = json.loads(out.read_text())
     return {
         "wall_s": round(measured["wall_s"], 1),

@@ -40,7 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.multistream_dumps
 
-from proctree import Sampler, tree_usage  # bench/, on the path as the script's folder
+from engines import timed  # bench/, on the path as the script's folder
+from proctree import Sampler, tree_usage
 from report_engines import ingest_table
 
 from corpusbuilder.engines import ray as ray_engine
@@ -58,18 +59,8 @@ SAMPLE = Path(
 RUNS = tuple((dump, engine, workers) for dump in ("single", "multistream")
              for engine, workers in (("local", 1), ("local", 2), ("ray", 2)))  # fmt: skip
 CHECKPOINT_EVERY = 100
-RAY_STARTS: list[float] = []  # seconds of each local Ray's start, timed apart
-_ray_start = ray_engine._start
-
-
-def _timed_ray_start(*args, **kwargs) -> None:
-    """Ray's start, timed apart: a constant cost of the engine, not of the pages."""
-    started = time.perf_counter()
-    _ray_start(*args, **kwargs)
-    RAY_STARTS.append(time.perf_counter() - started)
-
-
-ray_engine._start = _timed_ray_start
+RAY_SPENT: dict[str, float] = {}  # seconds of the local Rays' starts, timed apart
+timed(ray_engine, "_start", RAY_SPENT)
 PAGE = re.compile(rb"<page>.*?</page>\s*", re.S)
 PAGE_ID = re.compile(rb"(<page>.*?<id>)(\d+)(</id>)", re.S)
 
@@ -96,7 +87,7 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     adapter = MediaWikiSource({"dump": str(dump), **config})
     before: dict[int, float] = {}
     tree_usage(os.getpid(), before)  # the CPU each process of the tree has used until now
-    started, cpu, starts = time.perf_counter(), time.process_time(), len(RAY_STARTS)
+    started, cpu, starts = time.perf_counter(), time.process_time(), RAY_SPENT.get("_start", 0.0)
     with Sampler(os.getpid(), interval=1.0) as tree:  # rarely: its CPU counts as the driver's
         result = _ingest(ledger, folder, adapter, Parallel(workers, engine))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -107,7 +98,7 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     parsed = result.counts["new"] + result.counts["skipped:disambiguation"]
     return {"engine": engine, "workers": workers, "seconds": seconds, "pages": pages,
             "parsed": parsed, "ledger": digest, "load": load, "driver_cpu": cpu,
-            "tree_cpu": tree_cpu, "ray_start_s": sum(RAY_STARTS[starts:])}  # fmt: skip
+            "tree_cpu": tree_cpu, "ray_start_s": RAY_SPENT.get("_start", 0.0) - starts}  # fmt: skip
 
 
 def _ingest(ledger: Ledger, folder: Path, adapter: MediaWikiSource, parallel: Parallel):

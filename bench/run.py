@@ -46,7 +46,7 @@ def ensure_venv() -> None:
     subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "-q", *DATATROVE], check=True)
 
 
-def measure(command: list[str], log: Path) -> dict:
+def measure(command: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
     """Wall time, CPU time and peak memory of a command's whole process tree (sampled every 0.2 s).
 
     CPU is summed over every process seen in the tree (forkserver workers are not our children,
@@ -54,7 +54,7 @@ def measure(command: list[str], log: Path) -> dict:
     """
     code, load, start = code_hash(), os.getloadavg()[0], time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         with Sampler(process.pid) as sampler:
             status = process.wait()
     if status != 0:

@@ -119,11 +119,11 @@ class TextStore:
         """Memory held by the sorted index (the pending additions, at most MERGE_AT, aside)."""
         return self._prefix.nbytes + self._segment.nbytes + self._row.nbytes
 
-    def _group(self, segment: int, row: int) -> tuple[int, int]:
-        """(row group, row within it) of a segment's row."""
+    def _groups(self, segment: int, rows: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row group, row within it) of a segment's row, or of each of an array of rows."""
         starts = self._starts[segment]
-        group = int(np.searchsorted(starts, row, side="right")) - 1
-        return group, row - int(starts[group])
+        groups = np.searchsorted(starts, rows, side="right") - 1
+        return groups, rows - starts[groups]
 
     def _shas(self, segment: int, group: int) -> list[str]:
         """The sha256 column of a row group (a small LRU: confirming hits reads each once)."""
@@ -158,8 +158,8 @@ class TextStore:
     def _locate(self, sha: str) -> tuple[int, int] | None:
         """(segment index, row) of a stored text, its full sha256 confirmed; None if absent."""
         for segment, row in self._places([sha])[0]:
-            group, offset = self._group(segment, row)
-            if self._shas(segment, group)[offset] == sha:
+            group, offset = self._groups(segment, row)
+            if self._shas(segment, int(group))[offset] == sha:
                 return segment, row
         return None
 
@@ -227,13 +227,11 @@ class TextStore:
     def _read_segment(self, segment: int, wanted: list, shas: list[str], texts: list) -> None:
         """Fill `texts[i]` for each (i, row) of `wanted` whose row holds shas[i], reading the
         row groups they need together."""
-        starts = self._starts[segment]
-        rows = np.array([row for _, row in wanted], dtype=np.int64)
-        groups = np.searchsorted(starts, rows, side="right") - 1
+        groups, offsets = self._groups(segment, np.array([row for _, row in wanted], np.int64))
         needed = np.unique(groups)
         table, sizes = self._read_groups(segment, needed.tolist())
         read_at = np.cumsum(sizes) - sizes  # where each needed row group starts in `table`
-        picked = table.take(read_at[np.searchsorted(needed, groups)] + rows - starts[groups])
+        picked = table.take(read_at[np.searchsorted(needed, groups)] + offsets)
         found = zip(picked["sha256"].to_pylist(), picked["text"].to_pylist(), strict=True)
         for (i, _), (sha, text) in zip(wanted, found, strict=True):
             if sha == shas[i]:

@@ -144,7 +144,7 @@ def test_left_out_evidence_never_names_the_left_out_language(left_out_sentences)
     assert all(langid.decide(f).language == "cs" for f in found[:5])  # untouched evidence
 
 
-def test_a_left_out_language_is_excluded_whatever_the_weights_signs(left_out_sentences):
+def test_a_left_out_language_is_excluded_under_a_negative_coverage_weight(left_out_sentences):
     """A refit may give trigram coverage a negative weight: -inf evidence times it made the
     posterior NaN, and every left-out sentence came out und, as if rejection were perfect."""
     found = left_out_sentences["cs"][:40]

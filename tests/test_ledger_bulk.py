@@ -1,57 +1,171 @@
-"""The ledger's JSON columns are written by orjson (the provenance a release freezes is ~5 KB a
-document): the values read back are those json.dumps would have stored, on both engines."""
+"""The ledger's bulk writes build their parameters a column at a time (`bulk.execute_many`): what
+they store is what SQLAlchemy's own `executemany` stores, byte for byte, and a statement the fast
+path cannot take (named parameters, computed defaults, `onupdate`) still stores the same rows."""
 
 from __future__ import annotations
 
-import json
+import sqlite3
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import String, cast, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event
 
-from corpusbuilder.ledger.models import ReleaseProvenance
-from corpusbuilder.ledger.store import Ledger, json_text
-from tests.ledger_backend import new_ledger
+from corpusbuilder.ledger import bulk, releases, store
+from corpusbuilder.ledger.models import Decision, decision_row
+from corpusbuilder.ledger.store import Ledger
+from corpusbuilder.reasons import Status
 
-PROVENANCE = {
-    "doc_id": "t/1",
-    "title": "Ça déborde — 東京 🙂",
-    "language_score": 0.9998,
-    "pii": {"email": 2},
-    "attribution": False,
-    "creator": None,
-    "evidence": [{"statement": 'a "quoted"\nline\\', "retrieved_at": "2026-01-02T03:04:05+00:00"}],
-    "counts": {3: "an int key", "nested": [1, 2.5, [None, True]]},
-    "big": 2**70,  # beyond 64 bits: orjson refuses it, json.dumps writes it
-}
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)  # no microseconds: SQLite's text still has them
 
 
-def _ledger(tmp_path) -> Ledger:
-    return Ledger(new_ledger().get("ledger", f"sqlite:///{tmp_path / 'ledger.db'}"))
+def _document(n: int, status: str = Status.INGESTED) -> dict:
+    row = {"doc_id": f"t/{n}", "source": "t", "source_key": str(n), "seq": n, "status": status}
+    return row | {"reason": "ingested", "ingested_at": WHEN, "text_sha256": "s", "pii": None}
 
 
-def test_json_text_reads_back_as_json_dumps_wrote_it():
-    assert json.loads(json_text(PROVENANCE)) == json.loads(json.dumps(PROVENANCE))
-    small = {key: value for key, value in PROVENANCE.items() if key != "big"}
-    assert json_text(small) == json_text(small).replace(", ", ",")  # orjson's compact text
-    assert json_text(2**70) == "1180591620717411303424"  # json.dumps's, where orjson refuses
+def _evidence(n: int) -> dict:
+    return {"doc_id": f"t/{n}", "statement": "CC BY 4.0", "locator": "l", "kind": "licence",
+            "retrieved_at": WHEN, "jurisdiction": None}  # fmt: skip
 
 
-def test_json_text_refuses_what_json_dumps_refuses():
-    with pytest.raises(TypeError, match="set is not JSON serializable"):
-        json_text({"kinds": {"email"}})
+def _every_bulk_write(ledger: Ledger) -> None:
+    """Each bulk write the ledger does, with the awkward values: JSON None and dicts, aware
+    timestamps, str enums, booleans, a taken-down document the update must not touch."""
+    documents = [_document(n) for n in range(5)] + [_document(5, Status.TAKEN_DOWN)]
+    seen = [{"doc_id": f"t/{n}", "source": "t"} for n in range(6)]
+    ingested = [
+        decision_row(f"t/{n}", 1, "ingest", "local_v1", "ingested", "new") | {"created_at": WHEN}
+        for n in range(6)
+    ]
+    ledger.write_ingest_batch(
+        documents, [], [_evidence(n) for n in range(6)], ingested, 1, None, seen
+    )
+    ledger.write_ingest_batch([], [_document(4) | {"title": "again"}], [_evidence(4)], [], 1, "c")
+    updates = [
+        {"doc_id": "t/0", "status": Status.KEPT, "reason": "kept", "pii": {"email": 2},
+         "language_score": 0.9998, "recurate": False},
+        {"doc_id": "t/1", "status": Status.KEPT, "reason": "kept", "pii": None,
+         "language_score": None, "recurate": True},
+        {"doc_id": "t/2", "status": "duplicate", "reason": "near_duplicate", "duplicate_of": "t/0"},
+        {"doc_id": "t/5", "status": Status.KEPT, "reason": "kept", "pii": None,
+         "language_score": 1.0, "recurate": False},
+    ]  # fmt: skip
+    decisions = [
+        decision_row(r["doc_id"], 2, "filter", "f_v1", "passed", "kept", None) for r in updates
+    ]
+    ledger.update_documents(updates, [d | {"created_at": WHEN} for d in decisions])
+    ledger.update_evidence([{"id": 1, "resolved": "CC-BY-4.0", "status": "allowed", "rule": "id"}])
+    members = [{"version": "1.0.0", "doc_id": f"t/{n}", "config": "en", "text_sha256": "s",
+                "shard": "data/en/train-00000-of-00001.parquet", "row": n, "licence": "CC-BY-4.0",
+                "licence_url": None, "language_score": 0.5, "chars": 3, "words": 1}
+               for n in range(2)]  # fmt: skip
+    provenance = [{"doc_id": "t/0", "data": {"title": "Ça — 東京", "counts": {3: [1, None]}}}]
+    ledger.add_release_rows("1.0.0", members, provenance)
 
 
-def test_frozen_provenance_is_stored_as_json_text_and_read_back_unchanged(tmp_path):
-    ledger = _ledger(tmp_path)
-    rows = [{"doc_id": f"t/{n}", "data": PROVENANCE | {"doc_id": f"t/{n}"}} for n in range(3)]
-    ledger.add_release_rows("1.0.0", [], rows)
+def _tables(path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as connection:
+        names = [
+            n for (n,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        return {name: connection.execute(f"SELECT * FROM {name}").fetchall() for name in names}
 
-    expected = [json.loads(json.dumps(row["data"])) for row in rows]
-    assert list(ledger.release_provenance("1.0.0")) == expected
-    table = ReleaseProvenance.__table__
-    with ledger.engine.connect() as connection:
-        stored = connection.execute(
-            select(cast(table.c.data, String)).order_by(table.c.doc_id)
-        ).scalars()
-        assert list(stored) == [json_text(row["data"]) for row in rows]  # the engine's serializer
+
+def _sqlalchemys_own(connection, statement, rows):
+    if rows:
+        connection.execute(statement, rows)
+
+
+def _statements(engine) -> list[tuple[str, bool, bool]]:
+    """(SQL, executemany?, sent as driver SQL?) of each statement the engine runs from now on."""
+    seen = []
+
+    def record(_connection, _cursor, sql, _parameters, context, many):
+        seen.append((sql, many, context.compiled is None))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_every_bulk_write_stores_what_sqlalchemy_stores(tmp_path, monkeypatch):
+    fast = Ledger(f"sqlite:///{tmp_path / 'fast.db'}")
+    statements = _statements(fast.engine)
+    _every_bulk_write(fast)
+    fast.close()
+    monkeypatch.setattr(store, "execute_many", _sqlalchemys_own)
+    monkeypatch.setattr(releases, "execute_many", _sqlalchemys_own)
+    own = Ledger(f"sqlite:///{tmp_path / 'own.db'}")
+    _every_bulk_write(own)
+    own.close()
+
+    fast_rows, own_rows = _tables(tmp_path / "fast.db"), _tables(tmp_path / "own.db")
+    assert fast_rows == own_rows
+    assert len(fast_rows["decision"]) == 6 + 3  # t/5 is taken down: its decision is not kept
+    writes = [(sql.split(" (")[0].split(" SET")[0], driver) for sql, _, driver in statements
+              if sql.startswith(("INSERT", "UPDATE"))]  # fmt: skip
+    written = [(table, driver) for table, driver in writes if table != "UPDATE run"]  # a checkpoint
+    assert all(driver for _, driver in written), (
+        written
+    )  # each compiled once, its rows sent as tuples
+    assert [table for table, _ in written] == [
+        "INSERT INTO ingest_key", "INSERT INTO document", "INSERT INTO evidence",
+        "INSERT INTO decision", "INSERT INTO document", "INSERT INTO evidence",
+        "UPDATE document", "UPDATE document", "INSERT INTO decision", "UPDATE evidence",
+        "INSERT INTO releasedocument", "INSERT INTO releaseprovenance",
+    ]  # fmt: skip
+    # the values read back through the ledger, as its callers see them
+    reread = Ledger(f"sqlite:///{tmp_path / 'fast.db'}")
+    first, held = reread.document("t/0"), reread.document("t/5")
+    assert (first.status, first.pii, first.language_score) == ("kept", {"email": 2}, 0.9998)
+    assert (held.status, reread.document("t/1").recurate) == (Status.TAKEN_DOWN, True)
+    assert reread.document("t/4").title == "again"
+    assert reread.decisions("t/0")[-1].created_at == WHEN
+    assert list(reread.release_provenance("1.0.0")) == [
+        {"title": "Ça — 東京", "counts": {"3": [1, None]}}
+    ]
+    reread.close()
+
+
+def test_defaults_and_named_parameters_store_what_sqlalchemy_stores():
+    """A scalar default is the fast path's constant; a callable one, an `onupdate` or named
+    parameters (psycopg's) take SQLAlchemy's path. Every case stores the same rows."""
+    metadata = MetaData()
+    counter = iter(range(100, 200))
+    table = Table("t", metadata, Column("id", Integer, primary_key=True), Column("name", String),
+                  Column("kind", String, default="plain"),
+                  Column("n", Integer, default=lambda: next(counter), onupdate=lambda: -1),
+                  )  # fmt: skip
+    for paramstyle in ("qmark", "named"):
+        engine = create_engine("sqlite://", paramstyle=paramstyle)
+        metadata.create_all(engine)
+        with engine.begin() as connection:
+            bulk.execute_many(
+                connection, table.insert(), [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
+            )
+            bulk.execute_many(connection, table.insert(), [{"name": "c", "kind": "odd"}])
+            bulk.execute_many(connection, table.insert(), [])
+            update = table.update().where(table.c.name == "b").values(kind="new")
+            bulk.execute_many(connection, update, [{}])
+            rows = connection.exec_driver_sql("SELECT name, kind, n FROM t ORDER BY id").fetchall()
+        assert rows == [("a", "plain", 1), ("b", "new", -1), ("c", "odd", 100)], paramstyle
+        counter = iter(range(100, 200))
+
+
+def test_a_row_without_a_key_of_the_first_is_refused():
+    metadata = MetaData()
+    table = Table("t", metadata, Column("id", Integer, primary_key=True), Column("name", String))
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection, pytest.raises(KeyError, match="name"):
+        bulk.execute_many(connection, table.insert(), [{"name": "a"}, {"id": 7}])
+
+
+def test_a_decision_insert_is_one_statement_for_the_whole_batch(tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    statements = _statements(ledger.engine)
+    rows = [decision_row(f"t/{n}", 1, "ingest", "x_v1", "ingested", "new") for n in range(500)]
+    with ledger.engine.begin() as connection:
+        bulk.execute_many(connection, Decision.__table__.insert(), rows)
+    inserts = [(many, driver) for sql, many, driver in statements if "INTO decision" in sql]
+    assert inserts == [(True, True)]
     ledger.close()

@@ -257,7 +257,6 @@ def _posterior(found: Evidence, weights: Weights, prior: np.ndarray) -> np.ndarr
     score[: len(known)] += known
     score[len(known) : -1] += neutral + weights.extra_prior if found.latin else -np.inf
     score[-1] += neutral
-    score[:-1][np.isneginf(found.log_ft)] = -np.inf  # left out (`leave_out`), whatever the weights
     odds = np.exp(score - score.max())
     return odds / odds.sum()
 

@@ -7,6 +7,7 @@ once frozen.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -39,8 +40,7 @@ def modifications(row: dict) -> list[str]:
 def write(path: Path, version: str, rows: Iterable[dict]) -> None:
     """ATTRIBUTION.md of release `version` from its provenance rows; no file without entries."""
     with Attribution(path, version) as attribution:
-        for _row in attribution.passing(rows):
-            pass
+        deque(attribution.passing(rows), maxlen=0)
 
 
 class Attribution:
