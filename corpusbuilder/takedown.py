@@ -225,7 +225,7 @@ def _write(ledger: Ledger, run_id: int, takedown: Takedown, found: Iterable[Take
     for t in found:
         how = f"; {t.how()}" if t.how() else ""
         detail = f"takedown #{takedown.id} of {takedown.selector!r}: {takedown.reason}{how}"
-        decisions.append(decision_row(t.doc_id, run_id, "takedown", COMPONENT,
-                                      Status.TAKEN_DOWN, Reason.TAKEDOWN, detail))  # fmt: skip
+        decisions.append(decision_row(t.doc_id, run_id, "takedown", COMPONENT, Status.TAKEN_DOWN,
+                                      Reason.TAKEDOWN, detail, at=when))  # fmt: skip
     done = set(ledger.take_down_documents(matches, decisions))
     return [t for t in found if t.doc_id in done]

@@ -100,3 +100,19 @@ def test_reingest_after_pii_redaction_changes_nothing(curated):
     again = curated.ingest("t")
     assert (again.counts["unchanged"], again.counts["changed"], again.counts["new"]) == (5, 0, 0)
     assert curated.ledger.document("t/contact").status == "kept"
+
+
+def test_a_batchs_decisions_carry_one_time_within_their_run(curated):
+    """Each stage's decision rows for a batch share the batch's time (the ledger formats it once),
+    and that time lies within the run that made them."""
+    ledger = curated.ledger
+    runs = {run.id: run for run in ledger.runs()}
+    by_stage: dict[tuple[int, str], set] = {}
+    for key in ("sa-copy", "pd-book", "contact", "french", "short"):
+        for decision in ledger.decisions(f"t/{key}"):
+            run = runs[decision.run_id]
+            assert run.started_at <= decision.created_at <= run.ended_at, decision
+            by_stage.setdefault((decision.run_id, decision.stage), set()).add(decision.created_at)
+    stages = {stage for _, stage in by_stage}
+    assert {"ingest", "licence", "language", "filter", "dedup"} <= stages
+    assert all(len(times) == 1 for times in by_stage.values()), by_stage

@@ -8,7 +8,17 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 
 from corpusbuilder.ledger import bulk, releases, store
 from corpusbuilder.ledger.models import Decision, decision_row
@@ -149,6 +159,37 @@ def test_defaults_and_named_parameters_store_what_sqlalchemy_stores():
             rows = connection.exec_driver_sql("SELECT name, kind, n FROM t ORDER BY id").fetchall()
         assert rows == [("a", "plain", 1), ("b", "new", -1), ("c", "odd", 100)], paramstyle
         counter = iter(range(100, 200))
+
+
+def test_a_value_rows_share_is_processed_once_and_stored_as_each_rows_own():
+    """A batch's rows share one timestamp object: its bind processor runs once for each run of
+    that object, and an equal but distinct value is processed on its own."""
+    calls = []
+
+    class Counted(TypeDecorator):
+        impl, cache_ok = DateTime(), True
+
+        def process_bind_param(self, value, dialect):
+            calls.append(value)
+            return value
+
+    metadata = MetaData()
+    table = Table("t", metadata, Column("id", Integer, primary_key=True), Column("at", Counted()))
+    a, b, equal_to_a = datetime(2026, 1, 1, 9), datetime(2026, 1, 2), datetime(2026, 1, 1, 9)
+    rows = [{"at": value} for value in (a, a, b, a, equal_to_a, None, None)]
+    stored = []
+    for write in (bulk.execute_many, _sqlalchemys_own):
+        engine = create_engine("sqlite://")
+        metadata.create_all(engine)
+        calls.clear()
+        with engine.begin() as connection:
+            write(connection, table.insert(), rows)
+            stored.append(connection.exec_driver_sql("SELECT id, at FROM t").fetchall())
+        if write is bulk.execute_many:
+            assert calls == [a, b, a, equal_to_a, None]
+            assert calls[3] is equal_to_a
+    assert stored[0] == stored[1]
+    assert stored[0][0] == (1, "2026-01-01 09:00:00.000000")
 
 
 def test_a_row_without_a_key_of_the_first_is_refused():

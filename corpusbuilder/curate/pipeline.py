@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 import numpy as np
@@ -29,7 +30,7 @@ from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
-from corpusbuilder.source import LicenceEvidence
+from corpusbuilder.source import LicenceEvidence, utc_now
 from corpusbuilder.takedown_content import Content
 from corpusbuilder.textstore import TextStore, sha256_text
 
@@ -50,6 +51,7 @@ class _Batch:
     as they come back."""
 
     size: int
+    at: datetime = field(default_factory=utc_now)  # the time its decision rows share
     updates: list = field(default_factory=list)
     evidence: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
@@ -145,7 +147,7 @@ class Curator:
             batches.append(batch)
             yield from work
 
-    def _licence(self, doc, evidence: list, run_id: int) -> tuple[dict, list, dict]:
+    def _licence(self, doc, evidence: list, run_id: int, at: datetime) -> tuple[dict, list, dict]:
         statements = [
             LicenceEvidence(e.statement, e.locator, e.kind, e.retrieved_at, e.jurisdiction)
             for e in evidence
@@ -170,7 +172,7 @@ class Curator:
         outcome = "passed" if status == Status.INGESTED else status
         detail = f"{verdict.licence or 'no licence'}: {verdict.rule}"
         decision = decision_row(
-            doc.doc_id, run_id, "licence", self.licence_component, outcome, reason, detail
+            doc.doc_id, run_id, "licence", self.licence_component, outcome, reason, detail, at=at
         )
         return update, resolved, decision
 
@@ -183,7 +185,9 @@ class Curator:
         evidence = self.ledger.evidence(doc_ids)
         allowed = []
         for doc in self.ledger.text_rows(doc_ids):
-            update, resolved, decision = self._licence(doc, evidence[doc.doc_id], result.run_id)
+            update, resolved, decision = self._licence(
+                doc, evidence[doc.doc_id], result.run_id, batch.at
+            )
             batch.evidence += resolved
             batch.decisions.append(decision)
             if update["status"] == Status.INGESTED:
@@ -219,7 +223,7 @@ class Curator:
         traces: list[Trace]
         for chunk, traces in zip(batch.chunks, batch.traces, strict=True):
             done = [
-                self._after_steps(doc, update, trace, batch.decisions, result.run_id)
+                self._after_steps(doc, update, trace, batch, result.run_id)
                 for (doc, update), trace in zip(chunk, traces, strict=True)
             ]
             pairs = list(zip(done, traces, strict=True))
@@ -235,8 +239,9 @@ class Curator:
         self.ledger.update_documents(batch.updates, batch.decisions)
         return batch.size
 
-    def _after_steps(self, doc, update: dict, trace: Trace, decisions: list, run_id: int) -> dict:
-        """The ledger update of one document, and its decisions in the order the steps ran."""
+    def _after_steps(self, doc, update: dict, trace: Trace, batch: _Batch, run_id: int) -> dict:
+        """The ledger update of one document; its decisions, in the order the steps ran, join
+        the batch's."""
         raw = doc.raw_sha256 or doc.text_sha256
         found = trace.annotations
         update |= {
@@ -248,7 +253,7 @@ class Curator:
             "text_sha256": raw,
             "pii": found.get("pii") or None,
         }
-        decide = partial(decision_row, doc.doc_id, run_id)
+        decisions, decide = batch.decisions, partial(decision_row, doc.doc_id, run_id, at=batch.at)
         measured: dict = {}  # filter name → what it measured, from each filter that kept it
         for name, stage, outcome in trace.outcomes:
             measured |= outcome.annotations.get("measurements", {})
@@ -287,6 +292,8 @@ class Curator:
         )
         updates, decisions = [], []
         for verdict in run.verdicts(result.run_id):
+            if not updates:
+                at = utc_now()  # the time a batch's decision rows share
             updates.append(
                 {
                     "doc_id": verdict.doc_id,
@@ -308,6 +315,7 @@ class Curator:
                     verdict.status,
                     verdict.reason,
                     detail,
+                    at=at,
                 )
             )
             result.counts[f"dedup:{verdict.reason}"] += 1

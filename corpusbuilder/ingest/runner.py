@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -91,7 +92,9 @@ class _Batch:
         return [{"doc_id": doc_id, "source": self.source} for doc_id in self.pending]
 
 
-def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | None) -> dict:
+def _document_row(
+    doc_id: str, item: Item, seq: int, source: str, sha: str | None, at: datetime
+) -> dict:
     row = {
         "doc_id": doc_id,
         "source": source,
@@ -99,7 +102,7 @@ def _document_row(doc_id: str, item: Item, seq: int, source: str, sha: str | Non
         "seq": seq,
         "status": Status.SKIPPED if isinstance(item, Skipped) else Status.INGESTED,
         "reason": item.reason if isinstance(item, Skipped) else Reason.INGESTED,
-        "ingested_at": utc_now(),
+        "ingested_at": at,
         "text_sha256": sha,
     }
     text = item.text if isinstance(item, SourceDocument) else None
@@ -146,21 +149,28 @@ def _rows(batch: _Batch, ledger: Ledger, store: TextStore) -> tuple[list[list[di
     shas = dict(zip(documents, store.put_many(i.text for i in documents.values()), strict=True))
     new, changed, evidence, decisions = [], [], [], []
     added = Counter()  # counted once committed: a batch interrupted mid-write is written again
-    seq = ledger.next_seq()
+    seq, at = ledger.next_seq(), utc_now()  # one time for the batch: the ledger formats it once
     for doc_id, item in batch.items.items():
         sha = shas.get(doc_id)
         was = known.get(doc_id)
         if was is not None and was == _record(item, sha, batch.root):
             added["unchanged"] += 1
             continue
-        row = _document_row(doc_id, item, seq, batch.source, sha)
+        row = _document_row(doc_id, item, seq, batch.source, sha, at)
         seq += 1
         (changed if was is not None else new).append(row)
         reason = row["reason"] if was is None else _change(was, sha)
         detail = public_text(item.detail) if isinstance(item, Skipped) else None
         decisions.append(
             decision_row(
-                doc_id, batch.run_id, "ingest", batch.component, row["status"], reason, detail
+                doc_id,
+                batch.run_id,
+                "ingest",
+                batch.component,
+                row["status"],
+                reason,
+                detail,
+                at=at,
             )
         )
         if isinstance(item, SourceDocument):

@@ -12,11 +12,13 @@ parameters are named (psycopg) or that computes Python-side values (a callable d
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.sql.expression import Executable
+
+_NOTHING = object()  # no value yet: the first one is always processed
 
 
 def execute_many(
@@ -43,5 +45,16 @@ def execute_many(
         bind = compiled.binds[name]
         values = [row[name] for row in rows] if name in rows[0] else [constants[name]] * len(rows)
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(list(map(processor, values)) if processor else values)
+        columns.append(_processed(processor, values) if processor else values)
     connection.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+
+
+def _processed(processor: Callable[[Any], Any], values: list) -> list:
+    """`processor` over `values`, once for each run of one object (a batch's shared timestamp:
+    formatting a datetime costs SQLite's dialect more than storing the row)."""
+    done, last, result = [], _NOTHING, None
+    for value in values:
+        if value is not last:
+            last, result = value, processor(value)
+        done.append(result)
+    return done

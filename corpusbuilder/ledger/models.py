@@ -141,8 +141,11 @@ def decision_row(
     outcome: str,
     reason: str,
     detail: str | None = None,
+    *,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
-    """One `decision` row, as the bulk inserts of every stage write it."""
+    """One `decision` row, as the bulk inserts of every stage write it. `at`: when it was
+    decided (default now); a batch's rows share one, which the ledger then writes once."""
     return {
         "doc_id": doc_id,
         "run_id": run_id,
@@ -151,7 +154,7 @@ def decision_row(
         "outcome": outcome,
         "reason": reason,
         "detail": detail,
-        "created_at": utc_now(),
+        "created_at": at or utc_now(),
     }
 
 
