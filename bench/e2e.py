@@ -21,7 +21,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -106,18 +106,21 @@ def _timed_items(items, label: str, timers: Timers):
         yield item
 
 
-def write_config(folder: Path, name: str) -> Path:
-    """corpus-<name>.yaml next to the corpus, with a fresh workdir e2e-<name>-work/."""
+def write_config(folder: Path, name: str, ledger: str | None) -> Path:
+    """corpus-<name>.yaml next to the corpus, with a fresh workdir e2e-<name>-work/; with
+    `ledger` (an SQLAlchemy URL) the ledger is there, and both are named <name>-<backend>."""
+    run = f"{name}-{make_url(ledger).get_backend_name()}" if ledger else name
     config = {
         "name": "bench",
-        "workdir": f"e2e-{name}-work",
+        "workdir": f"e2e-{run}-work",
+        **({"ledger": ledger} if ledger else {}),
         "sources": [{"name": "bench", "adapter": "local", "path": "corpus.jsonl"}],
         "curate": CONFIGS[name],
         "release": {"version": "1.0.0"},
     }
-    path = folder / f"corpus-{name}.yaml"
+    path = folder / f"corpus-{run}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    shutil.rmtree(folder / f"e2e-{name}-work", ignore_errors=True)
+    shutil.rmtree(folder / f"e2e-{run}-work", ignore_errors=True)
     return path
 
 
@@ -175,8 +178,9 @@ def main() -> None:
     parser.add_argument("--config", choices=sorted(CONFIGS), default="full")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--ledger", help="an SQLAlchemy URL (default: SQLite in the workdir)")
     args = parser.parse_args()
-    path = write_config(args.folder, args.config)
+    path = write_config(args.folder, args.config, args.ledger)
     timers = Timers()
     with Sampler(os.getpid()) as sampler:
         instrument(timers, sampler)
@@ -189,6 +193,7 @@ def main() -> None:
     write_cpu = sum(s for k, s in timers.thread_cpu.items() if k.startswith("ledger_write:"))
     result = {
         "config": args.config,
+        "ledger": make_url(args.ledger).get_backend_name() if args.ledger else "sqlite",
         "curate": CONFIGS[args.config],
         "workers": args.workers,
         "build_wall_s": wall,

@@ -75,6 +75,7 @@ class Inputs:
     machine: dict
     scales: dict[int, dict] = field(default_factory=dict)  # docs -> saved `--scale` run
     engines: dict | None = None  # the saved `--engines` run
+    postgres: dict | None = None  # the saved `--postgres` run
 
 
 @dataclass
@@ -258,6 +259,27 @@ def _targets(inputs: Inputs, truth: list[dict], runs: list) -> list[str]:
     return lines
 
 
+def _ledgers(inputs: Inputs) -> dict[str, dict]:
+    """The e2e runs whose ledger writes are shown: each config, and the full build on PostgreSQL."""
+    if inputs.postgres is None:
+        return inputs.e2e
+    return inputs.e2e | {"full on PostgreSQL": inputs.postgres["e2e"]["full"]}
+
+
+def _postgres_note(inputs: Inputs) -> list[str]:
+    if inputs.postgres is None:
+        return ["The ledger on PostgreSQL: not measured yet (`python bench/run.py --postgres`)."]
+    run, sqlite = inputs.postgres["e2e"]["full"], inputs.e2e["full"]
+    same = (run["status"], run["released"]) == (sqlite["status"], sqlite["released"])
+    return [
+        f"The ledger on PostgreSQL: `{inputs.postgres['command']}`, the same full build with its "
+        "ledger on a PostgreSQL server the run starts on 127.0.0.1 (fsync on, default settings) "
+        "on the same 2 cores: its wall time counts; its CPU and memory are not in the process "
+        f"tree's figures. Build {run['build_wall_s']:.1f} s against {sqlite['build_wall_s']:.1f} s "
+        f"with SQLite; the same statuses and released documents: {'yes' if same else '**no**'}.",
+    ]
+
+
 def render(inputs: Inputs) -> str:
     truth = [json.loads(line) for line in inputs.truth.open(encoding="utf-8")]
     docs = len(truth)
@@ -290,7 +312,9 @@ def render(inputs: Inputs) -> str:
         "",
         "## Ledger writes",
         "",
-        *report_e2e.ledger_table(inputs.e2e),
+        *report_e2e.ledger_table(_ledgers(inputs)),
+        "",
+        *_postgres_note(inputs),
         "",
         "## Memory and speed, full build, by corpus size",
         "",

@@ -121,6 +121,7 @@ def code_line(inputs) -> str:
     runs = {"components": inputs.cb, "datatrove": inputs.dt}
     runs |= {f"build {name}": result for name, result in inputs.e2e.items()}
     runs |= {f"build full at {n:,}": s["e2e"]["full"] for n, s in sorted(inputs.scales.items())}
+    runs |= {"build full, PostgreSQL": inputs.postgres["e2e"]["full"]} if inputs.postgres else {}
     hashes = {name: run.get("code", "not recorded") for name, run in runs.items()}
     machine = inputs.machine
     state = (

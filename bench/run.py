@@ -3,6 +3,7 @@
     python bench/run.py --docs 20000       # components, datatrove, e2e `full` and `same_steps`
     python bench/run.py --scale 200000     # e2e `full` only, at 200k docs (memory, docs/s)
     python bench/run.py --engines          # curation on local and Ray, ingest with 1 and 2 workers
+    python bench/run.py --postgres         # e2e `full` at --docs, its ledger on PostgreSQL
     python bench/run.py --render           # RESULTS.md again from the saved figures
 
 Builds (or reuses) bench/out/corpus-<docs>/, creates bench/.venv with datatrove if missing, runs
@@ -24,8 +25,11 @@ import sys
 import time
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+sys.path.insert(1, str(BENCH.parent))  # tests.postgres, for --postgres
 
 import make_corpus  # noqa: E402
 import report  # noqa: E402
@@ -100,12 +104,15 @@ def corpus_folder(docs: int) -> Path:
     return folder
 
 
-def run_e2e(folder: Path, config: str, workers: int) -> dict:
-    """bench/e2e.py (one in-process `build` on a fresh workdir), measured from outside as well."""
-    out = folder / f"e2e-{config}.json"
+def run_e2e(folder: Path, config: str, workers: int, ledger: str | None = None) -> dict:
+    """bench/e2e.py (one in-process `build` on a fresh workdir), measured from outside as well;
+    `ledger`: an SQLAlchemy URL for the ledger instead of SQLite in the workdir."""
+    name = config if ledger is None else f"{config}-{make_url(ledger).get_backend_name()}"
+    out = folder / f"e2e-{name}.json"
     command = [sys.executable, str(BENCH / "e2e.py"), str(folder), "--config", config]
     command += ["--workers", str(workers), "--out", str(out)]
-    measured = measure(command, folder / f"e2e-{config}.log")
+    command += ["--ledger", ledger] if ledger else []
+    measured = measure(command, folder / f"e2e-{name}.log")
     return measured | json.loads(out.read_text())
 
 
@@ -147,6 +154,16 @@ def run_engines(args: argparse.Namespace) -> dict:
     return saved
 
 
+def run_postgres(args: argparse.Namespace) -> dict:
+    """The full build at --docs with its ledger on a PostgreSQL server started for it on
+    127.0.0.1 (tests/postgres.py, durable: fsync on), as a cluster's build would write it."""
+    from tests.postgres import postgres_server
+
+    with postgres_server(durable=True) as url:
+        e2e = run_e2e(corpus_folder(args.docs), "full", args.workers, ledger=url)
+    return {"command": "python bench/run.py " + " ".join(sys.argv[1:]), "e2e": {"full": e2e}}
+
+
 def render(docs: int, path: Path) -> None:
     """RESULTS.md from the saved comparison at `docs` and every saved scale run."""
     saved = BENCH / "out" / f"corpus-{docs}" / "results.json"
@@ -157,8 +174,10 @@ def render(docs: int, path: Path) -> None:
     for scale in sorted((BENCH / "out").glob("corpus-*/scale.json")):
         scales[int(scale.parent.name.split("-")[1])] = json.loads(scale.read_text())
     folder, engines = saved.parent, BENCH / "out" / "engines.json"
+    postgres = folder / "postgres.json"
     inputs = report.Inputs(folder / "corpus.jsonl", folder / "truth.jsonl", scales=scales,
                            engines=json.loads(engines.read_text()) if engines.exists() else None,
+                           postgres=json.loads(postgres.read_text()) if postgres.exists() else None,
                            **json.loads(saved.read_text()))  # fmt: skip
     path.write_text(report.render(inputs))
     print(f"wrote {path}")
@@ -179,12 +198,17 @@ def main() -> None:
     parser.add_argument(
         "--engines", action="store_true", help="instead: curation on local and Ray, ingest scaling"
     )
+    parser.add_argument(
+        "--postgres", action="store_true", help="instead: the full build, ledger on PostgreSQL"
+    )
     args = parser.parse_args()
     if args.render:
         render(args.docs, args.results)
         return
     if args.engines:
         (BENCH / "out" / "engines.json").write_text(json.dumps(run_engines(args)))
+    elif args.postgres:
+        (corpus_folder(args.docs) / "postgres.json").write_text(json.dumps(run_postgres(args)))
     elif args.scale:
         folder = corpus_folder(args.scale)
         result = {

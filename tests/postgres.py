@@ -32,7 +32,7 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
+def postgres_server(durable: bool = False) -> Iterator[str]:
     """Start a PostgreSQL server in a fresh folder; yield its SQLAlchemy URL; stop and remove it.
 
     The folder is made under the system temp dir (not pytest's, which is private to root), so
@@ -52,7 +52,8 @@ def postgres_server() -> Iterator[str]:
     port = _free_port()
     run = {"check": True, "capture_output": True, "timeout": 120}
     subprocess.run(_as_server_user([initdb, "-D", str(data), "-A", "trust", "-U", "corpus"]), **run)
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
+    options += "" if durable else " -c fsync=off"  # tests need no crash safety; a benchmark does
     start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(data / "log"), "-w", "start"]
     subprocess.run(_as_server_user(start), **run)
     try:
