@@ -18,12 +18,14 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    make_url,
 )
 
 from corpusbuilder.ledger import bulk, releases, store
 from corpusbuilder.ledger.models import Decision, decision_row
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
+from tests.postgres import postgres_server
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)  # no microseconds: SQLite's text still has them
 
@@ -97,16 +99,26 @@ def _statements(engine) -> list[tuple[str, bool, bool]]:
     return seen
 
 
-def test_every_bulk_write_stores_what_sqlalchemy_stores(tmp_path, monkeypatch):
-    fast = Ledger(f"sqlite:///{tmp_path / 'fast.db'}")
+def _both_ways(fast_url: str, own_url: str, monkeypatch) -> list[tuple[str, bool, bool]]:
+    """Every bulk write into `fast_url` by the bulk path and into `own_url` by SQLAlchemy's own
+    `executemany`; the statements SQLAlchemy executed for the first."""
+    fast = Ledger(fast_url)
     statements = _statements(fast.engine)
     _every_bulk_write(fast)
     fast.close()
+    own_insert = lambda connection, table, rows: _sqlalchemys_own(connection, table.insert(), rows)  # noqa: E731
     monkeypatch.setattr(store, "execute_many", _sqlalchemys_own)
-    monkeypatch.setattr(releases, "execute_many", _sqlalchemys_own)
-    own = Ledger(f"sqlite:///{tmp_path / 'own.db'}")
+    monkeypatch.setattr(store, "insert_many", own_insert)
+    monkeypatch.setattr(releases, "insert_many", own_insert)
+    own = Ledger(own_url)
     _every_bulk_write(own)
     own.close()
+    return statements
+
+
+def test_every_bulk_write_stores_what_sqlalchemy_stores(tmp_path, monkeypatch):
+    fast_url, own_url = f"sqlite:///{tmp_path / 'fast.db'}", f"sqlite:///{tmp_path / 'own.db'}"
+    statements = _both_ways(fast_url, own_url, monkeypatch)
 
     fast_rows, own_rows = _tables(tmp_path / "fast.db"), _tables(tmp_path / "own.db")
     assert fast_rows == own_rows
@@ -210,3 +222,41 @@ def test_a_decision_insert_is_one_statement_for_the_whole_batch(tmp_path):
     inserts = [(many, driver) for sql, many, driver in statements if "INTO decision" in sql]
     assert inserts == [(True, True)]
     ledger.close()
+
+
+def test_on_postgresql_inserts_are_copied_and_store_what_sqlalchemy_stores(monkeypatch):
+    """psycopg's `executemany` sends each row as a statement; the bulk inserts are a COPY there,
+    and every table ends as SQLAlchemy's own path leaves it, column text for column text."""
+    with postgres_server() as url:
+        server = create_engine(url, isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            for name in ("fast", "own"):
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        server.dispose()
+        fast_url, own_url = (make_url(url).set(database=name) for name in ("fast", "own"))
+        fast_url, own_url = (u.render_as_string(hide_password=False) for u in (fast_url, own_url))
+        statements = _both_ways(fast_url, own_url, monkeypatch)
+        fast_rows, own_rows = _postgres_tables(fast_url), _postgres_tables(own_url)
+
+    assert fast_rows == own_rows
+    assert len(fast_rows["decision"]) == 6 + 3 and len(fast_rows["releaseprovenance"]) == 1
+    inserted = {sql.split(" (")[0] for sql, _, _ in statements if sql.startswith("INSERT")}
+    assert inserted == set()  # none reached SQLAlchemy: each was a COPY
+    assert any(sql.startswith("UPDATE document") for sql, _, _ in statements)
+
+
+def _postgres_tables(url: str) -> dict[str, list[str]]:
+    """Each table's rows as PostgreSQL's text of the row (JSON as stored), sorted."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        names = connection.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).scalars()
+        tables = {
+            name: connection.exec_driver_sql(f"SELECT CAST(t AS text) FROM {name} AS t ORDER BY 1")
+            .scalars()
+            .all()
+            for name in list(names)
+        }
+    engine.dispose()
+    return tables

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, String, bindparam, cast, exists, func, or_, select, update
 from sqlmodel import Session
 
-from corpusbuilder.ledger.bulk import execute_many
+from corpusbuilder.ledger.bulk import insert_many
 from corpusbuilder.ledger.models import (
     Decision,
     Document,
@@ -59,9 +59,9 @@ class ReleaseRecords:
         (`{"doc_id", "data"}` each), in a transaction of its own: a release of any size is frozen
         a batch at a time, and is frozen once `add_release` adds its row after the last batch."""
         with self.engine.begin() as connection:
-            execute_many(connection, ReleaseDocument.__table__.insert(), members)
+            insert_many(connection, ReleaseDocument.__table__, members)
             rows = [{"version": version, **row} for row in provenance]
-            execute_many(connection, ReleaseProvenance.__table__.insert(), rows)
+            insert_many(connection, ReleaseProvenance.__table__, rows)
 
     def discard_unfrozen(self, version: str) -> None:
         """Delete the rows an interrupted freeze of `version` left (none once it is frozen)."""

@@ -2,7 +2,8 @@
 
 SQLite by default (WAL, so readers such as `audit` never block a running ingest), any SQLAlchemy
 URL (e.g. ``postgresql+psycopg://…``) for teams. Bulk writes go through one compiled statement
-(`bulk.execute_many`: ~8x the rows/s of per-row ORM adds, ~2x SQLAlchemy's `executemany`).
+(`bulk.execute_many`: ~8x the rows/s of per-row ORM adds, ~2x SQLAlchemy's `executemany`;
+`bulk.insert_many`: a COPY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, bindparam, event, func, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from corpusbuilder.ledger.bulk import execute_many
+from corpusbuilder.ledger.bulk import execute_many, insert_many
 from corpusbuilder.ledger.migrations import migrate
 from corpusbuilder.ledger.models import (
     Decision,
@@ -199,7 +200,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         """One transaction: new and changed documents, their evidence, decisions, the checkpoint
         and the `seen` keys ({doc_id, source}) yielded before it (see `IngestKey`)."""
         with self.engine.begin() as connection:
-            execute_many(connection, IngestKey.__table__.insert(), list(seen))
+            insert_many(connection, IngestKey.__table__, list(seen))
             if changed:
                 ids = [row["doc_id"] for row in changed]
                 connection.execute(Evidence.__table__.delete().where(Evidence.doc_id.in_(ids)))
@@ -209,7 +210,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
                 (Evidence, evidence),
                 (Decision, decisions),
             ):
-                execute_many(connection, table.__table__.insert(), rows)
+                insert_many(connection, table.__table__, rows)
             if checkpoint is not None:
                 connection.execute(
                     update(Run).where(Run.id == run_id).values(checkpoint=checkpoint)
@@ -236,7 +237,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
                 )
                 execute_many(connection, statement, [{**r, "_doc_id": r["doc_id"]} for r in group])
             decisions = [row for row in decisions if row["doc_id"] not in held]
-            execute_many(connection, Decision.__table__.insert(), decisions)
+            insert_many(connection, Decision.__table__, decisions)
 
     def documents(self, status: str | None = None) -> Iterator[Document]:
         """Every document (of one `status`, when given), streamed in doc_id order."""
