@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
     make_url,
@@ -88,6 +89,12 @@ def _sqlalchemys_own(connection, statement, rows):
         connection.execute(statement, rows)
 
 
+def _sqlalchemys_own_update(connection, table, key, rows, *conditions):
+    matched = table.update().where(table.c[key] == bindparam(f"_{key}"), *conditions)
+    statement = matched.values({name: bindparam(name) for name in rows[0] if name != key})
+    _sqlalchemys_own(connection, statement, [{**row, f"_{key}": row[key]} for row in rows])
+
+
 def _statements(engine) -> list[tuple[str, bool, bool]]:
     """(SQL, executemany?, sent as driver SQL?) of each statement the engine runs from now on."""
     seen = []
@@ -107,7 +114,7 @@ def _both_ways(fast_url: str, own_url: str, monkeypatch) -> list[tuple[str, bool
     _every_bulk_write(fast)
     fast.close()
     own_insert = lambda connection, table, rows: _sqlalchemys_own(connection, table.insert(), rows)  # noqa: E731
-    monkeypatch.setattr(store, "execute_many", _sqlalchemys_own)
+    monkeypatch.setattr(store, "update_many", _sqlalchemys_own_update)
     monkeypatch.setattr(store, "insert_many", own_insert)
     monkeypatch.setattr(releases, "insert_many", own_insert)
     own = Ledger(own_url)
@@ -224,9 +231,10 @@ def test_a_decision_insert_is_one_statement_for_the_whole_batch(tmp_path):
     ledger.close()
 
 
-def test_on_postgresql_inserts_are_copied_and_store_what_sqlalchemy_stores(monkeypatch):
+def test_on_postgresql_rows_are_copied_and_store_what_sqlalchemy_stores(monkeypatch):
     """psycopg's `executemany` sends each row as a statement; the bulk inserts are a COPY there,
-    and every table ends as SQLAlchemy's own path leaves it, column text for column text."""
+    the updates a COPY and a join, and every table ends as SQLAlchemy's own path leaves it,
+    column text for column text."""
     with postgres_server() as url:
         server = create_engine(url, isolation_level="AUTOCOMMIT")
         with server.connect() as connection:
@@ -241,8 +249,11 @@ def test_on_postgresql_inserts_are_copied_and_store_what_sqlalchemy_stores(monke
     assert fast_rows == own_rows
     assert len(fast_rows["decision"]) == 6 + 3 and len(fast_rows["releaseprovenance"]) == 1
     inserted = {sql.split(" (")[0] for sql, _, _ in statements if sql.startswith("INSERT")}
-    assert inserted == set()  # none reached SQLAlchemy: each was a COPY
-    assert any(sql.startswith("UPDATE document") for sql, _, _ in statements)
+    assert inserted == set()  # the bulk inserts never reached SQLAlchemy: each was a COPY
+    updates = [(sql.split(" SET")[0], many) for sql, many, _ in statements
+               if sql.startswith("UPDATE") and " FROM " in sql]  # fmt: skip
+    # each update joins the rows COPYed into a temporary table, in one statement
+    assert updates == [("UPDATE document", False)] * 2 + [("UPDATE evidence", False)]
 
 
 def _postgres_tables(url: str) -> dict[str, list[str]]:

@@ -3,7 +3,7 @@
 SQLite by default (WAL, so readers such as `audit` never block a running ingest), any SQLAlchemy
 URL (e.g. ``postgresql+psycopg://…``) for teams. Bulk writes go through one compiled statement
 (`bulk.execute_many`: ~8x the rows/s of per-row ORM adds, ~2x SQLAlchemy's `executemany`;
-`bulk.insert_many`: a COPY on PostgreSQL).
+on PostgreSQL, a COPY: `bulk.insert_many`, `bulk.update_many`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, bindparam, event, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from corpusbuilder.ledger.bulk import execute_many, insert_many
+from corpusbuilder.ledger.bulk import insert_many, update_many
 from corpusbuilder.ledger.migrations import migrate
 from corpusbuilder.ledger.models import (
     Decision,
@@ -228,14 +228,8 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         table = Document.__table__
         with self.engine.begin() as connection:
             held = _taken_down(connection, [row["doc_id"] for row in rows])
-            for keys, group in by_keys.items():
-                statement = (
-                    table.update()
-                    .where(table.c.doc_id == bindparam("_doc_id"))
-                    .where(table.c.status != Status.TAKEN_DOWN)
-                    .values({key: bindparam(key) for key in sorted(keys - {"doc_id"})})
-                )
-                execute_many(connection, statement, [{**r, "_doc_id": r["doc_id"]} for r in group])
+            for group in by_keys.values():
+                update_many(connection, table, "doc_id", group, table.c.status != Status.TAKEN_DOWN)
             decisions = [row for row in decisions if row["doc_id"] not in held]
             insert_many(connection, Decision.__table__, decisions)
 
@@ -292,15 +286,8 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
     def update_evidence(self, rows: list[Row]) -> None:
         if not rows:
             return
-        statement = (
-            Evidence.__table__.update()
-            .where(Evidence.__table__.c.id == bindparam("_id"))
-            .values(
-                resolved=bindparam("resolved"), status=bindparam("status"), rule=bindparam("rule")
-            )
-        )
         with self.engine.begin() as connection:
-            execute_many(connection, statement, [{**row, "_id": row["id"]} for row in rows])
+            update_many(connection, Evidence.__table__, "id", rows)
 
     def decisions(self, doc_id: str) -> list[Decision]:
         with self.session() as session:
