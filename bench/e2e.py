@@ -106,10 +106,9 @@ def _timed_items(items, label: str, timers: Timers):
         yield item
 
 
-def write_config(folder: Path, name: str, ledger: str | None) -> Path:
-    """corpus-<name>.yaml next to the corpus, with a fresh workdir e2e-<name>-work/; with
-    `ledger` (an SQLAlchemy URL) the ledger is there, and both are named <name>-<backend>."""
-    run = f"{name}-{make_url(ledger).get_backend_name()}" if ledger else name
+def write_config(folder: Path, name: str, ledger: str | None, run: str) -> Path:
+    """corpus-<run>.yaml next to the corpus, curated as config `name`, with a fresh workdir
+    e2e-<run>-work/ (and its ledger at `ledger`, an SQLAlchemy URL, when given)."""
     config = {
         "name": "bench",
         "workdir": f"e2e-{run}-work",
@@ -179,8 +178,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ledger", help="an SQLAlchemy URL (default: SQLite in the workdir)")
+    parser.add_argument("--name", help="names the config file and workdir (default: --config)")
     args = parser.parse_args()
-    path = write_config(args.folder, args.config, args.ledger)
+    path = write_config(args.folder, args.config, args.ledger, args.name or args.config)
     timers = Timers()
     with Sampler(os.getpid()) as sampler:
         instrument(timers, sampler)

@@ -111,7 +111,7 @@ def run_e2e(folder: Path, config: str, workers: int, ledger: str | None = None) 
     out = folder / f"e2e-{name}.json"
     command = [sys.executable, str(BENCH / "e2e.py"), str(folder), "--config", config]
     command += ["--workers", str(workers), "--out", str(out)]
-    command += ["--ledger", ledger] if ledger else []
+    command += ["--ledger", ledger, "--name", name] if ledger else []
     measured = measure(command, folder / f"e2e-{name}.log")
     return measured | json.loads(out.read_text())
 

@@ -42,14 +42,9 @@ def execute_many(
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """`execute_many` of an insert of `rows` into `table`; on PostgreSQL (psycopg), a COPY."""
-    if not rows:
-        return
-    if connection.dialect.driver != "psycopg":
+    compiled, constants = _compiled(connection, table.insert(), rows) if rows else (None, {})
+    if compiled is None or not _copies(connection):
         execute_many(connection, table.insert(), rows)
-        return
-    compiled, constants = _compiled(connection, table.insert(), rows)
-    if compiled is None:
-        connection.execute(table.insert(), rows)
         return
     names = list(rows[0]) + [name for name in constants if name not in rows[0]]
     columns = [_column(compiled, name, rows, constants) for name in names]
@@ -74,7 +69,7 @@ def update_many(
     if not rows:
         return
     names = [name for name in rows[0] if name != key]
-    if connection.dialect.driver != "psycopg":
+    if not _copies(connection):
         matched = table.update().where(table.c[key] == bindparam(f"_{key}"), *conditions)
         statement = matched.values({name: bindparam(name) for name in names})
         execute_many(connection, statement, [{**row, f"_{key}": row[key]} for row in rows])
@@ -86,6 +81,11 @@ def update_many(
     matched = table.update().where(table.c[key] == given.c[key], *conditions)
     connection.execute(matched.values({name: given.c[name] for name in names}))
     given.drop(connection)
+
+
+def _copies(connection: Connection) -> bool:
+    """Whether the driver takes a COPY (psycopg, PostgreSQL's)."""
+    return connection.dialect.driver == "psycopg"
 
 
 def _compiled(
