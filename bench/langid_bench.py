@@ -6,7 +6,8 @@ the language step over the first 1,000, 3,000 and 10,000 documents of a bench co
 process (a worker's long run: the word cache's misses show as growth); to compare with older
 code, run it again with ``PYTHONPATH`` set to an export of that revision (``git archive``).
 Sentences are split by ``source_line`` parity: the weights were chosen on the
-even lines (``--tune`` prints that grid) and every sentence figure here is on the odd lines.
+even lines (``--tune`` prints that grid; ``langid_fit.py --third`` chose `langid.Review`, when
+langid.py overrides the two) and every sentence figure here is on the odd lines.
 ``--before REV`` loads langid as committed at REV (``corpusbuilder/langid.py`` before the move
 into ``curate/``) as the baseline (default `BEFORE`, the last commit of ``langdetect_nb_v3``);
 ``langdetect`` (its own seeded ``detect``) is the reference the targets cite. A cell reads
@@ -264,7 +265,7 @@ def main() -> None:
     identify = {before.COMPONENT: before.identify, langid.COMPONENT: langid.identify}
     labels = {"langdetect": langdetect_label}
     labels |= {name: (lambda t, f=f: f(t).language) for name, f in identify.items()}
-    print(f"`{langid.COMPONENT}`: {langid.WEIGHTS}")
+    print(f"`{langid.COMPONENT}`: {langid.WEIGHTS}, {langid.REVIEW}")
     print()
     print("\n".join(accuracy(args.data, labels)))
     print("\n".join(speed(args.data / "books", identify)))

@@ -25,6 +25,13 @@ counts against the winner too. (`veto_ratio`, `fit_weight`) is the pair of `VETO
 `FIT_WEIGHTS` that labels the fewest left-out sentences of the tuning half (then the smaller
 pair) among those whose tuning half keeps at most `MAX_WRONG` wrong and at most `MAX_UND` `und`
 in every language of the set (heritage ones included); the table shows the curve on both halves.
+
+``--third`` instead chooses `langid.Review`, when langid.py's answer overrides the two, on the
+tuning half and prints both halves: `Review.rescue_min` is the threshold of `RESCUE_MINS` that
+labels the most rejected sentences correctly without a wrong label (then the higher one);
+(`Review.veto_min`, `Review.doubt`) is the pair of `VETO_MINS` × `DOUBTS` that labels the fewest
+left-out sentences (langid.py's set narrowed too) while every language keeps at most `MAX_UND`
+`und` (then the higher pair).
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from corpusbuilder.curate import langid
+from corpusbuilder.curate import langid, langid_lpy
 
 L2 = 1.0  # on the priors, per sentence: keeps a language's prior near 0 without evidence
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6)
@@ -48,6 +55,10 @@ HERITAGE = ("la", "eu", "eo", "ga")  # in the sentence set, unknown to langdetec
 VETO_RATIOS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 1.0)
 FIT_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 PARAGRAPHS = ("paragraphs_concat_synthetic.tsv", "paragraphs_gutenberg.tsv")
+RESCUE_MINS = (0.8, 0.85, 0.9, 0.95, 0.99)
+VETO_MINS = (0.5, 0.7, 0.9, 0.95, 0.99)
+DOUBTS = (0.1, 0.2, 0.3, 0.5, 0.7)
+NO_VETO = 2.0  # a probability no answer reaches
 
 
 def read_tsv(path: Path) -> list[list[str]]:
@@ -188,11 +199,96 @@ def per_language(name: str, rows: list, before: langid.Weights, after: langid.We
     return out + [""]
 
 
+def reviewed_rows(data: Path) -> dict[str, list[tuple]]:
+    """Per half: (gold, judgement, Latin?, langid.py's answer), then the same with the gold
+    language left out of both the identifier's set and langid.py's."""
+    lpy = langid_lpy._identifier()
+    every = list(lpy.nb_classes)
+    folded = langid.LATIN_VARIANTS | langid.LPY_VARIANTS
+    halves: dict[str, list[tuple]] = {"tuning": [], "reported": []}
+    sentences = read_sentences(data)
+    for gold in sorted({lang for lang, _, _ in sentences}):
+        rows = [
+            (text, line, langid.evidence(text)) for lang, text, line in sentences if lang == gold
+        ]
+        rows = [row for row in rows if row[2]]
+        answers = [langid_lpy.classify(text) for text, _, _ in rows]
+        lpy.set_languages([code for code in every if folded.get(code, code) != gold])
+        for (text, line, found), answer in zip(rows, answers, strict=True):
+            left_out = [langid.leave_out(e, gold) for e in found]
+            halves["reported" if line % 2 else "tuning"].append(
+                (gold, langid._judge(found, langid.WEIGHTS), found[0].latin, answer)
+                + (langid._judge(left_out, langid.WEIGHTS), langid_lpy.classify(text))
+            )
+        lpy.set_languages(None)
+    return halves
+
+
+def review_outcomes(rows: list[tuple], review: langid.Review) -> dict[str, Counter]:
+    """Per gold language: c(orrect), w(rong), u(nd) after langid.py's review, and o: labelled
+    although left out."""
+
+    def label(judged: langid._Judgement, latin: bool, answer: tuple[str, float]) -> str:
+        if not langid._in_doubt(judged, review):
+            return judged.guess.language
+        return langid._reviewed(judged, latin, answer, review).language
+
+    by: dict[str, Counter] = defaultdict(Counter)
+    for gold, judged, latin, answer, left_out, left_out_answer in rows:
+        guess = label(judged, latin, answer)
+        by[gold]["c" if guess == gold else "u" if guess == langid.UNDETERMINED else "w"] += 1
+        by[gold]["o"] += label(left_out, latin, left_out_answer) != langid.UNDETERMINED
+    return by
+
+
+def third(data: Path) -> None:
+    """Choose `langid.Review` on the tuning half (see the module docstring); print both halves."""
+    halves = reviewed_rows(data)
+    none = langid.Review(rescue_min=NO_VETO, veto_min=NO_VETO)
+    base = {
+        half: sum(review_outcomes(rows, none).values(), Counter()) for half, rows in halves.items()
+    }
+    print("| rescue_min | half | correct gained | wrong added |\n|---|---|---|---|")
+    allowed = []
+    for rescue_min in RESCUE_MINS:
+        for half, rows in halves.items():
+            review = langid.Review(rescue_min=rescue_min, veto_min=NO_VETO)
+            total = sum(review_outcomes(rows, review).values(), Counter())
+            gained, added = total["c"] - base[half]["c"], total["w"] - base[half]["w"]
+            print(f"| {rescue_min} | {half} | {gained} | {added} |")
+            if half == "tuning" and added <= 0:
+                allowed.append((gained, rescue_min))
+    rescue_min = max(allowed)[1]
+    print(f"\nchosen: rescue_min {rescue_min}\n")
+    print("| veto_min | doubt | half | correct | wrong | worst und | labelled when left out |")
+    print("|---" * 7 + "|")
+    allowed = []
+    for veto_min, doubt in itertools.product(VETO_MINS, DOUBTS):
+        review = langid.Review(rescue_min, veto_min, doubt)
+        for half, rows in halves.items():
+            f = summary(review_outcomes(rows, review))
+            if half == "tuning" and f["wrong"] <= MAX_WRONG and f["max_und"] <= MAX_UND:
+                allowed.append((f["labelled"], -veto_min, -doubt))
+            print(
+                f"| {veto_min} | {doubt} | {half} | {f['correct']:.4f} | {f['wrong']:.4f} "
+                f"| {max(f['worst'], f['heritage'])[0]:.3f} "
+                f"{max(f['worst'], f['heritage'])[1]} | {f['labelled']:.4f} |"
+            )
+    _, veto_min, doubt = min(allowed)
+    print(
+        f"\nchosen: {langid.Review(rescue_min, -veto_min, -doubt)} (langid.REVIEW: {langid.REVIEW})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[2] / "shared" / "data"
     parser.add_argument("--data", type=Path, default=default)
+    parser.add_argument("--third", action="store_true", help="choose langid.Review instead")
     args = parser.parse_args()
+    if args.third:
+        third(args.data)
+        return
     halves: dict[str, list] = {"tuning": [], "reported": []}
     for lang, text, line in read_sentences(args.data):
         found = langid.evidence(text)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from corpusbuilder.plugins import PluginInfo, Plugins, UnknownPlugin
 
 GROUP = "corpusbuilder.steps"
-LANGUAGE = "langdetect_fasttext_v7"
+LANGUAGE = "langdetect_fasttext_v8"
 LANGUAGE_METADATA = "language_metadata_v1"
 PII = "pii_regex_v1"
 MINHASH = "minhash_lsh_v1"

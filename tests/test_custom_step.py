@@ -58,7 +58,7 @@ def record(key: str, text: str) -> dict:
 
 def test_a_registered_step_runs_in_the_chain_and_its_drops_are_in_the_ledger(registered, tmp_path):
     assert NAME in steps.names()
-    chain = ["langdetect_fasttext_v7", NAME, "pii_regex_v1", "minhash_lsh_v1"]
+    chain = ["langdetect_fasttext_v8", NAME, "pii_regex_v1", "minhash_lsh_v1"]
     records = [record("calm", PROSE), record("loud", PROSE.upper())]
     path = write_corpus(tmp_path, records, curate={"filters": {}, "steps": chain})
     project = Project.open(path, progress=False)
@@ -77,7 +77,7 @@ def test_a_registered_step_runs_in_the_chain_and_its_drops_are_in_the_ledger(reg
 def test_a_third_party_step_takes_its_settings_inline(registered, tmp_path):
     """`- shouting_v1: {max_upper: 0.9}`: the step decides with them, the card describes them."""
     half = PROSE[: len(PROSE) // 4] + PROSE[len(PROSE) // 4 :].upper()  # 0.757 upper
-    chain = ["langdetect_fasttext_v7", {NAME: {"max_upper": 0.9}}, "minhash_lsh_v1"]
+    chain = ["langdetect_fasttext_v8", {NAME: {"max_upper": 0.9}}, "minhash_lsh_v1"]
     curate = {"filters": {}, "pii": False, "steps": chain}
     path = write_corpus(
         tmp_path, [record("half", half), record("loud", PROSE.upper())], curate=curate

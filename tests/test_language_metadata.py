@@ -130,7 +130,7 @@ def test_stats_and_the_frozen_funnel_count_the_held_document(project):
 
 def test_the_step_runs_after_language_identification_by_default():
     chain = default_names({})
-    assert chain.index("language_metadata_v1") == chain.index("langdetect_fasttext_v7") + 1
+    assert chain.index("language_metadata_v1") == chain.index("langdetect_fasttext_v8") + 1
 
 
 # -- the step alone -------------------------------------------------------------------------

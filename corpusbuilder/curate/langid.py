@@ -1,4 +1,5 @@
-"""Language identification: two identifiers that err differently, combined per window.
+"""Language identification: two identifiers that err differently, combined per window, and a
+third asked about the texts they leave in doubt.
 
 Why two: naive Bayes over langdetect's profiles (`langid_nb`) is sharp on the 55 languages it
 knows but lacks Latin, Basque, Esperanto, Irish, Galician, Occitan, Luxembourgish and Malay, so
@@ -38,6 +39,22 @@ The weights and priors are fitted as a conditional logit on the even ``source_li
 odd half (``bench/langid_fit.py`` re-runs the fit and prints the out-of-set trade-off that set
 `veto_ratio` and `fit_weight`): `evidence` measures once, `decide` is cheap.
 
+Why a third (`langid_lpy`, langid.py): the two left a short Latin sentence they could not agree
+on `und` (2.6 % of Latin on the reported half), and fastText spreads a language neither knows
+(Bislama) over two neighbours, leaving naive Bayes's label standing. langid.py is asked only
+about a text the two leave in doubt (`_in_doubt`), so it costs nothing on the rest:
+
+- a text whose winner was rejected (not confident, or novel; not one fastText puts outside the
+  set) takes langid.py's language when it is an `EXTRA` one and at least `Review.rescue_min`
+  probable;
+- a label fastText gives at most `Review.doubt` becomes `und` when langid.py names a language
+  outside the set at least `Review.veto_min` probable (Bislama: Zulu 0.96; fastText gives
+  Estonian 0.27).
+
+Both are chosen on the tuning half (``bench/langid_fit.py --third``): the rescue threshold
+labels the most sentences without a wrong label, the veto pair labels the fewest left-out
+sentences while every language keeps at most 2 % `und`.
+
 Why windows: a long text is read as `WINDOWS` slices of `WINDOW_CHARS` spread over it, so a 50 KB
 document costs about what a 3 KB one does; windows that disagree reveal a second language.
 Deterministic: both identifiers are pure functions of the text, so the same text gets the same
@@ -47,17 +64,17 @@ label and score in every process.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from corpusbuilder.curate import langid_ft, langid_nb
+from corpusbuilder.curate import langid_ft, langid_lpy, langid_nb
 from corpusbuilder.reasons import Reason
 from corpusbuilder.steps import Doc, Outcome, Step, drop, keep
 
-COMPONENT = "langdetect_fasttext_v7"
+COMPONENT = "langdetect_fasttext_v8"
 UNDETERMINED = "und"
 WINDOW_CHARS = 1000
 WINDOWS = 3
@@ -72,6 +89,8 @@ VARIANTS = {"sh": "hr", "bs": "hr"}
 # In Latin script, fastText often calls Croatian Serbian (sr), which the profiles do not tell
 # apart from Croatian; Cyrillic Serbian stays outside the set.
 LATIN_VARIANTS = VARIANTS | {"sr": "hr"}
+# langid.py's labels for what the set treats as one language (Cyrillic Serbian stays outside)
+LPY_VARIANTS = {"nb": "no", "nn": "no"}
 FLOOR = 1e-4  # added to both identifiers' probabilities before the log
 # Log prior per language, fitted with the weights: what the evidence terms miss, such as
 # unaccented Czech, short Danish and Irish read as their neighbours by one identifier or the
@@ -108,6 +127,19 @@ class Weights:
 
 
 WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Review:
+    """When langid.py's answer overrides the two (see the module docstring); chosen by
+    ``bench/langid_fit.py --third`` on the tuning half."""
+
+    rescue_min: float = 0.95  # rejected winner → langid.py's EXTRA language at least this probable
+    veto_min: float = 0.95  # label → und when langid.py's outside language is at least this …
+    doubt: float = 0.5  # … and fastText gives the label at most this
+
+
+REVIEW = Review()
 
 
 @dataclass(frozen=True)
@@ -261,6 +293,16 @@ def _posterior(found: Evidence, weights: Weights, prior: np.ndarray) -> np.ndarr
     return odds / odds.sum()
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    """`decide`'s answer and what `_reviewed` needs to know how sure it is."""
+
+    guess: LanguageGuess
+    posterior: np.ndarray  # averaged over the windows, per code of codes() and outside the set
+    rejected: bool  # the winner is in the set but was not confident or novel: guess is und
+    fasttext: float  # fastText's P(winner) on the windows it wins (all windows if none)
+
+
 def decide(found: list[Evidence], weights: Weights = WEIGHTS) -> LanguageGuess:
     """The main language of the windows, its share of the text, and a substantial second one.
 
@@ -268,19 +310,55 @@ def decide(found: list[Evidence], weights: Weights = WEIGHTS) -> LanguageGuess:
     ``en 0.67, second de``. Confidence is judged on the windows the main language wins: a mixed
     document keeps its main label, an uncertain one gets ``und``.
     """
+    return _judge(found, weights).guess
+
+
+def _judge(found: list[Evidence], weights: Weights) -> _Judgement:
     if not found:
-        return LanguageGuess(UNDETERMINED, 0.0)
+        return _Judgement(LanguageGuess(UNDETERMINED, 0.0), np.zeros(0), False, 0.0)
     prior = _prior(weights)
     per_window = np.array([_posterior(e, weights, prior) for e in found])
     total = per_window.mean(axis=0)
     main = int(total.argmax())
     score = round(float(total[main]), 4)
     second, second_score = _second(total, per_window)
+    und = LanguageGuess(UNDETERMINED, score, second, second_score)
+    if main == len(codes()):
+        return _Judgement(und, total, False, 0.0)
     won = per_window.argmax(axis=1) == main
+    windows = [e for e, w in zip(found, won, strict=True) if w] or found
+    fasttext = float(np.mean([np.exp(e.log_ft[main]) - FLOOR for e in windows]))
     confident = won.any() and per_window[won, main].mean() >= weights.min_score
-    if main == len(codes()) or not confident or _vetoed(found, won, main, weights):
-        return LanguageGuess(UNDETERMINED, score, second, second_score)
-    return LanguageGuess(codes()[main], score, second, second_score)
+    if not confident or _vetoed(found, won, main, weights):
+        return _Judgement(und, total, True, fasttext)
+    guess = LanguageGuess(codes()[main], score, second, second_score)
+    return _Judgement(guess, total, False, fasttext)
+
+
+def _doubted(judged: _Judgement, review: Review) -> bool:
+    """A label fastText gives little probability."""
+    return judged.guess.language != UNDETERMINED and judged.fasttext <= review.doubt
+
+
+def _in_doubt(judged: _Judgement, review: Review = REVIEW) -> bool:
+    """Whether langid.py is asked: a rejected winner or a doubted label."""
+    return judged.rejected or _doubted(judged, review)
+
+
+def _reviewed(
+    judged: _Judgement, latin: bool, answer: tuple[str, float], review: Review = REVIEW
+) -> LanguageGuess:
+    """The guess after langid.py's `answer` (language, probability) on a text in doubt."""
+    guess = judged.guess
+    language, probability = answer
+    language = ((LATIN_VARIANTS if latin else VARIANTS) | LPY_VARIANTS).get(language, language)
+    if judged.rejected and language in EXTRA and probability >= review.rescue_min:
+        score = round(float(judged.posterior[_index()[language]]), 4)
+        second = guess.second if guess.second != language else None
+        return replace(guess, language=language, score=score, second=second)
+    if _doubted(judged, review) and language not in _index() and probability >= review.veto_min:
+        return replace(guess, language=UNDETERMINED)
+    return guess
 
 
 def _vetoed(found: list[Evidence], won: np.ndarray, main: int, weights: Weights) -> bool:
@@ -295,8 +373,12 @@ def _vetoed(found: list[Evidence], won: np.ndarray, main: int, weights: Weights)
 
 
 def identify(text: str) -> LanguageGuess:
-    """The language of `text` (see `decide`)."""
-    return decide(evidence(text))
+    """The language of `text` (see `decide`), reviewed by langid.py when in doubt (`_reviewed`)."""
+    found = evidence(text)
+    judged = _judge(found, WEIGHTS)
+    if not _in_doubt(judged):
+        return judged.guess
+    return _reviewed(judged, found[0].latin, langid_lpy.classify(" ".join(sample(text))))
 
 
 def _second(total: np.ndarray, per_window: np.ndarray) -> tuple[str | None, float]:
@@ -325,7 +407,8 @@ class LanguageStep(Step):
 
     def described_settings(self) -> dict[str, Any]:
         windows = {"window_chars": WINDOW_CHARS, "windows": WINDOWS}
-        return {"languages": self.settings.get("languages")} | asdict(WEIGHTS) | windows
+        review = asdict(REVIEW)
+        return {"languages": self.settings.get("languages")} | asdict(WEIGHTS) | windows | review
 
     def run(self, docs: Sequence[Doc]) -> list[Outcome]:
         selected = set(self.settings.get("languages") or [])
