@@ -137,6 +137,11 @@ class Step:
         """One outcome per document of `docs`, in order."""
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Make ready, in the driver before any worker starts, what `preload` will read (a model
+        converted or fetched once per machine), so that a failure is one clear error here and
+        not a worker that cannot start."""
+
     def described_settings(self) -> dict[str, Any]:
         """The settings it decides with, defaults included, for the card and croissant.json;
         a step that keeps constants of its own names them here."""

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from langid.langid import LanguageIdentifier, model
 
+from corpusbuilder.cli import cli
 from corpusbuilder.curate import langid_lpy
+from corpusbuilder.errors import ExitCode
 from tests.conftest import shared_path
+from tests.helpers import write_corpus
 
 WRITTEN = (  # texts the project wrote, in scripts and languages the sentence set lacks
     "Gallia est omnis divisa in partes tres, quarum unam incolunt Belgae.",
@@ -83,3 +87,28 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(langid_lpy.CACHE_ENV, str(tmp_path / "mine"))
     assert langid_lpy.cache_dir().parent == tmp_path / "mine"
     assert langid_lpy.cache_dir().name == f"langid-{langid_lpy.version('langid')}"
+
+
+def test_a_cache_that_cannot_be_written_is_one_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(langid_lpy.CACHE_ENV, str(blocker / "cache"))
+    with pytest.raises(langid_lpy.ModelNotConverted) as raised:
+        langid_lpy.converted()
+    message = str(raised.value)
+    assert "NotADirectoryError" in message and langid_lpy.CACHE_ENV in message
+    assert message.startswith(f"could not convert langid.py's model into {blocker / 'cache'}")
+
+
+def test_a_build_prepares_the_model_before_any_worker_starts(tmp_path, monkeypatch):
+    """The driver converts it (`Step.prepare`): a failure ends the build with the one line and
+    the input exit code, not a worker pool that cannot start."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(langid_lpy.CACHE_ENV, str(blocker / "cache"))
+    records = [{"id": "a", "text": "Ein kurzer Satz.", "licence": "CC0-1.0", "url": "https://e/a"}]
+    config = write_corpus(tmp_path / "corpus", records)
+    done = CliRunner().invoke(cli, ["-q", "-c", str(config), "build", "--version", "1.0.0"])
+    assert done.exit_code == ExitCode.INPUT
+    assert "could not convert langid.py's model" in done.output
+    assert langid_lpy.CACHE_ENV in done.output

@@ -405,6 +405,9 @@ class LanguageStep(Step):
     def configure(cls, curate: Mapping[str, Any]) -> LanguageStep:
         return cls({"languages": curate.get("languages")})
 
+    def prepare(self) -> None:
+        langid_lpy.converted()
+
     def described_settings(self) -> dict[str, Any]:
         windows = {"window_chars": WINDOW_CHARS, "windows": WINDOWS}
         review = asdict(REVIEW)

@@ -34,7 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from corpusbuilder.errors import UserError
+
 CACHE_ENV = "CORPUSBUILDER_CACHE"
+
+
+class ModelNotConverted(UserError):
+    """langid.py's model could not be converted into the cache (a folder the user cannot write)."""
 
 
 def cache_dir() -> Path:
@@ -77,7 +83,14 @@ def converted() -> Path:
     process, so that the decode's ~100 MB of Python objects never sit in a worker."""
     target = cache_dir()
     if not target.is_dir():
-        subprocess.run([sys.executable, "-m", __name__, str(target)], check=True)
+        command = [sys.executable, "-m", __name__, str(target)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            why = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise ModelNotConverted(
+                f"could not convert langid.py's model into {target} ({why}); set "
+                f"{CACHE_ENV} to a folder this user can write, or run `{' '.join(command)}`"
+            )
     return target
 
 

@@ -115,7 +115,10 @@ class Curator:
     def _engine(self, documents: int) -> AbstractContextManager[Engine]:
         """The engine of corpus.yaml's `engine:`; work of one chunk runs in this process. Its
         workers start with the steps' modules imported, and those that load a step's read-only
-        models (a step's `preload`), so that the workers share them."""
+        models (a step's `preload`), so that the workers share them; each step prepares them
+        first, here."""
+        for step in self.chain:
+            step.prepare()
         chosen = self.config.settings.engine
         workers = self.workers if documents > CHUNK or chosen.name != "local" else 1
         steps_modules = {module for s in self.chain for module in (type(s).__module__, *s.preload)}
