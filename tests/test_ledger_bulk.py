@@ -231,6 +231,19 @@ def test_a_decision_insert_is_one_statement_for_the_whole_batch(tmp_path):
     ledger.close()
 
 
+def test_an_insert_on_sqlite_is_compiled_once(tmp_path, monkeypatch):
+    """`insert_many` compiles for a COPY only where the driver takes one."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    compiled = []
+    real = bulk._compiled
+    monkeypatch.setattr(bulk, "_compiled", lambda *a: compiled.append(a[1]) or real(*a))
+    rows = [decision_row(f"t/{n}", 1, "ingest", "x_v1", "ingested", "new") for n in range(3)]
+    with ledger.engine.begin() as connection:
+        bulk.insert_many(connection, Decision.__table__, rows)
+    assert len(compiled) == 1
+    ledger.close()
+
+
 def test_on_postgresql_rows_are_copied_and_store_what_sqlalchemy_stores(monkeypatch):
     """psycopg's `executemany` sends each row as a statement; the bulk inserts are a COPY there,
     the updates a COPY and a join, and every table ends as SQLAlchemy's own path leaves it,

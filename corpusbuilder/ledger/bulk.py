@@ -42,8 +42,9 @@ def execute_many(
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """`execute_many` of an insert of `rows` into `table`; on PostgreSQL (psycopg), a COPY."""
-    compiled, constants = _compiled(connection, table.insert(), rows) if rows else (None, {})
-    if compiled is None or not _copies(connection):
+    copies = rows and _copies(connection)
+    compiled, constants = _compiled(connection, table.insert(), rows) if copies else (None, {})
+    if compiled is None:
         execute_many(connection, table.insert(), rows)
         return
     names = list(rows[0]) + [name for name in constants if name not in rows[0]]
