@@ -53,8 +53,10 @@ def test_the_model_is_mapped_from_the_cache_not_decoded():
     assert not identifier.nb_ptc.flags.writeable
 
 
-def test_the_conversion_runs_in_a_process_of_its_own(tmp_path, monkeypatch):
-    """A worker that finds no converted model never decodes the pickle itself."""
+def test_the_conversion_runs_in_a_process_of_its_own(tmp_path, monkeypatch, caplog):
+    """A worker that finds no converted model never decodes the pickle itself; the run's log
+    says where the few seconds went."""
+    caplog.set_level("INFO", logger=langid_lpy.__name__)
 
     def refuse(target):
         raise AssertionError(f"decoded in the calling process into {target}")
@@ -66,6 +68,9 @@ def test_the_conversion_runs_in_a_process_of_its_own(tmp_path, monkeypatch):
     expected = {"ptc", "pc", "nextmove", "states", "ends", "features"}
     assert {p.stem for p in folder.iterdir()} == expected | {"classes"}
     assert len((folder / "classes.json").read_text().split(",")) == 97
+    assert caplog.messages == [
+        f"converting langid.py's model into {folder}, once for this machine (~5 s)"
+    ]
     assert langid_lpy.converted() == folder  # found, not converted again
 
 

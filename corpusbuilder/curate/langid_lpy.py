@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import bz2
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -37,6 +38,7 @@ import numpy as np
 from corpusbuilder.errors import UserError
 
 CACHE_ENV = "CORPUSBUILDER_CACHE"
+log = logging.getLogger(__name__)
 
 
 class ModelNotConverted(UserError):
@@ -83,6 +85,7 @@ def converted() -> Path:
     process, so that the decode's ~100 MB of Python objects never sit in a worker."""
     target = cache_dir()
     if not target.is_dir():
+        log.info("converting langid.py's model into %s, once for this machine (~5 s)", target)
         command = [sys.executable, "-m", __name__, str(target)]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
