@@ -66,7 +66,13 @@ class NearDuplicate:
 
 
 def signatures(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> np.ndarray:
-    """(len(texts), num_perm) uint32 MinHash signatures; an empty text gets all-max values."""
+    """(len(texts), num_perm) uint32 MinHash signatures; an empty text gets all-max values.
+    Hashed a slice of texts at a time (`minhash.slices`): a text's signature does not depend on
+    its neighbours, and the temporaries stay the size of a slice, not of the batch."""
+    return np.concatenate([_signatures(texts[s], config) for s in minhash.slices(texts)])
+
+
+def _signatures(texts: Sequence[str], config: DedupConfig) -> np.ndarray:
     words, counts = minhash.word_hashes(texts)
     shingles, doc_of = minhash.shingle_hashes(words, counts, config.ngram)
     return minhash.signatures(shingles, doc_of, len(texts), config.num_perm, config.seed)

@@ -4,12 +4,16 @@ Why not datasketch: hashing each shingle through Python costs ~1,200 docs/s per 
 module hashes whole batches at once (words by a prefix polynomial hash over the batch's bytes,
 shingles and permutations as uint64 array arithmetic) for ~3x that. Signatures are deterministic:
 they depend only on the text and the config's seed, never on the batch, the process or the order.
+
+Memory: words are hashed a piece of `PIECE_BYTES` at a time, and `dedup.signatures` signs a slice
+of texts of that size at a time, so the uint64 temporaries (~40 bytes a byte of text) stay a few
+MB whatever the batch. Hashed whole, a worker's 1.2 MB chunk cost ~50 MiB its allocator kept.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -27,6 +31,7 @@ _SHINGLE_MIX = np.array(
     ],
     dtype=np.uint64,
 )
+PIECE_BYTES = 128 << 10  # text hashed at once (bytes of words; characters of texts)
 _BLOCK_ROWS = 4096  # shingles hashed at once: bounds the (rows x num_perm) temporary to ~2 MB
 _EMPTY = np.iinfo(np.uint32).max
 _U32 = np.uint64(32)
@@ -61,17 +66,37 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _POWERS: dict[int, np.ndarray] = {}
+POWERS_KEPT = PIECE_BYTES + 1  # powers a process keeps per base: those a piece needs
+
+
+def _power_table(n: int, base: np.uint64) -> np.ndarray:
+    """base**i mod 2**64 for i < n."""
+    table = np.full(n, base, dtype=np.uint64)
+    table[:1] = 1
+    with np.errstate(over="ignore"):
+        return np.cumprod(table, dtype=np.uint64)
 
 
 def _powers(n: int, base: np.uint64) -> np.ndarray:
-    """base**i mod 2**64 for i < n; kept per process, grown to the largest batch seen."""
+    """base**i mod 2**64 for i < n: a slice of a table kept per process for up to POWERS_KEPT,
+    computed afresh (and let go) beyond: a word longer than a piece."""
     cached = _POWERS.get(int(base))
-    if cached is None or len(cached) < n:
-        cached = np.full(max(n, 1 << 20), base, dtype=np.uint64)
-        cached[0] = 1
-        with np.errstate(over="ignore"):
-            cached = _POWERS[int(base)] = np.cumprod(cached, dtype=np.uint64)
-    return cached[:n]
+    if cached is None:
+        cached = _POWERS[int(base)] = _power_table(POWERS_KEPT, base)
+    return cached[:n] if n <= len(cached) else _power_table(n, base)
+
+
+def slices(texts: Sequence[str]) -> Iterator[slice]:
+    """Consecutive slices of `texts` of about PIECE_BYTES characters each (a longer text alone;
+    one empty slice for no texts)."""
+    start, chars = 0, 0
+    for index, text in enumerate(texts):
+        chars += len(text)
+        if chars >= PIECE_BYTES:
+            yield slice(start, index + 1)
+            start, chars = index + 1, 0
+    if start < len(texts) or not texts:
+        yield slice(start, len(texts))
 
 
 def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -79,15 +104,33 @@ def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     encoded = [normalise(t).encode("utf-8") for t in texts]
     counts = np.array([b.count(b" ") + 1 if b else 0 for b in encoded], dtype=np.int64)
     joined = b" ".join(b for b in encoded if b) + b" "
-    data = np.frombuffer(joined, dtype=np.uint8)
+    if not counts.sum():
+        return np.empty(0, np.uint64), counts
+    return np.concatenate([_hash_words(piece) for piece in _pieces(joined)]), counts
+
+
+def _pieces(joined: bytes) -> Iterator[bytes]:
+    """`joined` (words each followed by a space) in pieces of about PIECE_BYTES, cut after a
+    space: a word's hash depends on its bytes only, so the pieces hash as the whole does."""
+    start = 0
+    while start < len(joined):
+        cut = joined.rfind(b" ", start, start + PIECE_BYTES) + 1
+        if cut <= start:  # one word longer than a piece
+            cut = joined.index(b" ", start) + 1
+        yield joined[start:cut]
+        start = cut
+
+
+def _hash_words(piece: bytes) -> np.ndarray:
+    """The hash of each space-terminated word of `piece`, by a prefix polynomial over its bytes."""
+    data = np.frombuffer(piece, dtype=np.uint8)
     ends = np.flatnonzero(data == 32)
     starts = np.concatenate(([0], ends[:-1] + 1))
     with np.errstate(over="ignore"):
         prefix = np.zeros(len(data) + 1, dtype=np.uint64)
         np.cumsum(data.astype(np.uint64) * _powers(len(data), _BASE), out=prefix[1:])
         hashes = (prefix[ends] - prefix[starts]) * _powers(len(data), _BASE_INV)[starts]
-        hashes = fmix64(hashes + (ends - starts).astype(np.uint64))
-    return (hashes if counts.sum() else np.empty(0, np.uint64)), counts
+        return fmix64(hashes + (ends - starts).astype(np.uint64))
 
 
 def shingle_hashes(
