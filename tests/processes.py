@@ -67,9 +67,23 @@ def generated_corpus(folder: Path, count: int) -> Path:
 
 
 def start(config: Path, *args: str) -> subprocess.Popen:
-    """`corpusbuilder -q -c config ARGS…` in the background, its output captured as text."""
+    """`corpusbuilder -q -c config ARGS…` in the background, its output captured as text.
+
+    It gets Ctrl-C's default disposition, as from a terminal: a test run started in the
+    background of a non-interactive shell (`pytest &`) ignores SIGINT, every child inherits
+    that, and Python then never raises KeyboardInterrupt."""
     command = [*COMMAND, "-q", "-c", str(config), *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(config: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
