@@ -22,6 +22,12 @@ from corpusbuilder.config import load as load_config
 from tests.helpers import write_corpus
 
 COMMAND = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
+INTERRUPTIBLE = [
+    sys.executable,
+    "-c",
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "from corpusbuilder.cli import main; main()",
+]
 WORDS = (
     "the of and to in is was that for it with as his on be at by had not are but from or have an "
     "they which one you were her all she there would their we him been has when who will more no "
@@ -69,21 +75,12 @@ def generated_corpus(folder: Path, count: int) -> Path:
 def start(config: Path, *args: str) -> subprocess.Popen:
     """`corpusbuilder -q -c config ARGS…` in the background, its output captured as text.
 
-    It gets Ctrl-C's default disposition, as from a terminal: a test run started in the
-    background of a non-interactive shell (`pytest &`) ignores SIGINT, every child inherits
-    that, and Python then never raises KeyboardInterrupt."""
-    command = [*COMMAND, "-q", "-c", str(config), *args]
-    return subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_sigint,
-    )
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    Ctrl-C raises KeyboardInterrupt in it, as from a terminal, even when the test run was started
+    in the background of a non-interactive shell (`pytest &`): that ignores SIGINT, every child
+    inherits it, and Python then installs no handler of its own. Set in the child, not by a
+    `preexec_fn`, which may deadlock in a parent with threads (xdist's workers)."""
+    command = [*INTERRUPTIBLE, "-q", "-c", str(config), *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run(config: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
