@@ -54,7 +54,15 @@ LEDGER_WRITES = (
     "register_source",
     "mark_published",
 )
-LEDGER_READS = ("awaiting_curation", "next_seq", "doc_ids", "evidence", "documents", "funnel")
+LEDGER_READS = (
+    "awaiting_curation",
+    "count_awaiting_curation",
+    "next_seq",
+    "doc_ids",
+    "evidence",
+    "documents",
+    "funnel",
+)
 LEDGER_READS += ("release", "latest_release", "release_members", "resume_point", "source")
 STORES = {TextStore: ("put_many", "get_many"), SignatureStore: ("put", "get")}
 

@@ -27,8 +27,18 @@ def _drop_columns(db, added: dict[str, list[tuple[str, str]]]) -> None:
             db.execute(text(f'ALTER TABLE "{table}" DROP COLUMN "{name}"'))
 
 
+def downgrade_to_schema_3(ledger: Path | str) -> None:
+    """Drop the index schema 4 added, and say schema 3."""
+    engine = create_engine(_url(ledger))
+    with engine.begin() as db:
+        db.execute(text("DROP INDEX ix_document_awaiting"))
+        db.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
 def downgrade_to_schema_2(ledger: Path | str) -> None:
     """Drop every column schema 3 added (and the indexes on them), and say schema 2."""
+    downgrade_to_schema_3(ledger)
     engine = create_engine(_url(ledger))
     with engine.begin() as db:
         _drop_columns(db, V3_COLUMNS)

@@ -4,12 +4,10 @@ asks the ledger in plain values, so a change of database or schema stays inside 
 from __future__ import annotations
 
 import ast
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import SQLModel
 
-from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger import models as ledger_models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,23 +103,3 @@ def test_no_module_outside_the_ledger_imports_sqlalchemy_or_sqlmodel():
 def test_no_module_outside_the_ledger_builds_queries_from_table_columns():
     offenders = _offenders(query_makings)
     assert not offenders, "add a ledger method instead:\n" + "\n".join(offenders)
-
-
-def test_curation_awaits_new_and_marked_documents_in_ingest_order_never_taken_down_ones():
-    ledger = Ledger("sqlite://")
-    rows = [  # (doc_id, seq, status, recurate)
-        ("s/a", 4, "ingested", False),
-        ("s/b", 1, "kept", True),
-        ("s/c", 2, "filtered", False),
-        ("s/d", 3, "taken_down", True),
-        ("s/e", 0, "ingested", False),
-        ("s/f", 5, "duplicate", True),
-    ]
-    now = datetime.now(UTC)
-    documents = [
-        {"doc_id": doc_id, "source": "s", "source_key": doc_id[2:], "seq": seq, "status": status,
-         "recurate": recurate, "ingested_at": now}
-        for doc_id, seq, status, recurate in rows
-    ]  # fmt: skip
-    ledger.write_ingest_batch(documents, [], [], [], ledger.start_run("ingest", "s"), None)
-    assert ledger.awaiting_curation() == ["s/e", "s/b", "s/a", "s/f"]

@@ -15,6 +15,7 @@ import yaml
 from corpusbuilder import audit, stats
 from corpusbuilder.curate import language_metadata
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger.models import SCHEMA_VERSION
 from corpusbuilder.licences import Policy
 from corpusbuilder.project import Project
 from corpusbuilder.release import attribution
@@ -191,7 +192,7 @@ def test_a_schema_2_ledger_gains_the_stated_language_column(tmp_path):
     with sqlite3.connect(path) as db:
         columns = [row[1] for row in db.execute('PRAGMA table_info("document")')]
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert "language_stated" in columns and version == ("3",)
+    assert "language_stated" in columns and version == (str(SCHEMA_VERSION),)
 
 
 @pytest.mark.parametrize("trusted,language", [("detected", "en"), ("stated", "de")])

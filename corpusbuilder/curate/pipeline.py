@@ -101,9 +101,9 @@ class Curator:
         result = CurateResult(ledger.start_run("curate"))
         try:
             result.counts["taken_down"] = len(takedown.reapply(ledger, result.run_id))
-            waiting = ledger.awaiting_curation()
+            waiting = ledger.count_awaiting_curation()
             if waiting:
-                with self._engine(len(waiting)) as engine:
+                with self._engine(waiting) as engine:
                     self._decide(waiting, engine, result, progress)
             self._deduplicate(result)
         except BaseException as exc:
@@ -125,14 +125,12 @@ class Curator:
         modules = ["corpusbuilder.curate.analysis", *sorted(steps_modules)]
         return open_engine(chosen.name, workers, address=chosen.address, preload=modules)
 
-    def _decide(
-        self, waiting: list[str], engine: Engine, result: CurateResult, progress: bool
-    ) -> None:
+    def _decide(self, waiting: int, engine: Engine, result: CurateResult, progress: bool) -> None:
         """Licences are decided here as the engine asks for work, the steps run on its workers,
         and each batch is written once all its chunks are answered, in the order decided."""
         batches: deque[_Batch] = deque()
-        work = self._work(waiting, batches, result)
-        with tqdm(total=len(waiting), desc="curate", unit=" docs", disable=not progress) as bar:
+        work = self._work(batches, result)
+        with tqdm(total=waiting, desc="curate", unit=" docs", disable=not progress) as bar:
             for traces in engine.map_batches(partial(analyse, self.chain), work):
                 next(b for b in batches if not b.answered).traces.append(traces)
                 while batches and batches[0].answered:
@@ -140,13 +138,11 @@ class Curator:
             while batches:  # the last ones, or batches without a document for the steps
                 bar.update(self._collect(batches.popleft(), result))
 
-    def _work(
-        self, waiting: list[str], batches: deque, result: CurateResult
-    ) -> Iterator[list[steps.Doc]]:
+    def _work(self, batches: deque, result: CurateResult) -> Iterator[list[steps.Doc]]:
         """The chunks of documents for the steps, batch after batch, each batch registered in
         `batches` before its chunks are handed out."""
-        for start in range(0, len(waiting), BATCH):
-            batch, work = self._licensed(waiting[start : start + BATCH], result)
+        for doc_ids in self.ledger.awaiting_curation(page=BATCH):
+            batch, work = self._licensed(doc_ids, result)
             batches.append(batch)
             yield from work
 

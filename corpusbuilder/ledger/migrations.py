@@ -76,7 +76,14 @@ def _v3(connection: Connection) -> None:
     SQLModel.metadata.create_all(connection)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2, 3: _v3}
+def _v4(connection: Connection) -> None:
+    """Index what awaits curation (schema 4), so that curation reads it a page at a time."""
+    for index in Document.__table__.indexes:
+        if index.name == "ix_document_awaiting":
+            index.create(connection, checkfirst=True)
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def current_version(connection: Connection) -> int:

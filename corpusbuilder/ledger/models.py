@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# The documents curation decides next: new ones and those `curate --all` marked. Written once, as
+# SQL, because a partial index serves a query only when the query repeats its condition verbatim.
+AWAITING = text(f"(status = '{Status.INGESTED}' OR recurate IS TRUE)")
 
 
 class UTCDateTime(TypeDecorator):
@@ -97,6 +101,13 @@ class DocumentBase(SQLModel):
 
 class Document(DocumentBase, table=True):
     ingested_at: datetime = _utc_column(nullable=False)
+
+    # Curation reads what awaits it a page at a time, in ingest order: this index holds only
+    # those documents, so a page is one range of it however many documents were decided before.
+    __table_args__ = (
+        Index("ix_document_awaiting", "seq", "doc_id", sqlite_where=AWAITING,
+              postgresql_where=AWAITING),
+    )  # fmt: skip
 
 
 class Evidence(SQLModel, table=True):

@@ -6,12 +6,19 @@ into `Ledger`; plain values in, light rows out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, or_, select
+from sqlalchemy import Engine, exists, func, or_, select, tuple_
 
-from corpusbuilder.ledger.models import Decision, Document, Evidence, Release, ReleaseDocument
+from corpusbuilder.ledger.models import (
+    AWAITING,
+    Decision,
+    Document,
+    Evidence,
+    Release,
+    ReleaseDocument,
+)
 from corpusbuilder.reasons import Status
 
 CHUNK = 500  # values per IN (...) clause
@@ -38,13 +45,29 @@ class DocumentQueries:
         with self.engine.connect() as connection:
             return connection.execute(query.order_by(Document.doc_id).limit(limit)).all()
 
-    def awaiting_curation(self) -> list[str]:
-        """doc_ids curation decides, in ingest order (so a batch reads few text-store segments):
-        new documents and those `curate --all` marked, never a taken-down one."""
-        waiting = or_(Document.status == Status.INGESTED, Document.recurate.is_(True))
-        query = select(Document.doc_id).where(Document.status != Status.TAKEN_DOWN, waiting)
+    def count_awaiting_curation(self) -> int:
+        """How many documents `awaiting_curation` yields now."""
+        query = select(func.count()).where(AWAITING, Document.status != Status.TAKEN_DOWN)
         with self.engine.connect() as connection:
-            return list(connection.execute(query.order_by(Document.seq)).scalars())
+            return connection.execute(query.select_from(Document)).scalar_one()
+
+    def awaiting_curation(self, page: int) -> Iterator[list[str]]:
+        """doc_ids curation decides, a page at a time in ingest order (so a batch reads few
+        text-store segments): new documents and those `curate --all` marked, never a taken-down
+        one. Each page starts after the last one read, so memory is one page whatever the corpus,
+        and a document decided meanwhile is neither read again nor skipped."""
+        key = tuple_(Document.seq, Document.doc_id)
+        query = select(Document.seq, Document.doc_id).where(AWAITING)
+        query = query.where(Document.status != Status.TAKEN_DOWN).order_by(*key.clauses)
+        after: tuple[int, str] | None = None
+        while True:
+            paged = query if after is None else query.where(key > after)
+            with self.engine.connect() as connection:
+                rows = connection.execute(paged.limit(page)).all()
+            if not rows:
+                return
+            yield [row.doc_id for row in rows]
+            after = tuple(rows[-1])
 
     def removed_for(self, reason: str) -> list[str]:
         """doc_ids of every document not kept whose current reason is `reason`, in order."""

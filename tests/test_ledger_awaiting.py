@@ -1,0 +1,98 @@
+"""What awaits curation, read a page at a time: every waiting document once, in ingest order,
+whatever curation decides between pages, and by one range of an index of only those documents."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, inspect
+
+from corpusbuilder.ledger.store import Ledger
+from corpusbuilder.reasons import Status
+from tests.ledger_backend import new_ledger, on_postgres
+from tests.ledger_schemas import downgrade_to_schema_3
+
+WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def _ledger(tmp_path, rows: list[tuple[str, int, str, bool]]) -> Ledger:
+    """A ledger holding (doc_id, seq, status, recurate) rows."""
+    ledger = Ledger(new_ledger().get("ledger", f"sqlite:///{tmp_path / 'ledger.db'}"))
+    documents = [
+        {"doc_id": doc_id, "source": "s", "source_key": doc_id[2:], "seq": seq, "status": status,
+         "recurate": recurate, "ingested_at": WHEN}
+        for doc_id, seq, status, recurate in rows
+    ]  # fmt: skip
+    ledger.write_ingest_batch(documents, [], [], [], ledger.start_run("ingest", "s"), None)
+    return ledger
+
+
+def test_pages_hold_every_waiting_document_once_in_ingest_order(tmp_path):
+    ledger = _ledger(
+        tmp_path,
+        [("s/a", 4, "ingested", False), ("s/b", 1, "kept", True), ("s/c", 2, "filtered", False),
+         ("s/d", 3, "taken_down", True), ("s/e", 0, "ingested", False),
+         ("s/f", 5, "duplicate", True), ("s/g", 5, "ingested", False),
+         ("s/h", 5, "ingested", False)],
+    )  # fmt: skip
+    # s/f, s/g and s/h share a seq (two ingests may read the same next seq) across a page's end
+    pages = list(ledger.awaiting_curation(page=2))
+    assert pages == [["s/e", "s/b"], ["s/a", "s/f"], ["s/g", "s/h"]]
+    assert ledger.count_awaiting_curation() == 6
+
+
+def test_a_document_decided_between_pages_is_neither_read_again_nor_skipped(tmp_path):
+    rows = [(f"s/{n:02d}", n, "ingested", False) for n in range(7)]
+    ledger = _ledger(tmp_path, rows)
+    pages = ledger.awaiting_curation(page=3)
+    first = next(pages)
+    decided = [{"doc_id": doc_id, "status": Status.KEPT, "reason": "kept"} for doc_id in first]
+    ledger.update_documents([*decided, {"doc_id": "s/04", "status": "filtered"}], [])
+    assert first == ["s/00", "s/01", "s/02"]
+    assert list(pages) == [["s/03", "s/05", "s/06"]]  # s/04 was decided before its page was read
+
+
+def test_nothing_waiting_gives_no_page(tmp_path):
+    ledger = _ledger(tmp_path, [("s/a", 0, "kept", False)])
+    assert list(ledger.awaiting_curation(page=10)) == []
+    assert ledger.count_awaiting_curation() == 0
+
+
+@pytest.mark.skipif(on_postgres(), reason="SQLite's query plan; PostgreSQL plans by statistics")
+def test_a_page_is_one_range_of_the_index_of_waiting_documents(tmp_path):
+    """The partial index serves the query only while both spell its condition alike; without it
+    every page would sort all that still waits."""
+    ledger = _ledger(tmp_path, [(f"s/{n}", n, "ingested", False) for n in range(5)])
+    statements: list[tuple[str, tuple]] = []
+
+    def record(connection, cursor, sql, params, *_):
+        statements.append((sql, params))
+
+    event.listen(ledger.engine, "before_cursor_execute", record)
+    pages = ledger.awaiting_curation(page=2)
+    next(pages), next(pages)  # the first page, and one that starts after it
+    event.remove(ledger.engine, "before_cursor_execute", record)
+    with ledger.engine.connect() as connection:
+        plans = [
+            [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+            for sql, params in statements
+        ]
+    assert plans == [
+        ["SCAN document USING INDEX ix_document_awaiting"],
+        ["SEARCH document USING INDEX ix_document_awaiting ((seq,doc_id)>(?,?))"],
+    ]
+
+
+def test_a_schema_3_ledger_gains_the_index_of_waiting_documents(tmp_path):
+    path = tmp_path / "ledger.db"
+    Ledger(f"sqlite:///{path}").engine.dispose()
+    downgrade_to_schema_3(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta").fetchone() == ("3",)
+    ledger = Ledger(f"sqlite:///{path}")
+    indexes = {index["name"] for index in inspect(ledger.engine).get_indexes("document")}
+    assert "ix_document_awaiting" in indexes
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta").fetchone() == ("4",)
