@@ -284,3 +284,14 @@ def _postgres_tables(url: str) -> dict[str, list[str]]:
         }
     engine.dispose()
     return tables
+
+
+def test_an_sqlite_ledger_checkpoints_after_many_commits_not_after_each(tmp_path):
+    """A curation batch commits more pages than SQLite's default checkpoint (1,000): every
+    connection of the ledger raises it, or each commit would copy its pages into the database."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    with ledger.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert (mode, pages) == ("wal", store.WAL_CHECKPOINT_PAGES)
+    assert store.WAL_CHECKPOINT_PAGES > 2_800  # the pages one batch of 2,000 documents commits
