@@ -28,10 +28,11 @@ def _drop_columns(db, added: dict[str, list[tuple[str, str]]]) -> None:
 
 
 def downgrade_to_schema_3(ledger: Path | str) -> None:
-    """Drop the index schema 4 added, and say schema 3."""
+    """Drop the indexes schema 4 added, and say schema 3."""
     engine = create_engine(_url(ledger))
     with engine.begin() as db:
         db.execute(text("DROP INDEX ix_document_awaiting"))
+        db.execute(text("DROP INDEX ix_document_duplicate_of"))
         db.execute(text("UPDATE meta SET value = '3' WHERE key = 'schema_version'"))
     engine.dispose()
 

@@ -1,18 +1,14 @@
 """What awaits curation, read a page at a time: every waiting document once, in ingest order,
-whatever curation decides between pages, and by one range of an index of only those documents."""
+whatever curation decides between pages (test_ledger_indexes: each page is one range of an
+index)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
-
-import pytest
-from sqlalchemy import event, inspect
 
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
-from tests.ledger_backend import new_ledger, on_postgres
-from tests.ledger_schemas import downgrade_to_schema_3
+from tests.ledger_backend import new_ledger
 
 WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -58,41 +54,3 @@ def test_nothing_waiting_gives_no_page(tmp_path):
     ledger = _ledger(tmp_path, [("s/a", 0, "kept", False)])
     assert list(ledger.awaiting_curation(page=10)) == []
     assert ledger.count_awaiting_curation() == 0
-
-
-@pytest.mark.skipif(on_postgres(), reason="SQLite's query plan; PostgreSQL plans by statistics")
-def test_a_page_is_one_range_of_the_index_of_waiting_documents(tmp_path):
-    """The partial index serves the query only while both spell its condition alike; without it
-    every page would sort all that still waits."""
-    ledger = _ledger(tmp_path, [(f"s/{n}", n, "ingested", False) for n in range(5)])
-    statements: list[tuple[str, tuple]] = []
-
-    def record(connection, cursor, sql, params, *_):
-        statements.append((sql, params))
-
-    event.listen(ledger.engine, "before_cursor_execute", record)
-    pages = ledger.awaiting_curation(page=2)
-    next(pages), next(pages)  # the first page, and one that starts after it
-    event.remove(ledger.engine, "before_cursor_execute", record)
-    with ledger.engine.connect() as connection:
-        plans = [
-            [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
-            for sql, params in statements
-        ]
-    assert plans == [
-        ["SCAN document USING INDEX ix_document_awaiting"],
-        ["SEARCH document USING INDEX ix_document_awaiting ((seq,doc_id)>(?,?))"],
-    ]
-
-
-def test_a_schema_3_ledger_gains_the_index_of_waiting_documents(tmp_path):
-    path = tmp_path / "ledger.db"
-    Ledger(f"sqlite:///{path}").engine.dispose()
-    downgrade_to_schema_3(path)
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM meta").fetchone() == ("3",)
-    ledger = Ledger(f"sqlite:///{path}")
-    indexes = {index["name"] for index in inspect(ledger.engine).get_indexes("document")}
-    assert "ix_document_awaiting" in indexes
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM meta").fetchone() == ("4",)

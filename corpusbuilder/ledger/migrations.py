@@ -77,10 +77,9 @@ def _v3(connection: Connection) -> None:
 
 
 def _v4(connection: Connection) -> None:
-    """Index what awaits curation (schema 4), so that curation reads it a page at a time."""
+    """Add schema 4's indexes of documents: those awaiting curation, and by `duplicate_of`."""
     for index in Document.__table__.indexes:
-        if index.name == "ix_document_awaiting":
-            index.create(connection, checkfirst=True)
+        index.create(connection, checkfirst=True)
 
 
 STEPS: dict[int, Callable[[Connection], None]] = {1: _create_v1, 2: _v2, 3: _v3, 4: _v4}
