@@ -22,11 +22,10 @@ from corpusbuilder.config import load as load_config
 from tests.helpers import write_corpus
 
 COMMAND = [sys.executable, "-c", "from corpusbuilder.cli import main; main()"]
+# COMMAND with Python's own SIGINT handler set first (see `start`)
 INTERRUPTIBLE = [
-    sys.executable,
-    "-c",
-    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-    "from corpusbuilder.cli import main; main()",
+    *COMMAND[:-1],
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n" + COMMAND[-1],
 ]
 WORDS = (
     "the of and to in is was that for it with as his on be at by had not are but from or have an "
