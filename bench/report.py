@@ -229,13 +229,14 @@ def _scale_runs(inputs: Inputs, truth: list[dict], mb: float) -> tuple[list, lis
         truth_at = [json.loads(line) for line in (folder / "truth.jsonl").open(encoding="utf-8")]
         found, checked = _removals(folder / "corpus.jsonl", truth_at, full)
         scored.append((found, checked))
+        lowest = "none" if checked.lowest is None else f"{checked.lowest:.3f}"
         lines.append(
             f"- {size:,} docs (`{saved['command']}`): {status}; seeded duplicates removed "
             f"{found.found:,}/{found.seeded:,} = {100 * found.recall:.2f} %, false removals "
             f"{found.false} = {100 * found.false / found.docs:.3f} %; removals whose kept copy is"
             f" outside the seeded cluster {checked.outside:,}, of them below Jaccard"
             f" {removals.THRESHOLD} on the texts {checked.below:,} ="
-            f" {100 * checked.below / found.docs:.3f} % (lowest {checked.lowest or 1:.3f})."
+            f" {100 * checked.below / found.docs:.3f} % (lowest {lowest})."
         )
     return runs, scored, lines
 
