@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, inspect
 
+from corpusbuilder.ledger import releases
 from corpusbuilder.ledger.models import SCHEMA_VERSION
 from corpusbuilder.ledger.store import Ledger
 from tests.ledger_schemas import downgrade_to_schema_3
@@ -76,6 +77,23 @@ def test_the_duplicates_a_document_absorbed_are_found_by_index(tmp_path):
     assert absorbed == [
         ["SEARCH document USING INDEX ix_document_duplicate_of (duplicate_of=?)",
          "USE TEMP B-TREE FOR ORDER BY"]
+    ]  # fmt: skip
+
+
+def test_a_page_of_the_kept_documents_is_one_range_of_the_seq_index(tmp_path, monkeypatch):
+    """Most documents are kept: read by the status index, every page of a release's freeze
+    would sort all of them (N² over a corpus); `likely()` tells SQLite to read the seq index."""
+    monkeypatch.setattr(releases, "PAGE", 2)
+    ledger = _ledger(tmp_path)
+    plans = _plans(ledger, lambda: list(ledger.releasable()))
+    evidence = [
+        "CORRELATED SCALAR SUBQUERY 1",
+        "SEARCH evidence USING COVERING INDEX ix_evidence_doc_id (doc_id=?)",
+        "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY",
+    ]  # among equal seqs only
+    assert plans == [
+        ["SCAN document USING INDEX ix_document_seq", *evidence],
+        *[["SEARCH document USING INDEX ix_document_seq (seq>?)", *evidence]] * 2,
     ]  # fmt: skip
 
 

@@ -18,7 +18,7 @@ TESTS = Path(__file__).parent
 SUITES = [
     "test_build.py", "test_ingest.py", "test_curation.py", "test_dedup.py", "test_frozen.py",
     "test_recurate.py", "test_takedown.py", "test_diff.py", "test_verify.py",
-    "test_publish_folder.py", "test_poison_records.py",
+    "test_publish_folder.py", "test_poison_records.py", "test_ledger_pages.py",
 ]  # fmt: skip
 
 

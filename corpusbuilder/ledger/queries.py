@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, or_, select, tuple_
+from sqlalchemy import Engine, exists, func, or_, select
 
 from corpusbuilder.ledger.models import (
     AWAITING,
@@ -19,6 +19,7 @@ from corpusbuilder.ledger.models import (
     Release,
     ReleaseDocument,
 )
+from corpusbuilder.ledger.pages import by_key
 from corpusbuilder.reasons import Status
 
 CHUNK = 500  # values per IN (...) clause
@@ -56,18 +57,10 @@ class DocumentQueries:
         text-store segments): new documents and those `curate --all` marked, never a taken-down
         one. Each page starts after the last one read, so memory is one page whatever the corpus,
         and a document decided meanwhile is neither read again nor skipped."""
-        key = tuple_(Document.seq, Document.doc_id)
-        query = select(Document.seq, Document.doc_id).where(AWAITING)
-        query = query.where(Document.status != Status.TAKEN_DOWN).order_by(*key.clauses)
-        after: tuple[int, str] | None = None
-        while True:
-            paged = query if after is None else query.where(key > after)
-            with self.engine.connect() as connection:
-                rows = connection.execute(paged.limit(page)).all()
-            if not rows:
-                return
+        key = (Document.seq, Document.doc_id)
+        query = select(*key).where(AWAITING, Document.status != Status.TAKEN_DOWN)
+        for rows in by_key(self.engine, query, key, page):
             yield [row.doc_id for row in rows]
-            after = tuple(rows[-1])
 
     def removed_for(self, reason: str) -> list[str]:
         """doc_ids of every document not kept whose current reason is `reason`, in order."""

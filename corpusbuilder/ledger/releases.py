@@ -21,11 +21,13 @@ from corpusbuilder.ledger.models import (
     ReleaseDocument,
     ReleaseProvenance,
 )
+from corpusbuilder.ledger.pages import by_key
 from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
 Row = dict[str, Any]
 STREAMED = 500  # rows a streamed query holds at once: a release's memory does not grow with it
+PAGE = 2000  # kept documents a page reads: the freeze writes between pages (ledger.pages)
 
 
 class ReleaseRecords:
@@ -112,29 +114,31 @@ class ReleaseRecords:
         languages: Collection[str | None] | None = None,
         licences: Collection[str | None] | None = None,
     ) -> Iterator[Any]:
-        """Light rows of the kept documents with their evidence count, streamed in ingest order
-        (seq, then doc_id as Python orders strings), of the given languages and licences only
-        when asked (None asks for NULL): a release is frozen from them a batch at a time."""
+        """Light rows of the kept documents with their evidence count, in ingest order (seq,
+        then doc_id as Python orders strings), of the given languages and licences only when
+        asked (None asks for NULL), read a page at a time: a release is frozen from them a
+        batch at a time, and writes between pages."""
         evidence = (
             select(func.count())
             .where(Evidence.doc_id == Document.doc_id)
             .scalar_subquery()
             .label("evidence")
         )
-        columns = (Document.doc_id, Document.seq, Document.source, Document.url, Document.title,
+        columns = (Document.seq, Document.doc_id, Document.source, Document.url, Document.title,
                    Document.creator, Document.date, Document.language, Document.language_score,
                    Document.licence, Document.chars, Document.text_sha256)  # fmt: skip
-        doc_id = Document.doc_id
+        doc_id, kept = Document.doc_id, Document.status == Status.KEPT
         if self.engine.dialect.name == "postgresql":  # byte order, as Python compares strings
             doc_id = doc_id.collate("C")
+        if self.engine.dialect.name == "sqlite":  # most are kept: read by the seq index, in order
+            kept = func.likely(kept)
         query = (
             select(*columns, evidence)
-            .where(Document.status == Status.KEPT)
+            .where(kept)
             .where(*_among(Document.language, languages), *_among(Document.licence, licences))
-            .order_by(Document.seq, doc_id)
         )
-        with self.engine.connect() as connection:
-            yield from connection.execution_options(yield_per=STREAMED).execute(query)
+        for rows in by_key(self.engine, query, (Document.seq, doc_id), PAGE):
+            yield from rows
 
     def release_members(self, version: str) -> list[Any]:
         """Light (doc_id, text_sha256, config, shard, row) rows of a release, in shard order."""
