@@ -170,6 +170,6 @@ def test_a_postgres_ledger_is_locked_across_machines(tmp_path, postgres_url):
     assert waiting.returncode == 0, stderr
     assert line.startswith(f"waiting for another corpusbuilder command ({holder}, since")
     ledger = Project.open(there, progress=False).ledger
-    assert len(ledger.doc_ids()) == 3
+    assert len(list(ledger.documents())) == 3
     with ledger.engine.connect() as connection:  # the refused ingest wrote no run
         assert connection.execute(select(Run.kind, Run.status)).all() == [("ingest", "completed")]

@@ -58,7 +58,7 @@ def _statuses(project: Project) -> Counter:
 def _licence_decisions(project: Project) -> Counter:
     return Counter(
         len([d for d in project.ledger.decisions(doc_id) if d.stage == "licence"])
-        for doc_id in project.ledger.doc_ids()
+        for doc_id in (doc.doc_id for doc in project.ledger.documents())
     )
 
 

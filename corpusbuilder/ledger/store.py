@@ -250,11 +250,6 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
             for (document,) in session.execute(query.execution_options(yield_per=2000)):
                 yield document
 
-    def doc_ids(self) -> list[str]:
-        query = select(Document.doc_id).order_by(Document.doc_id)
-        with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
-
     def outcomes(self, doc_ids: Iterable[str]) -> dict[str, Any]:
         """doc_id → light (status, reason, duplicate_of) of the asked documents in the ledger."""
         doc_ids = list(doc_ids)
