@@ -23,6 +23,10 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 WATCH_INTERVAL = 0.5  # seconds between a worker's checks that the main process is alive
+# Workers yield a core to the main process when both want one: it feeds every worker (reads
+# texts, decides licences) and writes what they found, and it waited for a core in its ledger
+# writes (their CPU was 71-73 % of their wall time on 2 cores; 86-88 % niced, full 20k build).
+WORKER_NICENESS = 5
 WORKER_MAIN = "corpusbuilder.engines.worker_main"
 
 
@@ -82,9 +86,11 @@ def _stop_forkserver() -> None:
 
 
 def _start_worker(main_pid: int) -> None:
-    """In each worker: leave Ctrl-C to the main process, and watch that it is alive. The pid is
-    passed in because a worker's parent is the forkserver, which outlives the main process."""
+    """In each worker: leave Ctrl-C to the main process, yield a core to it, and watch that it
+    is alive. The pid is passed in because a worker's parent is the forkserver, which outlives
+    the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
 
 
