@@ -6,14 +6,27 @@ import json
 import shutil
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
+from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.project import Project
 from corpusbuilder.source import SourceAdapter
 from tests import ledger_backend
+
+
+def ledger_holding(url: str, documents: list[dict]) -> Ledger:
+    """A ledger at `url` whose one ingest run wrote `documents` (each with at least doc_id "s/…",
+    seq and status) from source "s"."""
+    ledger = Ledger(url)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    rows = [{"source": "s", "source_key": row["doc_id"][2:], "ingested_at": when} | row
+            for row in documents]  # fmt: skip
+    ledger.write_ingest_batch(rows, [], [], [], ledger.start_run("ingest", "s"), None)
+    return ledger
 
 
 def write_corpus(folder: Path, records: list[dict], **sections) -> Path:

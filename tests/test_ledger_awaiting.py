@@ -4,25 +4,17 @@ index)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
+from tests.helpers import ledger_holding
 from tests.ledger_backend import new_ledger
-
-WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _ledger(tmp_path, rows: list[tuple[str, int, str, bool]]) -> Ledger:
     """A ledger holding (doc_id, seq, status, recurate) rows."""
-    ledger = Ledger(new_ledger().get("ledger", f"sqlite:///{tmp_path / 'ledger.db'}"))
-    documents = [
-        {"doc_id": doc_id, "source": "s", "source_key": doc_id[2:], "seq": seq, "status": status,
-         "recurate": recurate, "ingested_at": WHEN}
-        for doc_id, seq, status, recurate in rows
-    ]  # fmt: skip
-    ledger.write_ingest_batch(documents, [], [], [], ledger.start_run("ingest", "s"), None)
-    return ledger
+    url = new_ledger().get("ledger", f"sqlite:///{tmp_path / 'ledger.db'}")
+    keys = ("doc_id", "seq", "status", "recurate")
+    return ledger_holding(url, [dict(zip(keys, row, strict=True)) for row in rows])
 
 
 def test_pages_hold_every_waiting_document_once_in_ingest_order(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, inspect
@@ -14,25 +13,17 @@ from sqlalchemy import event, inspect
 from corpusbuilder.ledger import releases
 from corpusbuilder.ledger.models import SCHEMA_VERSION
 from corpusbuilder.ledger.store import Ledger
+from tests.helpers import ledger_holding
 from tests.ledger_schemas import downgrade_to_schema_3
-
-WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _ledger(tmp_path) -> Ledger:
     """Documents waiting, kept, and duplicates of kept ones."""
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
-    documents = [
-        {"doc_id": f"s/{n}", "source": "s", "source_key": str(n), "seq": n,
-         "status": "ingested" if n < 5 else "kept", "ingested_at": WHEN}
-        for n in range(10)
-    ]  # fmt: skip
-    documents += [
-        {"doc_id": f"s/copy-{n}", "source": "s", "source_key": f"copy-{n}", "seq": 10 + n,
-         "status": "ingested", "ingested_at": WHEN}
-        for n in range(5, 10)
-    ]  # fmt: skip
-    ledger.write_ingest_batch(documents, [], [], [], ledger.start_run("ingest", "s"), None)
+    documents = [{"doc_id": f"s/{n}", "seq": n, "status": "ingested" if n < 5 else "kept"}
+                 for n in range(10)]  # fmt: skip
+    documents += [{"doc_id": f"s/copy-{n}", "seq": 10 + n, "status": "ingested"}
+                  for n in range(5, 10)]  # fmt: skip
+    ledger = ledger_holding(f"sqlite:///{tmp_path / 'ledger.db'}", documents)
     copies = [{"doc_id": f"s/copy-{n}", "status": "duplicate", "duplicate_of": f"s/{n}"}
               for n in range(5, 10)]  # fmt: skip
     ledger.update_documents(copies, [])

@@ -6,16 +6,15 @@ streamed read spanned them). test_ledger_indexes: each page is one range of the 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
 import pytest
 
 from corpusbuilder.ledger import releases
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
+from tests.helpers import ledger_holding
 from tests.ledger_backend import new_ledger
 
-WHEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 # (doc_id, seq, status, language): "s/B" sorts before "s/a" in byte order, after it in a
 # locale's; three documents share seq 2 (two ingests may read the same next seq).
 ROWS = [
@@ -27,14 +26,8 @@ IN_ORDER = ["s/c", "s/B", "s/C", "s/a", "s/e", "s/g", "s/h"]  # the kept, by (se
 
 
 def _ledger(url: str) -> Ledger:
-    ledger = Ledger(url)
-    documents = [
-        {"doc_id": doc_id, "source": "s", "source_key": doc_id[2:], "seq": seq, "status": status,
-         "language": language, "ingested_at": WHEN}
-        for doc_id, seq, status, language in ROWS
-    ]  # fmt: skip
-    ledger.write_ingest_batch(documents, [], [], [], ledger.start_run("ingest", "s"), None)
-    return ledger
+    keys = ("doc_id", "seq", "status", "language")
+    return ledger_holding(url, [dict(zip(keys, row, strict=True)) for row in ROWS])
 
 
 @pytest.fixture(autouse=True)
