@@ -1,13 +1,16 @@
 """The out-of-core near-dedup decides exactly as the obvious quadratic greedy of the keep policy,
-whatever the input order, chunking and number of partitions."""
+whatever the input order, chunking, number of partitions and candidate pairs parked at once."""
 
 from __future__ import annotations
+
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpusbuilder.curate import dedup_lsh
 from corpusbuilder.curate.dedup import DedupConfig
 from corpusbuilder.curate.dedup_lsh import NearDedup, band_hash
 
@@ -47,11 +50,12 @@ def corpus(seed: int, size: int, config: DedupConfig, alphabet: int = 6) -> np.n
     return sigs
 
 
-def out_of_core(tmp_path, sigs, positions, config, partitions, chunk) -> list[tuple]:
+def out_of_core(tmp_path, sigs, positions, config, partitions, chunk, parked=None) -> list[tuple]:
     lsh = NearDedup(tmp_path, config, partitions)
     for start in range(0, len(sigs), chunk):
         lsh.add(positions[start : start + chunk], sigs[start : start + chunk])
-    removed, kept, similarity = lsh.run()
+    with mock.patch.object(dedup_lsh, "PARKED", parked or dedup_lsh.PARKED):
+        removed, kept, similarity = lsh.run()
     return list(zip(removed.tolist(), kept.tolist(), similarity.tolist(), strict=True))
 
 
@@ -62,14 +66,16 @@ def out_of_core(tmp_path, sigs, positions, config, partitions, chunk) -> list[tu
     alphabet=st.integers(2, 6),
     partitions=st.integers(1, 9),
     chunk=st.integers(1, 25),
+    parked=st.integers(1, 40),
 )
 def test_equals_the_quadratic_greedy_for_any_order_chunking_and_partitions(
-    tmp_path_factory, seed, size, alphabet, partitions, chunk
+    tmp_path_factory, seed, size, alphabet, partitions, chunk, parked
 ):
     sigs = corpus(seed, size, SMALL, alphabet)
     positions = np.random.default_rng(seed + 1).permutation(size * 3)[:size]  # gaps, any order
     expected = reference(sigs, positions, SMALL)
-    found = out_of_core(tmp_path_factory.mktemp("lsh"), sigs, positions, SMALL, partitions, chunk)
+    folder = tmp_path_factory.mktemp("lsh")
+    found = out_of_core(folder, sigs, positions, SMALL, partitions, chunk, parked)
     assert found == expected
 
 

@@ -22,7 +22,7 @@ duplicates), never the signatures of the corpus (a memory map would keep every p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 RECORD = np.dtype([("band", "u1"), ("key", "<u8"), ("row", "<u4")])
 VERIFY = 8192  # pairs verified at once: their signatures are read for them, then dropped
+PARKED = 1 << 19  # candidate pairs held before they are parked (4 MB as two uint32 columns)
 RECORDS_PER_PARTITION = 1 << 18  # ~3.4 MB of records: what one partition's sort holds, about
 
 
@@ -101,8 +102,7 @@ class NearDedup:
         for p in range(self.partitions):
             (self.scratch / self._pairs(p)).write_bytes(b"")
         for p in range(self.partitions):
-            for a, b in self._bucket_pairs(p):
-                self._park_pairs(a, b)
+            self._park_all(self._bucket_pairs(p))
         found = [self._verified(p) for p in range(self.partitions)]
         a, b, similarity = (np.concatenate(column) for column in zip(*found, strict=True))
         early = np.where(positions[a] < positions[b], positions[a], positions[b])
@@ -130,6 +130,20 @@ class NearDedup:
         for gap in range(1, int(sizes.max())):
             first = member[room > gap]  # pair each record with the one `gap` further on
             yield rows[first], rows[first + gap]
+
+    def _park_all(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Park `pairs`, PARKED of them at a time: each parking opens the file of every partition
+        its pairs fall in, and parked as they came (a few at a time, more batches and more
+        partitions as the corpus grows) they opened 36k files at 500k documents, 142k at 1M."""
+        held, count = [], 0
+        for a, b in pairs:
+            held.append((a, b))
+            count += len(a)
+            if count >= PARKED:
+                self._park_pairs(*map(np.concatenate, zip(*held, strict=True)))
+                held, count = [], 0
+        if held:
+            self._park_pairs(*map(np.concatenate, zip(*held, strict=True)))
 
     def _park_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
         """Park candidate pairs as (low row << 32 | high row), partitioned by the low row, so
