@@ -40,6 +40,7 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(freeze, "BATCH", 20)
     monkeypatch.setattr(shards, "BATCH", 8)
     monkeypatch.setattr(releases, "STREAMED", 20)
+    monkeypatch.setattr(releases, "PAGE", 20)
     monkeypatch.setattr(textstore, "READ_WINDOW", 20)
     monkeypatch.setattr(layout, "ROW_GROUP_ROWS", 16)
 
