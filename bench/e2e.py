@@ -58,7 +58,6 @@ LEDGER_READS = (
     "awaiting_curation",
     "count_awaiting_curation",
     "next_seq",
-    "doc_ids",
     "evidence",
     "documents",
     "funnel",
