@@ -15,10 +15,14 @@ from tests import ledger_backend
 TESTS = Path(__file__).parent
 # test_lock.py and test_interrupt.py pass on PostgreSQL too (run them with the variable set);
 # they are left out here for time: the PostgreSQL lock has its own test in test_lock.py.
+# SQLite's own: test_ledger_indexes.py (its query plans), test_migrations.py (reads the file);
+# test_takedown_content.py copies a corpus folder, not its database, and has a PostgreSQL test.
 SUITES = [
     "test_build.py", "test_ingest.py", "test_curation.py", "test_dedup.py", "test_frozen.py",
     "test_recurate.py", "test_takedown.py", "test_diff.py", "test_verify.py",
     "test_publish_folder.py", "test_poison_records.py", "test_ledger_pages.py",
+    "test_ledger_awaiting.py", "test_ledger_json.py", "test_ledger_updates.py",
+    "test_publish_faults.py",
 ]  # fmt: skip
 
 
