@@ -4,9 +4,9 @@
     python bench/engines.py bench/out/corpus-20000 --workers 2 --out engines.json
 
 Ingests corpus.jsonl once, then curates a copy of that ledger and text store on each engine
-(`engine: {name: ray}` starts a local Ray of `--workers` CPUs, its start timed apart) and checks
-that both end in the same document states. Ledger time is the wall time of the runner's bulk
-writes (`update_documents`, `update_evidence`), wrapped in this process only.
+(`engine: {name: ray}` starts a local Ray of `--workers` CPUs, its start and stop timed apart)
+and checks that both end in the same document states. Ledger time is the wall time of the
+runner's bulk writes (`update_documents`, `update_evidence`), wrapped in this process only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import ray
 import yaml
 
 from corpusbuilder.engines import ray as ray_engine
@@ -72,7 +73,9 @@ def curate(base: Path, folder: Path, engine: str, workers: int, spent: dict) -> 
     with sqlite3.connect(folder / "work" / "ledger.db") as connection:
         states = sorted(connection.execute(STATES).fetchall())
     figures = {"curate_s": round(wall, 2), "ledger_s": round(ledger, 2)}
-    figures |= {"ray_start_s": round(spent["_start"], 2)} if "_start" in spent else {}
+    if "_start" in spent:  # a local Ray's fixed costs, to tell them from its throughput
+        figures |= {"ray_start_s": round(spent["_start"], 2)}
+        figures |= {"ray_stop_s": round(spent.get("shutdown", 0.0), 2)}
     figures["ledger_share"] = round(ledger / wall, 4)
     figures["counts"] = dict(result.counts)
     print(engine, json.dumps(figures), flush=True)
@@ -90,6 +93,7 @@ def main() -> None:
     for name in WRITES:
         timed(Ledger, name, spent)
     timed(ray_engine, "_start", spent)
+    timed(ray, "shutdown", spent)
     base = ingested(args.corpus.resolve(), args.work / "ingested")
     runs = {e: curate(base, args.work / e, e, args.workers, spent) for e in ("local", "ray")}
     same = runs["local"].pop("states") == runs["ray"].pop("states")

@@ -5,15 +5,15 @@ read as one bz2 stream and re-packed as Wikimedia's multistream dump with its in
     python bench/ingest_scaling.py --copies 10 --repeat 3   # the pages 10 times, ids renumbered
 
 Each run ingests into a fresh ledger and text store, in this process, through the same code as
-`corpusbuilder ingest --workers N`; its wall time counts the engine's start (a process pool,
-~1 s; a local Ray, ~6 s on two quiet cores) and the ledger's writes. "driver CPU" is this
-process's CPU time in the run: the serial share (reading the dump, writing the ledger; with one
-worker, the parsing too, and the /proc sampler, ~1 % of a core); "tree" adds the workers' (sampled
-from /proc each second, bench/proctree.py: a worker's last second may be missed). On a
-loaded machine wall times say little, so the table also gives the speed-up two quiet cores
-could reach at most: the tree's CPU with 1 worker over max(driver CPU, tree CPU / 2). The runs
-must end in the same ledger rows (doc_id, seq, status, reason, text sha256): the script says
-so, or exits 1.
+`corpusbuilder ingest --workers N`; its wall time counts the engine's start and stop (a process
+pool, ~1 s; a local Ray, 3-4 s and ~1.3 s, each timed apart) and the ledger's writes. "driver
+CPU" is this process's CPU time in the run: the serial share (reading the dump, writing the
+ledger; with one worker, the parsing too, and the /proc sampler, ~1 % of a core); "tree" adds
+the workers' (sampled from /proc each second, bench/proctree.py: a worker's last second may be
+missed). On a loaded machine wall times say little, so the table also gives the speed-up two
+quiet cores could reach at most: the tree's CPU with 1 worker over max(driver CPU, tree CPU /
+2). The runs must end in the same ledger rows (doc_id, seq, status, reason, text sha256): the
+script says so, or exits 1.
 `--copies K` writes a dump with the sample's pages K times (page ids offset per copy, so none
 is a repeat) for a figure less dominated by the engines' start than the sample's 124 pages.
 The multistream copy is written by `tests/multistream_dumps.py` (Wikimedia's recompressxml
@@ -59,8 +59,14 @@ SAMPLE = Path(
 RUNS = tuple((dump, engine, workers) for dump in ("single", "multistream")
              for engine, workers in (("local", 1), ("local", 2), ("ray", 2)))  # fmt: skip
 CHECKPOINT_EVERY = 100
-RAY_SPENT: dict[str, float] = {}  # seconds of the local Rays' starts, timed apart
+RAY_SPENT: dict[str, float] = {}  # seconds of the local Rays' starts and stops, timed apart
 timed(ray_engine, "_start", RAY_SPENT)
+try:
+    import ray
+except ImportError:  # --no-ray
+    pass
+else:
+    timed(ray, "shutdown", RAY_SPENT)
 PAGE = re.compile(rb"<page>.*?</page>\s*", re.S)
 PAGE_ID = re.compile(rb"(<page>.*?<id>)(\d+)(</id>)", re.S)
 
@@ -87,7 +93,8 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     adapter = MediaWikiSource({"dump": str(dump), **config})
     before: dict[int, float] = {}
     tree_usage(os.getpid(), before)  # the CPU each process of the tree has used until now
-    started, cpu, starts = time.perf_counter(), time.process_time(), RAY_SPENT.get("_start", 0.0)
+    started, cpu = time.perf_counter(), time.process_time()
+    spent = dict(RAY_SPENT)
     with Sampler(os.getpid(), interval=1.0) as tree:  # rarely: its CPU counts as the driver's
         result = _ingest(ledger, folder, adapter, Parallel(workers, engine))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -98,7 +105,13 @@ def run(dump: Path, engine: str, workers: int, folder: Path) -> dict:
     parsed = result.counts["new"] + result.counts["skipped:disambiguation"]
     return {"engine": engine, "workers": workers, "seconds": seconds, "pages": pages,
             "parsed": parsed, "ledger": digest, "load": load, "driver_cpu": cpu,
-            "tree_cpu": tree_cpu, "ray_start_s": RAY_SPENT.get("_start", 0.0) - starts}  # fmt: skip
+            "tree_cpu": tree_cpu, "ray_start_s": _since(spent, "_start"),
+            "ray_stop_s": _since(spent, "shutdown")}  # fmt: skip
+
+
+def _since(before: dict[str, float], name: str) -> float:
+    """Seconds `RAY_SPENT[name]` grew since `before`."""
+    return RAY_SPENT.get(name, 0.0) - before.get(name, 0.0)
 
 
 def _ingest(ledger: Ledger, folder: Path, adapter: MediaWikiSource, parallel: Parallel):

@@ -10,26 +10,26 @@ from __future__ import annotations
 def section(saved: dict) -> list[str]:
     engines, ingest = saved["engines"], saved["ingest"]
     local, ray = engines["local"], engines["ray"]
-    start = ray.get("ray_start_s", 0.0)
+    fixed = ray.get("ray_start_s", 0.0) + ray.get("ray_stop_s", 0.0)
     lines = [
         f"Command: `{saved['command']}` (code hash {engines['code']} and {ingest['code']}).",
         "",
         f"Curation of `{saved['corpus']}` (ingested once, then curated from a copy of that ledger"
         f" on each engine, {engines['workers']} workers; bench/engines.py):",
         "",
-        "| engine | curate s | of which Ray's start s | ledger writes s | share |",
+        "| engine | curate s | of which Ray's start / stop s | ledger writes s | share |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, run in (("local", local), ("ray", ray)):
         lines.append(
-            f"| {name} | {run['curate_s']:.1f} | {run.get('ray_start_s', '—')} | "
+            f"| {name} | {run['curate_s']:.1f} | {_start_stop(run)} | "
             f"{run['ledger_s']:.1f} | {100 * run['ledger_share']:.1f} % |"
         )
     same = "yes" if engines["same_states"] else "**NO**"
     lines += [
         "",
         f"- Ray against local: {engines['ray_over_local']:.2f}× the wall time "
-        f"({(ray['curate_s'] - start) / local['curate_s']:.2f}× without Ray's start).",
+        f"({(ray['curate_s'] - fixed) / local['curate_s']:.2f}× without Ray's start and stop).",
         f"- the same document states on both engines: {same}",
         "",
         f"Ingest of the enwiki sample, {ingest['dump']} with its pages {ingest['copies']} times, "
@@ -65,12 +65,25 @@ def ingest_table(results: list[dict]) -> list[str]:
     lines.append("")
     for r in results:
         if r["engine"] == "ray":
-            ratio, start = r["seconds"] / local2[r["dump"]], r.get("ray_start_s")
-            without = "" if start is None else (
-                f" ({(r['seconds'] - start) / local2[r['dump']]:.2f}× without Ray's start, "
-                f"{start:.1f} s)")  # fmt: skip
+            ratio, fixed = r["seconds"] / local2[r["dump"]], _fixed(r)
+            without = "" if fixed is None else (
+                f" ({(r['seconds'] - fixed) / local2[r['dump']]:.2f}× without Ray's start and "
+                f"stop, {_start_stop(r)} s)")  # fmt: skip
             lines.append(f"- {r['dump']}: Ray against local, 2 workers: {ratio:.2f}× the wall "
                          f"time{without}")  # fmt: skip
     same = len({r["ledger"] for r in results}) == 1
     lines.append("- the same ledger rows in every run: " + ("yes" if same else "**NO**"))
     return lines
+
+
+def _fixed(run: dict) -> float | None:
+    """A local Ray's fixed seconds in `run` (its start and stop), None if none was started."""
+    if "ray_start_s" not in run:
+        return None
+    return run["ray_start_s"] + run.get("ray_stop_s", 0.0)
+
+
+def _start_stop(run: dict) -> str:
+    if "ray_start_s" not in run:
+        return "—"
+    return f"{run['ray_start_s']:.1f} / {run.get('ray_stop_s', 0.0):.1f}"

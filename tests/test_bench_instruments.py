@@ -30,3 +30,13 @@ def test_every_method_the_end_to_end_bench_times_exists():
 def test_every_ledger_write_the_engines_bench_times_exists():
     engines = bench_module("engines")
     assert [name for name in engines.WRITES if not hasattr(Ledger, name)] == []
+
+
+def test_the_ray_start_and_stop_the_engine_benches_time_exist():
+    """bench/engines.py and bench/ingest_scaling.py wrap these to time a local Ray's fixed costs."""
+    import ray
+
+    from corpusbuilder.engines import ray as ray_engine
+
+    wanted = [(ray_engine, "_start"), (ray, "shutdown")]
+    assert [f"{owner.__name__}.{name}" for owner, name in wanted if not hasattr(owner, name)] == []
