@@ -18,10 +18,15 @@ from corpusbuilder.curate import pipeline
 from corpusbuilder.engines import ray as ray_engine
 from corpusbuilder.engines.ordered import in_order
 from corpusbuilder.engines.ray import RayMissing
+from corpusbuilder.ledger import Ledger
 from corpusbuilder.project import Project
+from sources.mediawiki import MediaWikiSource
+from tests.conftest import shared_path
 from tests.demo_copies import files
 from tests.helpers import demo_project, write_corpus
+from tests.multistream_dumps import write_multistream
 from tests.processes import VOCABULARY, query, records, states
+from tests.test_ingest_partitions import ENWIKI, Engines, _ingest, _state
 
 GENERATED = 2500  # documents: two ledger batches of 2,000 and 500, in chunks of 250
 DECISIONS = "SELECT doc_id, stage, component, outcome, reason, detail FROM decision ORDER BY id"
@@ -140,6 +145,22 @@ def test_an_unknown_engine_is_refused_with_the_choices(tmp_path):
     config = write_corpus(tmp_path, [], engine={"name": "spark"})
     with pytest.raises(ConfigError, match=r"engine\.name: .*'local'.*'ray'"):
         Project.open(config)
+
+
+@pytest.mark.parametrize("dump", ["one stream", "multistream"])
+def test_a_dump_ingested_on_ray_writes_the_ledger_of_one_worker(ray, tmp_path, dump):
+    """One stream: the driver reads the pages and Ray's workers parse them, 16 a task;
+    multistream (10 pages a stream, a part a checkpoint): each worker reads its own part."""
+    path = shared_path("mediawiki", ENWIKI)
+    if dump == "multistream":
+        path = write_multistream(path, tmp_path, "enwiki-sample", pages_per_stream=10)[0]
+    options = {"dump": str(path), "licence": ["CC-BY-SA-3.0", "GFDL-1.3"], "checkpoint_every": 10}
+    alone, on_ray = Ledger("sqlite://"), Ledger("sqlite://")
+    _ingest(alone, tmp_path, MediaWikiSource(options), Engines(1), texts="alone")
+    _ingest(on_ray, tmp_path, MediaWikiSource(options), Engines(2, "ray"), texts="ray")
+    assert Engines.opened[-2:] == [("local", 1), ("ray", 2)]
+    assert len(_state(alone)) == 124
+    assert _state(on_ray) == _state(alone)
 
 
 class _FakeRay:
