@@ -10,7 +10,7 @@ from __future__ import annotations
 def section(saved: dict) -> list[str]:
     engines, ingest = saved["engines"], saved["ingest"]
     local, ray = engines["local"], engines["ray"]
-    fixed = ray.get("ray_start_s", 0.0) + ray.get("ray_stop_s", 0.0)
+    fixed = _fixed(ray) or 0.0
     lines = [
         f"Command: `{saved['command']}` (code hash {engines['code']} and {ingest['code']}).",
         "",
