@@ -78,14 +78,14 @@ def one_size(size: int, folder: Path) -> dict:
             numbers = [int(sha[48:], 16) for sha in table["sha256"].to_pylist()]
             sigs = np.frombuffer(b"".join(table["sig"].to_pylist()), np.uint32)
             lsh.add(rank[numbers], sigs.reshape(len(table), CONFIG.num_perm))
-    removed, _, _ = lsh.run()
+    removed = sum(len(chunk) for chunk in lsh.run())
     return {
         "size": size,
         "store_s": round(stored, 1),
         "lsh_s": round(time.perf_counter() - began, 1),
         "peak_rss_after_store_mib": round(rss_store / 1024),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "removed": int(len(removed)),
+        "removed": removed,
     }
 
 

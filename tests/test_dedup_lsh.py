@@ -55,8 +55,8 @@ def out_of_core(tmp_path, sigs, positions, config, partitions, chunk, parked=Non
     for start in range(0, len(sigs), chunk):
         lsh.add(positions[start : start + chunk], sigs[start : start + chunk])
     with mock.patch.object(dedup_lsh, "PARKED", parked or dedup_lsh.PARKED):
-        removed, kept, similarity = lsh.run()
-    return list(zip(removed.tolist(), kept.tolist(), similarity.tolist(), strict=True))
+        removed = dedup_lsh.gathered(lsh.run())
+    return removed.tolist()
 
 
 @settings(max_examples=40, deadline=None)

@@ -104,11 +104,8 @@ def near_duplicates(
     with tempfile.TemporaryDirectory(prefix="corpusbuilder-dedup-") as scratch:
         lsh = dedup_lsh.NearDedup(Path(scratch), config, partitions=4)
         lsh.add(positions, sigs)
-        removed, kept, similarity = lsh.run()
-    return [
-        NearDuplicate(doc_ids[order[r]], doc_ids[order[k]], float(s))
-        for r, k, s in zip(removed, kept, similarity, strict=True)
-    ]
+        removed = dedup_lsh.gathered(lsh.run())
+    return [NearDuplicate(doc_ids[order[r]], doc_ids[order[k]], s) for r, k, s in removed.tolist()]
 
 
 class MinHashStep(Step):

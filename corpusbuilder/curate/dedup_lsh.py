@@ -5,18 +5,20 @@ wins: the caller numbers them in keep-policy order). The stages follow datatrove
 pipeline, but end in the same decisions as the in-memory greedy rather than in approximate
 clusters:
 
-1. `add`: each document's signature goes to a scratch file (its row), and its `bands` LSH keys
-   to one of `partitions` files, chosen by the key, as (band, key, row) records;
+1. `add`: each document's rank position and signature go to a scratch file (its row), and its
+   `bands` LSH keys to one of `partitions` files, chosen by the key, as (band, key, row) records;
 2. per partition: sort the records and pair the rows of every bucket; the pairs are parked in
    files again, by their first row, so that each distinct pair is verified once, on its rows'
-   signatures: those whose estimated Jaccard reaches the threshold are the edges;
-3. the greedy keep policy over the edges, in rank order of their later endpoint: a document is
-   removed by the most similar (then best-ranked) earlier neighbour that was kept. Its decision
-   depends only on its earlier neighbours, all decided before it, so this equals visiting every
-   document in rank order.
+   signatures: those whose estimated Jaccard reaches the threshold are the edges, parked once
+   more by the rank range of their later endpoint;
+3. the greedy keep policy over the edges, a rank range at a time, in rank order of their later
+   endpoint: a document is removed by the most similar (then best-ranked) earlier neighbour that
+   was kept. Its decision depends only on its earlier neighbours, all decided before it, so this
+   equals visiting every document in rank order; the removed ones come out in rank order too.
 
-Memory holds one partition, the rank positions (8 bytes a document) and the verified edges (the
-duplicates), never the signatures of the corpus (a memory map would keep every page it read).
+Memory holds one partition (of records, pairs or edges) and one bit per rank position, which
+documents are removed (12.5 MB at 100 M): never the signatures of the corpus (a memory map would
+keep every page it read) nor a number per document.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpusbuilder.curate import minhash
+from corpusbuilder.curate.spill import scatter
 
 if TYPE_CHECKING:
     from corpusbuilder.curate.dedup import DedupConfig
 
 RECORD = np.dtype([("band", "u1"), ("key", "<u8"), ("row", "<u4")])
+EDGE = np.dtype([("late", "<i8"), ("early", "<i8"), ("similarity", "<f8")])
+# A removed document: its rank position, the kept one's and their estimated Jaccard.
+REMOVED = np.dtype([("position", "<i8"), ("kept", "<i8"), ("similarity", "<f8")])
 VERIFY = 8192  # pairs verified at once: their signatures are read for them, then dropped
 PARKED = 1 << 19  # candidate pairs held before they are parked (4 MB as two uint32 columns)
 RECORDS_PER_PARTITION = 1 << 18  # ~3.4 MB of records: what one partition's sort holds, about
@@ -58,64 +64,75 @@ class NearDedup:
     def __init__(self, scratch: Path, config: DedupConfig, partitions: int = 32) -> None:
         self.scratch, self.config, self.partitions = Path(scratch), config, partitions
         self.scratch.mkdir(parents=True, exist_ok=True)
+        self.row = np.dtype([("position", "<i8"), ("sig", "<u4", (config.num_perm,))])
         self.rows = 0
-        for name in ("signatures.bin", "positions.bin", *map(self._part, range(partitions))):
-            (self.scratch / name).write_bytes(b"")
+        self.low, self.high = np.iinfo(np.int64).max, np.iinfo(np.int64).min  # positions seen
+        (self.scratch / "rows.bin").write_bytes(b"")
+        for kind in ("positions", "bands", "pairs", "edges"):
+            for partition in range(partitions):
+                self._path(kind, partition).write_bytes(b"")
 
-    def _append(self, name: str, data: np.ndarray) -> None:
-        with open(self.scratch / name, "ab") as handle:
-            handle.write(data.tobytes())
+    def _path(self, kind: str, partition: int) -> Path:
+        return self.scratch / f"{kind}-{partition:04d}.bin"
 
-    @staticmethod
-    def _part(partition: int) -> str:
-        return f"bands-{partition:04d}.bin"
+    def _scatter(self, kind: str, items: np.ndarray, partition: np.ndarray) -> None:
+        scatter(lambda number: self._path(kind, number), items, partition)
 
     def add(self, positions: np.ndarray, sigs: np.ndarray) -> None:
-        """Add documents: their rank positions (int64) and (n, num_perm) uint32 signatures."""
+        """Add documents: their rank positions (int64, unique, best first; numbered from 0, as
+        memory holds a bit for each number up to the greatest) and (n, num_perm) uint32
+        signatures."""
         if sigs.ndim != 2 or sigs.shape[1] != self.config.num_perm or len(sigs) != len(positions):
             raise ValueError(
                 f"signatures of shape {sigs.shape} for {len(positions)} positions, expected"
                 f" (n, {self.config.num_perm}): compute them with the same DedupConfig"
             )
-        rows = np.arange(self.rows, self.rows + len(sigs), dtype=np.uint32)
+        positions = np.asarray(positions, dtype=np.int64)
+        if not len(positions):
+            return
+        self.low, self.high = min(self.low, positions.min()), max(self.high, positions.max())
+        rows = np.empty(len(sigs), dtype=self.row)
+        rows["position"], rows["sig"] = positions, sigs
+        with open(self.scratch / "rows.bin", "ab") as handle:
+            handle.write(rows.tobytes())
+        self._scatter("positions", positions, positions % self.partitions)
+        numbers = np.arange(self.rows, self.rows + len(sigs), dtype=np.uint32)
         self.rows += len(sigs)
-        self._append("signatures.bin", np.ascontiguousarray(sigs, dtype=np.uint32))
-        self._append("positions.bin", np.asarray(positions, dtype=np.int64))
         records = np.empty((self.config.bands, len(sigs)), dtype=RECORD)
         for band in range(self.config.bands):
             records[band]["band"] = band
             records[band]["key"] = band_hash(sigs, band, self.config)
-            records[band]["row"] = rows
+            records[band]["row"] = numbers
         records = records.ravel()
-        partition = records["key"] % np.uint64(self.partitions)
-        order = np.argsort(partition, kind="stable")
-        bounds = np.searchsorted(partition[order], np.arange(self.partitions + 1))
-        for p in range(self.partitions):
-            self._append(self._part(p), records[order[bounds[p] : bounds[p + 1]]])
+        self._scatter("bands", records, records["key"] % np.uint64(self.partitions))
 
-    def run(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The removed documents' positions (ascending), the position of the kept document each
-        duplicates, and their estimated Jaccard (rounded to 4 places, as `dedup` records it)."""
-        positions = np.fromfile(self.scratch / "positions.bin", dtype=np.int64)
-        if len(np.unique(positions)) != len(positions):
-            raise ValueError("rank positions must be unique: number documents in rank order")
+    def run(self) -> Iterator[np.ndarray]:
+        """The removed documents, as `REMOVED` arrays in ascending rank position (one a rank
+        range). The candidates are found and verified before this returns; the keep policy runs
+        as the arrays are taken."""
+        if not self.rows:
+            return iter(())
         for p in range(self.partitions):
-            (self.scratch / self._pairs(p)).write_bytes(b"")
+            positions = np.fromfile(self._path("positions", p), dtype=np.int64)
+            if len(np.unique(positions)) != len(positions):
+                raise ValueError("rank positions must be unique: number documents in rank order")
         for p in range(self.partitions):
             self._park_all(self._bucket_pairs(p))
-        found = [self._verified(p) for p in range(self.partitions)]
-        a, b, similarity = (np.concatenate(column) for column in zip(*found, strict=True))
-        early = np.where(positions[a] < positions[b], positions[a], positions[b])
-        late = np.where(positions[a] < positions[b], positions[b], positions[a])
-        return _keep_policy(early, late, similarity)
+        for p in range(self.partitions):
+            edges = self._verified(p)
+            span = int(self.high) - int(self.low) + 1
+            self._scatter("edges", edges, (edges["late"] - self.low) * self.partitions // span)
+        return self._removed()
 
-    @staticmethod
-    def _pairs(partition: int) -> str:
-        return f"pairs-{partition:04d}.bin"
+    def _removed(self) -> Iterator[np.ndarray]:
+        removed = bytearray((int(self.high) - int(self.low)) // 8 + 1)
+        for p in range(self.partitions):
+            edges = np.fromfile(self._path("edges", p), dtype=EDGE)
+            yield _keep_policy(edges, removed, int(self.low))
 
     def _bucket_pairs(self, partition: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """The pairs of rows that share a bucket among the records of one partition."""
-        records = np.fromfile(self.scratch / self._part(partition), dtype=RECORD)
+        records = np.fromfile(self._path("bands", partition), dtype=RECORD)
         records = records[np.lexsort((records["key"], records["band"]))]
         same = (records["band"][1:] == records["band"][:-1]) & (
             records["key"][1:] == records["key"][:-1]
@@ -149,53 +166,59 @@ class NearDedup:
         """Park candidate pairs as (low row << 32 | high row), partitioned by the low row, so
         that a pair met in several bands is verified once."""
         low, high = np.minimum(a, b).astype(np.uint64), np.maximum(a, b).astype(np.uint64)
-        pairs = (low << np.uint64(32)) | high
-        partition = low % np.uint64(self.partitions)
-        order = np.argsort(partition, kind="stable")
-        bounds = np.searchsorted(partition[order], np.arange(self.partitions + 1))
-        for p in np.flatnonzero(np.diff(bounds)):
-            self._append(self._pairs(p), pairs[order[bounds[p] : bounds[p + 1]]])
+        self._scatter("pairs", (low << np.uint64(32)) | high, low % np.uint64(self.partitions))
 
-    def _verified(self, partition: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, row, similarity) of the distinct candidate pairs of one partition whose
-        estimated Jaccard reaches the threshold."""
-        pairs = np.unique(np.fromfile(self.scratch / self._pairs(partition), dtype=np.uint64))
-        found = [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64))]
+    def _verified(self, partition: int) -> np.ndarray:
+        """The `EDGE`s of the distinct candidate pairs of one partition whose estimated Jaccard
+        reaches the threshold."""
+        pairs = np.unique(np.fromfile(self._path("pairs", partition), dtype=np.uint64))
+        found = [np.empty(0, EDGE)]
         for start in range(0, len(pairs), VERIFY):
             chunk = pairs[start : start + VERIFY]
             a = (chunk >> np.uint64(32)).astype(np.int64)
             b = (chunk & np.uint64(0xFFFFFFFF)).astype(np.int64)
             needed, index = np.unique(np.concatenate([a, b]), return_inverse=True)
-            sigs = self._read_rows(needed)
-            similarity = (sigs[index[: len(a)]] == sigs[index[len(a) :]]).mean(axis=1)
+            rows = self._read_rows(needed)
+            first, second = rows[index[: len(a)]], rows[index[len(a) :]]
+            similarity = (first["sig"] == second["sig"]).mean(axis=1)
             close = similarity >= self.config.threshold  # as dedup._best_match decides
-            found.append((a[close], b[close], similarity[close]))
-        return tuple(np.concatenate(column) for column in zip(*found, strict=True))
+            one, other = first["position"][close], second["position"][close]
+            edges = np.empty(len(one), EDGE)
+            edges["late"], edges["early"] = np.maximum(one, other), np.minimum(one, other)
+            edges["similarity"] = similarity[close]
+            found.append(edges)
+        return np.concatenate(found)
 
     def _read_rows(self, rows: np.ndarray) -> np.ndarray:
-        """The signatures of `rows`, read row by row: a memory map would keep every page it
-        touched (and its neighbours) resident, growing with the corpus."""
-        size = self.config.num_perm * 4
-        with open(self.scratch / "signatures.bin", "rb") as handle:
+        """The rows (position and signature) numbered `rows`, read one by one: a memory map
+        would keep every page it touched (and its neighbours) resident, growing with the corpus."""
+        size = self.row.itemsize
+        with open(self.scratch / "rows.bin", "rb") as handle:
             fd = handle.fileno()
             data = b"".join(os.pread(fd, size, int(row) * size) for row in rows)
-        return np.frombuffer(data, dtype=np.uint32).reshape(len(rows), self.config.num_perm)
+        return np.frombuffer(data, dtype=self.row)
 
 
-def _keep_policy(
-    early: np.ndarray, late: np.ndarray, similarity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The greedy over verified edges (early, late): each late endpoint, in rank order, is removed
-    by its most similar earlier neighbour still kept (ties: the better-ranked one)."""
-    order = np.lexsort((early, -similarity, late))
-    removed: dict[int, tuple[int, float]] = {}
-    for i in order:
-        doc, other = int(late[i]), int(early[i])
-        if doc not in removed and other not in removed:
-            removed[doc] = (other, round(float(similarity[i]), 4))
-    docs = sorted(removed)
-    return (
-        np.array(docs, dtype=np.int64),
-        np.array([removed[d][0] for d in docs], dtype=np.int64),
-        np.array([removed[d][1] for d in docs], dtype=np.float64),
-    )
+def _keep_policy(edges: np.ndarray, removed: bytearray, low: int) -> np.ndarray:
+    """The greedy over one rank range's `EDGE`s: each late endpoint, in rank order, is removed
+    by its most similar earlier neighbour still kept (ties: the better-ranked one). `removed`
+    has a bit per rank position from `low`, set here; earlier ranges' bits are set already."""
+    edges = edges[np.lexsort((edges["early"], -edges["similarity"], edges["late"]))]
+    found = []
+    columns = (edges["late"].tolist(), edges["early"].tolist(), edges["similarity"].tolist())
+    for late, early, similarity in zip(*columns, strict=True):
+        doc, other = late - low, early - low
+        if _is_set(removed, doc) or _is_set(removed, other):
+            continue
+        removed[doc >> 3] |= 1 << (doc & 7)
+        found.append((late, early, round(similarity, 4)))
+    return np.array(found, dtype=REMOVED)
+
+
+def _is_set(bits: bytearray, number: int) -> bool:
+    return bool(bits[number >> 3] >> (number & 7) & 1)
+
+
+def gathered(removed: Iterable[np.ndarray]) -> np.ndarray:
+    """`NearDedup.run`'s arrays as one, for a caller that holds them all anyway."""
+    return np.concatenate([np.empty(0, REMOVED), *removed])

@@ -13,7 +13,11 @@ with files in a local scratch folder:
    exact duplicates; the kept texts' signatures (from the signature store, computed from the text
    store when missing) go to the out-of-core LSH (`dedup_lsh`), which decides the near duplicates;
 3. the documents again in rank order, each decision compared with its status: the verdicts that
-   change something. Memory holds the duplicates' positions, never a row per document.
+   change something.
+
+The removals (exact and near) are parked on disk by rank range as they are found, and the doc_id
+of each rank position is written in pass 1 (`removals`), so pass 3 holds one range of removals and
+the names of the documents they keep: memory holds no row per document, nor per duplicate.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import pyarrow.parquet as pq
 
 from corpusbuilder.curate import dedup, spill
 from corpusbuilder.curate.dedup_lsh import NearDedup, partitions_for
+from corpusbuilder.curate.removals import REMOVAL, DocIds, RemovalFiles
 from corpusbuilder.curate.signatures import SignatureStore, by_shard
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger import candidates as ledger_candidates
@@ -70,15 +75,18 @@ class Deduplication:
         held texts are taken down (`taken`) before the first verdict."""
         shutil.rmtree(self.scratch, ignore_errors=True)  # what an interrupted run left
         try:
-            total = self._park()
-            removals, taken = self._group(total)
+            self.scratch.mkdir(parents=True)
+            names = DocIds(self.scratch)
+            total = self._park(names)
+            removals = RemovalFiles(self.scratch / "removals", total)
+            taken = self._group(total, removals)
             if self.held is not None:
                 self.taken = self.held.write(run_id)
-            yield from self._changes(removals, taken)
+            yield from self._changes(removals, names, taken)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def _park(self) -> int:
+    def _park(self, names: DocIds) -> int:
         """Pass 1; returns the number of documents."""
         ranks = {
             licence: self.openness(licence) for licence in ledger_candidates.licences(self.ledger)
@@ -92,6 +100,7 @@ class Deduplication:
                 )
                 columns = {"doc_id": doc_ids, "status": status, "duplicate_of": duplicate_of}
                 documents.write_table(pa.table(columns, schema=DOCUMENTS))
+                names.extend(doc_ids)
                 positions = np.arange(position, position + len(rows))
                 texts = pa.table([shas, positions, doc_ids], schema=TEXTS)
                 for shard, part in by_shard(texts):
@@ -99,12 +108,12 @@ class Deduplication:
                 position += len(rows)
         return position
 
-    def _group(self, total: int) -> tuple[Removals, np.ndarray]:
-        """Pass 2: the exact and near duplicates, and the positions taken down (sorted)."""
+    def _group(self, total: int, removals: RemovalFiles) -> np.ndarray:
+        """Pass 2: the exact and near duplicates to `removals`; returns the positions taken down
+        (sorted)."""
         lsh = None
         if self.config is not None:
             lsh = NearDedup(self.scratch / "lsh", self.config, partitions_for(total, self.config))
-        exact: list[tuple[np.ndarray, np.ndarray]] = []
         taken = []
         for path in sorted((self.scratch / "texts").glob("*.arrow")):
             table = spill.read(path).sort_by([("sha256", "ascending"), ("position", "ascending")])
@@ -119,9 +128,10 @@ class Deduplication:
                 lsh.add(positions[first][~held], sigs[~held])
             taken.append(positions[held[group]])
             duplicate = ~first & ~held[group]
-            exact.append((positions[duplicate], positions[first][group][duplicate]))
-        near = lsh.run() if lsh is not None else (np.empty(0, np.int64),) * 3
-        return Removals.of(exact, near), np.sort(np.concatenate([np.empty(0, np.int64), *taken]))
+            removals.add(_exact(positions[duplicate], positions[first][group][duplicate]))
+        for near in lsh.run() if lsh is not None else ():
+            removals.add(_near(near))
+        return np.sort(np.concatenate([np.empty(0, np.int64), *taken]))
 
     def _hold(self, table: pa.Table, group: np.ndarray, sigs: np.ndarray) -> np.ndarray:
         """Which texts (rows of `sigs`) copy a held text; their documents are recorded taken."""
@@ -147,57 +157,43 @@ class Deduplication:
             sigs[[index[sha] for sha, _ in pairs]] = computed
         return sigs
 
-    def _changes(self, removals: Removals, taken: np.ndarray) -> Iterator[Verdict]:
+    def _changes(
+        self, removals: RemovalFiles, names: DocIds, taken: np.ndarray
+    ) -> Iterator[Verdict]:
         """Pass 3, a batch of documents at a time."""
-        targets = np.unique(removals.duplicate_of)
-        names: dict[int, str] = {}  # position → doc_id of the kept documents others duplicate
         documents = pq.ParquetFile(self.scratch / "documents.parquet")
         start = 0
         for batch in documents.iter_batches():
             rows = batch.to_pydict()
             stop = start + batch.num_rows
-            for target in _between(targets, start, stop).tolist():
-                names[target] = rows["doc_id"][target - start]
-            removed = removals.between(start, stop)
+            window = removals.between(start, stop)
+            kept = names.of(window["kept"])
+            removed = {p: (kept[k], s, e) for p, k, s, e in window.tolist()}
             skipped = set(_between(taken, start, stop).tolist())
             for position, doc_id, status, duplicate_of in zip(
                 range(start, stop), *rows.values(), strict=True
             ):
                 if position not in skipped:
-                    verdict = _verdict(doc_id, removed.get(position), names)
+                    verdict = _verdict(doc_id, removed.get(position))
                     if (verdict.status, verdict.duplicate_of) != (status, duplicate_of):
                         yield verdict
             start = stop
 
 
-@dataclass(frozen=True)
-class Removals:
-    """The removed documents by rank position (sorted), each with the position of the kept one
-    it duplicates, their similarity and whether the copy is exact: arrays, ~25 bytes each."""
+def _exact(positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    removals = np.empty(len(positions), REMOVAL)
+    removals["position"], removals["kept"] = positions, kept
+    removals["similarity"], removals["exact"] = 1.0, True
+    return removals
 
-    position: np.ndarray
-    duplicate_of: np.ndarray
-    similarity: np.ndarray
-    exact: np.ndarray
 
-    @classmethod
-    def of(cls, exact: list[tuple[np.ndarray, np.ndarray]], near: tuple) -> Removals:
-        empty = np.empty(0, np.int64)
-        exact_position = np.concatenate([empty, *(removed for removed, _ in exact)])
-        exact_of = np.concatenate([empty, *(kept for _, kept in exact)])
-        position = np.concatenate([exact_position, near[0]])
-        similarity = np.concatenate([np.ones(len(exact_position)), near[2]])
-        exact_copy = np.arange(len(position)) < len(exact_position)
-        order = np.argsort(position, kind="stable")
-        duplicate_of = np.concatenate([exact_of, near[1]])
-        return cls(position[order], duplicate_of[order], similarity[order], exact_copy[order])
-
-    def between(self, start: int, stop: int) -> dict[int, tuple[int, float, bool]]:
-        """position → (duplicate_of, similarity, exact) for the positions in [start, stop)."""
-        low, high = np.searchsorted(self.position, [start, stop])
-        columns = (self.position, self.duplicate_of, self.similarity, self.exact)
-        rows = zip(*(column[low:high].tolist() for column in columns), strict=True)
-        return {position: rest for position, *rest in rows}
+def _near(near: np.ndarray) -> np.ndarray:
+    """`dedup_lsh`'s removed documents as removals."""
+    removals = np.empty(len(near), REMOVAL)
+    for name in ("position", "kept", "similarity"):
+        removals[name] = near[name]
+    removals["exact"] = False
+    return removals
 
 
 def _between(values: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -206,14 +202,13 @@ def _between(values: np.ndarray, start: int, stop: int) -> np.ndarray:
     return values[low:high]
 
 
-def _verdict(doc_id: str, removal: list | None, names: dict[int, str]) -> Verdict:
+def _verdict(doc_id: str, removal: tuple[str, float, bool] | None) -> Verdict:
+    """`removal`: the kept document's doc_id, the similarity and whether the copy is exact."""
     if removal is None:
         return Verdict(doc_id, Status.KEPT, Reason.KEPT, dedup.COMPONENT, None, None)
     kept, similarity, exact = removal
     if exact:
-        return Verdict(
-            doc_id, Status.DUPLICATE, Reason.EXACT_DUPLICATE, EXACT_COMPONENT, names[kept], 1.0
-        )
+        return Verdict(doc_id, Status.DUPLICATE, Reason.EXACT_DUPLICATE, EXACT_COMPONENT, kept, 1.0)
     return Verdict(
-        doc_id, Status.DUPLICATE, Reason.NEAR_DUPLICATE, dedup.COMPONENT, names[kept], similarity
+        doc_id, Status.DUPLICATE, Reason.NEAR_DUPLICATE, dedup.COMPONENT, kept, similarity
     )
