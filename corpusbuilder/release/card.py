@@ -70,7 +70,7 @@ def _licence_metadata(facts: dict) -> dict:
         metadata["license_name"] = "-and-".join(
             re.sub(r"[^a-z0-9.]+", "-", o.lower()) for o in others
         )
-        metadata["license_link"] = "LICENSE.md"
+        metadata["license_link"] = layout.LICENSE
     return metadata
 
 

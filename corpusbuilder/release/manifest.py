@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from corpusbuilder.ledger.models import Release
+from corpusbuilder.release import layout
 
-NAME = "manifest.json"
+NAME = layout.MANIFEST
 GENERATOR = "corpusbuilder"
 Digest = dict[str, Any]  # {"sha256": hex, "size": bytes}
 

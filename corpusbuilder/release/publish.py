@@ -28,7 +28,6 @@ from corpusbuilder.release import card, layout, manifest
 from corpusbuilder.release.manifest import Digest
 from corpusbuilder.release.versions import check_version
 
-README = "README.md"
 FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
 
 
@@ -80,12 +79,14 @@ class LocalRelease:
 
     def readme_for(self, existing: str | None) -> bytes:
         """The card to publish where `existing` is: ours, with the hand-written text kept."""
-        return card.merge((self.root / README).read_text(encoding="utf-8"), existing).encode()
+        return card.merge(
+            (self.root / layout.README).read_text(encoding="utf-8"), existing
+        ).encode()
 
     def sha256s(self, readme: bytes) -> dict[str, str]:
         """path → sha256 of the bytes to publish (the card as merged for the target)."""
         shas = {path: digest["sha256"] for path, digest in self.files.items()}
-        return shas | {README: hashlib.sha256(readme).hexdigest()}
+        return shas | {layout.README: hashlib.sha256(readme).hexdigest()}
 
 
 def release_tag(version: str) -> str:
@@ -157,7 +158,7 @@ def check_card(root: Path, files: list[str]) -> None:
     """Every config of the card matches a data file, and every data file belongs to a config:
     otherwise the published dataset would not load."""
     data = [f for f in files if layout.is_config_file(f)]
-    patterns = card_patterns((root / README).read_text(encoding="utf-8"))
+    patterns = card_patterns((root / layout.README).read_text(encoding="utf-8"))
     for name, globs in patterns.items():
         if not any(_matches(f, g) for f in data for g in globs):
             raise PublishError(f"config {name!r} matches no data file under {root}")
@@ -169,7 +170,7 @@ def check_card(root: Path, files: list[str]) -> None:
 def load_release(root: Path, version: str) -> LocalRelease:
     """The release folder `root` of `version`, once its files, manifest.json and card agree."""
     ours = manifest.read(root)
-    if not (root / README).is_file() or ours is None:
+    if not (root / layout.README).is_file() or ours is None:
         raise PublishError(
             f"{root} has no README.md or no manifest.json of corpusbuilder: is it a release"
             f" folder? Run `corpusbuilder release {version}`"
@@ -217,7 +218,7 @@ def owned_files(previous: dict | None, readme: str | None) -> set[str]:
     names, that manifest itself, and a card holding our generated block (merged, not replaced)."""
     owned = set(previous["files"]) | {manifest.NAME} if previous else set()
     if readme is not None and card.generated_part(readme) is not None:
-        owned.add(README)
+        owned.add(layout.README)
     return owned
 
 
@@ -242,7 +243,11 @@ def publish_to_folder(
     if dest == release_dir or release_dir in dest.parents or dest in release_dir.parents:
         raise PublishError(f"publish to a folder outside the release folder, not {dest}")
     local = load_release(release_dir, version)
-    existing = (dest / README).read_text(encoding="utf-8") if (dest / README).is_file() else None
+    existing = (
+        (dest / layout.README).read_text(encoding="utf-8")
+        if (dest / layout.README).is_file()
+        else None
+    )
     readme = local.readme_for(existing)
     ours = local.sha256s(readme)
     listing = manifest.visible_files(dest) if dest.is_dir() else []
@@ -264,7 +269,7 @@ def _apply(plan: Plan, local: LocalRelease, readme: bytes, dest: Path) -> None:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
-        data = readme if name == README else (local.root / name).read_bytes()
+        data = readme if name == layout.README else (local.root / name).read_bytes()
         partial.write_bytes(data)
         os.replace(partial, target)
     for name in plan.delete:

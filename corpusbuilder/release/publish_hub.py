@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpusbuilder.errors import NETWORK_MODULES, ExitCode
-from corpusbuilder.release import hub_network, manifest
+from corpusbuilder.release import hub_network, layout, manifest
 from corpusbuilder.release.publish import (
-    README,
     LocalRelease,
     Plan,
     Published,
@@ -194,7 +193,7 @@ class _Hub:
     def _plan(self, revision: str | None, replace: bool) -> tuple[Plan, bytes]:
         """The plan at `revision` (None: an empty repo), and the card merged for it."""
         entries = self._files(revision)
-        existing = self._text(README, revision) if README in entries else None
+        existing = self._text(layout.README, revision) if layout.README in entries else None
         old = self._text(manifest.NAME, revision) if manifest.NAME in entries else None
         readme = self.local.readme_for(existing)
         ours = self.local.sha256s(readme)
@@ -221,7 +220,7 @@ class _Hub:
             return None
         if entry.lfs is not None:
             return entry.lfs.sha256
-        data = readme if path == README else (self.local.root / path).read_bytes()
+        data = readme if path == layout.README else (self.local.root / path).read_bytes()
         return ours[path] if entry.blob_id == git_blob_sha1(data) else None
 
     def _commit(self, plan: Plan, readme: bytes, head: str | None, message: str | None) -> str:
@@ -229,7 +228,8 @@ class _Hub:
 
         root = self.local.root
         operations: list = [
-            CommitOperationAdd(p, readme if p == README else str(root / p)) for p in plan.write
+            CommitOperationAdd(p, readme if p == layout.README else str(root / p))
+            for p in plan.write
         ]
         operations += [CommitOperationDelete(p) for p in plan.delete]
         info = self.api.create_commit(

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger.models import Release
-from corpusbuilder.release import card, manifest
+from corpusbuilder.release import card, layout, manifest
 from corpusbuilder.release.freeze import ReleaseError
 from corpusbuilder.textstore import sha256_text
 
@@ -72,7 +72,7 @@ def verify_folder(
     listed = check.manifest(expected)
     for path in sorted(expected.keys() - {manifest.NAME} | listed.keys()):
         check.file(path, expected.get(path), listed.get(path))
-    check.rows(sorted(p for p in expected if p.startswith("data/")), ledger)
+    check.rows(sorted(filter(layout.is_data, expected)), ledger)
     return check.result
 
 
@@ -146,7 +146,7 @@ def _digest(root: Path, path: str) -> dict | None:
     target = root / path
     if not target.is_file():
         return None
-    if path != "README.md":
+    if path != layout.README:
         return manifest.digest_file(target)
     text = target.read_bytes()
     generated = card.generated_part(text.decode("utf-8", errors="replace"))
