@@ -15,7 +15,7 @@ from corpusbuilder.curate.spill import scatter
 # A removed document: its rank position, the kept one's, their similarity, an exact copy or not.
 REMOVAL = np.dtype([("position", "<i8"), ("kept", "<i8"), ("similarity", "<f8"), ("exact", "?")])
 POSITIONS_PER_RANGE = 1 << 16  # a range's removals are read at once: ~1.6 MB at most
-HELD = 1 << 18  # removals held before they are parked (8 MB)
+HELD = 1 << 18  # removals held before they are parked (6.5 MB)
 
 
 class RemovalFiles:
