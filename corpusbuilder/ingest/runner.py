@@ -31,9 +31,8 @@ from tqdm import tqdm
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.ingest.partitions import Parallel, source_items
 from corpusbuilder.ingest.records import checked
-from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger import Ledger, decision_row
 from corpusbuilder.ledger.errors import refused_data
-from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore
