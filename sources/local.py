@@ -36,7 +36,6 @@ from __future__ import annotations
 import bisect
 import json
 import logging
-import re
 import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -66,7 +65,17 @@ from corpusbuilder.source import (
     SourceDocument,
     Unparsed,
 )
-from sources.local_parts import Line, LinePart, grouped, line_parts, lines, read_part, skip_to
+from sources.local_parts import (
+    Line,
+    LinePart,
+    file_position,
+    grouped,
+    line_parts,
+    line_position,
+    lines,
+    read_part,
+    skip_to,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +112,10 @@ class LocalSource(PartitionedSource):
         self, fetch: Fetcher, partition: str, resume: str | None
     ) -> Iterator[Item | Unparsed | Unread]:
         if fetch.is_local(partition) and fetch.path_for(partition).is_dir():
-            return self._folder(fetch, partition, _file_position(resume))
+            return self._folder(fetch, partition, file_position(resume))
         several = len(self.partitions(fetch)) > 1  # line numbers repeat from file to file
         kind = f"{partition}:line" if several else "line"
-        return self._jsonl(fetch, partition, _line_position(resume), kind)
+        return self._jsonl(fetch, partition, line_position(resume), kind)
 
     def _jsonl(
         self, fetch: Fetcher, location: str, start: tuple[int, int], kind: str
@@ -172,7 +181,7 @@ class LocalSource(PartitionedSource):
         keys = [path.relative_to(root).as_posix() for path in texts]
         before = 0 if done is None else bisect.bisect_right(keys, done)  # list_dir sorts
         files = zip(texts[before:], keys[before:], strict=True)
-        for part in grouped(((f, f[0].stat().st_size) for f in files), before, every):
+        for part in grouped(((file, _size(file[0])) for file in files), before, every):
             yield Unread(self._files, tuple(part.records), len(part.records))
             if part.last % every == 0:
                 yield Checkpoint(f"file {part.records[-1][1]}")
@@ -241,28 +250,15 @@ class LocalSource(PartitionedSource):
 
 
 STRING_FIELDS = ("text", "licence", "url", "title", "creator", "language")
-LINE_POSITION = re.compile(r"line (\d+) at byte (\d+)")
 
 
-def _line_position(resume: str | None) -> tuple[int, int]:
-    """(line, byte offset after it) of a ``line N at byte B`` checkpoint; (0, 0) for none."""
-    if resume is None:
-        return 0, 0
-    match = LINE_POSITION.fullmatch(resume)
-    if match is None:  # the source's path was changed from a folder: start again
-        log.warning("%r is no JSONL position: reading the file from its start", resume)
-        return 0, 0
-    return int(match.group(1)), int(match.group(2))
-
-
-def _file_position(resume: str | None) -> str | None:
-    """The last file done of a ``file <path>`` checkpoint."""
-    if resume is None:
-        return None
-    if not resume.startswith("file "):  # the source's path was changed from a file
-        log.warning("%r is no folder position: reading the folder from its start", resume)
-        return None
-    return resume.removeprefix("file ")
+def _size(path: Path) -> int:
+    """The size of a text file, to weigh a part; one that cannot be read is said so by the
+    worker reading it."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _holds_a_record(line: Line) -> bool:

@@ -7,10 +7,13 @@ whole lines (or files), at most `PART_RECORDS` of them and about `PART_BYTES`, a
 past a multiple of ``checkpoint_every``, so the checkpoints are those of a serial read and a
 resumed ingest starts where the serial one would. A JSONL line is read in bounded chunks
 wherever it is read (`lines`), so a line over ``max_document_bytes`` is never held whole.
+The positions the checkpoints hold are read here too (`line_position`, `file_position`).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TypeVar
@@ -21,6 +24,29 @@ PART_RECORDS = 256  # lines or files a task: enough to amortise the trip to a wo
 PART_BYTES = 4 << 20  # and about this many bytes, so a window of parts stays small in memory
 CHUNK = 1 << 20  # bytes read at once, scanning a file or reading on through a long line
 Record = TypeVar("Record")
+LINE_POSITION = re.compile(r"line (\d+) at byte (\d+)")
+log = logging.getLogger(__name__)
+
+
+def line_position(resume: str | None) -> tuple[int, int]:
+    """(line, byte offset after it) of a ``line N at byte B`` checkpoint; (0, 0) for none."""
+    if resume is None:
+        return 0, 0
+    match = LINE_POSITION.fullmatch(resume)
+    if match is None:  # the source's path was changed from a folder: start again
+        log.warning("%r is no JSONL position: reading the file from its start", resume)
+        return 0, 0
+    return int(match.group(1)), int(match.group(2))
+
+
+def file_position(resume: str | None) -> str | None:
+    """The last file done of a ``file <path>`` checkpoint."""
+    if resume is None:
+        return None
+    if not resume.startswith("file "):  # the source's path was changed from a file
+        log.warning("%r is no folder position: reading the folder from its start", resume)
+        return None
+    return resume.removeprefix("file ")
 
 
 @dataclass(frozen=True)
