@@ -20,43 +20,52 @@ not a licence judgement. ``pg_catalog.csv`` has no rights column; its books carr
 above as ``collection`` evidence, which a policy may refuse to accept alone — prefer the RDFs.
 
 Config: ``catalog`` — a folder of RDFs (``pg<N>.rdf``, searched recursively), one RDF, or the CSV
-(``gutenberg_catalog`` reads both);
-``mirror`` — a folder or URL holding ``<N>/<text>.txt``; ``books`` — optional list of ebook numbers.
-In a folder the text is the first of ``<N>-0.txt`` (UTF-8), ``pg<N>.txt``, ``<N>-8.txt``
-(Latin-1), ``<N>.txt``, then other ``pg<N>*.txt``, ``<N>*.txt``, ``*.txt`` (by name) that carries
-PG's markers; a file without markers is used only when no candidate has them. A text over
-``max_document_bytes`` is a ``too_large`` skip, read no further than the limit. From a URL only
-PG's usual names are tried (those the RDF lists, if any). RDF folders are read in ascending
-ebook number, the CSV in its own (ascending) order; ``resume`` is the last number completed.
-A CSV row that cannot be read (a field over csv's 128 KB limit, a ``Text#`` that is no ebook
-number) is a ``malformed_metadata`` skip keyed by its first line, ``#line:N``; a line over
-``max_document_bytes`` is a ``too_large`` one, never read whole; the rows after it are read.
+(``gutenberg_catalog`` reads both); ``mirror`` — a folder or URL holding ``<N>/<text>.txt``;
+``books`` — optional list of ebook numbers. In a folder the text is the first of ``<N>-0.txt``
+(UTF-8), ``pg<N>.txt``, ``<N>-8.txt`` (Latin-1), ``<N>.txt``, then other ``pg<N>*.txt``,
+``<N>*.txt``, ``*.txt`` (by name) that carries PG's markers; a file without markers is used only
+when no candidate has them. A text over ``max_document_bytes`` is a ``too_large`` skip, read no
+further than the limit. From a URL only PG's usual names are tried (those the RDF lists, if any).
+RDF folders are read in ascending ebook number, the CSV in its own (ascending) order; a
+checkpoint every 100 books holds the last number completed.
+
+Partitions. ``slice_size: N`` cuts the catalog into slices of ebook numbers — ``0-999``,
+``1000-1999``, … for 1000 — each a partition with its own checkpoint. Only the slices that hold a
+catalog record are listed, and their names come from the numbers, never from how many books were
+found, so a checkpoint names the same slices however the catalog grows. A record filed under no
+number (a CSV row whose ``Text#`` cannot be read, an RDF not named ``pg<N>.rdf``) goes with slice
+``0-…``; an RDF is filed under its file name's number, read before the file is parsed. Each
+slice reads the catalog again (a folder is listed again and only its slice's RDFs are parsed; the
+CSV is read through). Without ``slice_size`` the catalog is one partition, and its checkpoint is
+the last number completed, as before partitions existed.
+
+Texts. From a local mirror, finding, reading, decoding and stripping a book's text — the costly
+part of a book — runs in the engine's workers (`_Texts` in an `Unparsed` record); the driver parses
+the catalog and decides the skips it alone gives (``not_text``, ``copyrighted``). From a URL the
+driver reads the texts itself, so that one fetcher keeps the host's pace (robots.txt, the
+interval between requests), which workers with fetchers of their own would multiply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
 from corpusbuilder.ingest.fetch import Fetcher, FetchError, TooLarge
+from corpusbuilder.ingest.partitions import PartitionedSource
 from corpusbuilder.ingest.records import TOO_LARGE, too_large
 from corpusbuilder.options import SourceOptions, checked
-from corpusbuilder.source import (
-    Checkpoint,
-    Item,
-    Skipped,
-    SourceAdapter,
-    SourceDocument,
-    limited,
-)
+from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument, Unparsed
 from sources.gutenberg_catalog import Book, rdf_number, read_csv, read_rdf
 from sources.gutenberg_text import Cleaned, clean
 
 TEXT_NAMES = ("{n}-0.txt", "pg{n}.txt", "{n}-8.txt", "{n}.txt")
 CHECKPOINT_EVERY = 100
+WHOLE = "all"  # the one partition of a catalog that is not sliced
 
 
 def _ebook(value: int | str) -> int:
@@ -65,7 +74,7 @@ def _ebook(value: int | str) -> int:
     return int(value)
 
 
-class GutenbergSource(SourceAdapter):
+class GutenbergSource(PartitionedSource):
     name = "gutenberg"
     version = "1.0.0"
     text_edits = "the Project Gutenberg header, licence and footer removed"
@@ -80,55 +89,88 @@ class GutenbergSource(SourceAdapter):
         books: list[Annotated[int | str, AfterValidator(_ebook)]] | None = Field(
             None, description="only these ebook numbers (default: every book of the catalog)"
         )
+        slice_size: int | None = Field(
+            None,
+            ge=1,
+            description="ebook numbers per partition: 1000 gives 0-999, 1000-1999, …, each"
+            " resumed alone (default: the whole catalog, one partition)",
+        )
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
         books = self.config["books"]
         self.books = {str(b) for b in books} if books is not None else None
 
-    def documents(
-        self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
-    ) -> Iterator[Item]:
-        yield from limited(self._entries(fetch, resume), limit)
+    def partitions(self, fetch: Fetcher) -> list[str]:
+        """The slices that hold a wanted catalog record, named by their ebook numbers."""
+        size = self.config["slice_size"]
+        if size is None:
+            return [WHOLE]
+        starts = {int(number or 0) // size * size for number, _ in self._filed(fetch)}
+        return [f"{start}-{start + size - 1}" for start in sorted(starts)]
 
-    def _entries(self, fetch: Fetcher, resume: str | None) -> Iterator[Item]:
-        seen = 0
-        for entry in self._catalog(fetch):
+    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+        """The books of slice `partition` after ebook number `resume`; texts from a local
+        mirror are left to the workers."""
+        within, seen = _within(partition), 0
+        texts = _Texts(str(self.config["mirror"]), self.config["max_document_bytes"], fetch)
+        for filed, record in self._filed(fetch):
+            if not within(filed):
+                continue
+            entry = read_rdf(fetch, record) if isinstance(record, str) else record
             number = entry.number if isinstance(entry, Book) else entry.source_key
             if _done(number, resume) or self._unwanted(number):
                 continue
-            item = self._item(fetch, entry) if isinstance(entry, Book) else entry
             seen += 1
-            yield item
+            yield self._item(entry, texts) if isinstance(entry, Book) else entry
             if seen % CHECKPOINT_EVERY == 0 and number.isdigit():
                 yield Checkpoint(number)
 
     def _unwanted(self, number: str | None) -> bool:
         return self.books is not None and number is not None and number not in self.books
 
-    # -- catalog ---------------------------------------------------------------------------
-    def _catalog(self, fetch: Fetcher) -> Iterator[Book | Skipped]:
+    def _filed(self, fetch: Fetcher) -> Iterator[tuple[str | None, Book | Skipped | str]]:
+        """Each catalog record with the number it is filed under (None: it has none): a CSV
+        row read, an RDF as its location, parsed only by the slice that reads it."""
         location = str(self.config["catalog"])
         if location.lower().endswith(".csv"):
-            yield from read_csv(fetch, location, self.config["max_document_bytes"])
+            for row in read_csv(fetch, location, self.config["max_document_bytes"]):
+                number = row.number if isinstance(row, Book) else None
+                if not self._unwanted(number or row.source_key):
+                    yield number, row
         elif fetch.is_local(location) and fetch.path_for(location).is_dir():
             files = [f for f in fetch.list_dir(location) if f.lower().endswith(".rdf")]
-            numbered = sorted((int(rdf_number(f) or -1), f) for f in files)
-            for _, path in numbered:
+            for _, path in sorted((int(rdf_number(f) or -1), f) for f in files):
                 if not self._unwanted(rdf_number(path)):
-                    yield read_rdf(fetch, path)
+                    yield rdf_number(path), path
         else:
-            yield read_rdf(fetch, location)
+            yield rdf_number(location), location
 
-    # -- texts -----------------------------------------------------------------------------
-    def _item(self, fetch: Fetcher, book: Book) -> Item:
+    @staticmethod
+    def _item(book: Book, texts: _Texts) -> Item | Unparsed:
+        """A skip the catalog gives, else the book's text: found here from a URL, by a worker
+        from a local mirror."""
         number = book.number
         if book.kind and book.kind.lower() != "text":
             return Skipped(number, "not_text", f"catalog type is {book.kind!r}")
         for evidence in book.evidence:
             if evidence.statement.strip().lower().startswith("copyrighted"):
                 return Skipped(number, "copyrighted", evidence.statement)
-        found = self._text(fetch, book)
+        return Unparsed(texts, book) if texts.fetch.is_local(texts.mirror) else texts(book)
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """A book's text from the mirror, found, read, decoded and stripped (`__call__`). Pure and
+    picklable, so a worker may run it; its fetcher reads local files there, never a URL."""
+
+    mirror: str
+    max_bytes: int
+    fetch: Fetcher
+
+    def __call__(self, book: Book) -> SourceDocument | Skipped:
+        number = book.number
+        found = self._text(book)
         if isinstance(found, Skipped):
             return found
         location, text = found
@@ -146,11 +188,11 @@ class GutenbergSource(SourceAdapter):
             language_hint=book.language,
         )
 
-    def _text(self, fetch: Fetcher, book: Book) -> tuple[str, Cleaned] | Skipped:
+    def _text(self, book: Book) -> tuple[str, Cleaned] | Skipped:
         """The first candidate with PG markers, else the first readable one."""
         found: list[tuple[str, Cleaned | None]] = []
-        limit = self.config["max_document_bytes"]
-        for location in self._candidates(fetch, book):
+        fetch, limit = self.fetch, self.max_bytes
+        for location in self._candidates(book):
             try:
                 data = fetch.read_bytes(location, max_bytes=limit)
             except TooLarge as exc:  # read no further: every candidate is the same book
@@ -170,13 +212,13 @@ class GutenbergSource(SourceAdapter):
             return readable[0]
         if found:
             return Skipped(book.number, "undecodable_text", f"{found[0][0]}: binary (NUL bytes)")
-        mirror = self.config["mirror"]
-        return Skipped(book.number, "text_missing", f"no text for {book.number} under {mirror}")
+        where = self.mirror
+        return Skipped(book.number, "text_missing", f"no text for {book.number} under {where}")
 
-    def _candidates(self, fetch: Fetcher, book: Book) -> list[str]:
+    def _candidates(self, book: Book) -> list[str]:
         """Text locations to try, best first: listed (local) or PG's usual names (remote)."""
-        number = book.number
-        folder = f"{str(self.config['mirror']).rstrip('/')}/{number}"
+        number, fetch = book.number, self.fetch
+        folder = f"{self.mirror.rstrip('/')}/{number}"
         names = [pattern.format(n=number) for pattern in TEXT_NAMES]
         if not fetch.is_local(folder):
             listed = [name for name in names if name in book.charsets]
@@ -196,6 +238,14 @@ class GutenbergSource(SourceAdapter):
             return len(names) + hit, name
 
         return [str(root / name) for name in sorted(texts, key=rank)]
+
+
+def _within(partition: str) -> Callable[[str | None], bool]:
+    """Whether a record filed under a number (None: none, filed with 0) is in `partition`."""
+    if partition == WHOLE:
+        return lambda number: True
+    low, high = (int(bound) for bound in partition.split("-"))
+    return lambda number: low <= int(number or 0) <= high
 
 
 def _done(number: str, resume: str | None) -> bool:
