@@ -12,7 +12,8 @@ already followed in this run (the same token again, or a cycle A → B → A) st
 last checkpoint is kept, so the next ingest goes on from there); a page is read to at most
 ``max_page_bytes`` (``page_too_large`` beyond), on top of the fetcher's own ``max_bytes`` and
 deadline. The records yielded before any of these errors are kept. A page that does not parse
-is salvaged record by record in one forward scan, so its cost is linear in its size. ``set``
+is salvaged record by record in one forward scan, so its cost is linear in its size
+(``oai_pages``). ``set``
 may list several setSpecs: each is a partition harvested in turn with its own checkpoint (a
 record in two sets is recorded once, the first time).
 
@@ -45,16 +46,13 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 from pydantic import AfterValidator, Field
 
-from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
@@ -66,37 +64,10 @@ from corpusbuilder.source import (
     SourceDocument,
 )
 from sources.oai_formats import READERS, Fields, child, element_text, local
+from sources.oai_pages import XML_ERRORS, OaiPmhError, Page, parse_page, raise_protocol_error
 
 OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
-# The salvage patterns never scan past the next "<" or ">" from where they start, so each
-# search costs what it passes over and one forward scan over a page is linear in its size.
-_ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^<>]*>")
-_RECORD_START = re.compile(rb"<(?:\w+:)?record\b")
-_RECORD_END = re.compile(rb"</(?:\w+:)?record>")
-_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>([^<]*)<")
-_OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
-_TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^<>]*>([^<]*)</")
 _SHOWN = 200  # characters of a token or URL shown in an error message
-# What a page that is not XML raises; LookupError: its declaration names an unknown encoding.
-XML_ERRORS = (ET.ParseError, DefusedXmlException, LookupError)
-
-
-class OaiPmhError(UserError, RuntimeError):
-    """The repository answered with an OAI-PMH error or an unreadable page; `code` names it."""
-
-    exit_code = ExitCode.NETWORK
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-
-@dataclass
-class _Page:
-    url: str
-    items: list[ET.Element | Skipped]
-    token: str | None
-    error: OaiPmhError | None = None  # raised after the page's items are yielded
 
 
 def _oai_date(value: str | date) -> str:
@@ -186,11 +157,11 @@ class OaiPmhSource(PartitionedSource):
             root = SafeET.fromstring(self._read(fetch, url))  # a FetchError says why by itself
         except XML_ERRORS as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
-        _raise_protocol_error(root, url)
+        raise_protocol_error(root, url)
         if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
 
-    def _pages(self, fetch: Fetcher, token: str | None, set_spec: str) -> Iterator[_Page]:
+    def _pages(self, fetch: Fetcher, token: str | None, set_spec: str) -> Iterator[Page]:
         """ListRecords pages in order; an expired token restarts the list once.
 
         `given` maps each token followed in this run to the page that gave it (0: the resume
@@ -205,7 +176,7 @@ class OaiPmhSource(PartitionedSource):
             params = params if token else self._query(set_spec)
             url = fetch.url_for(self.base_url, params)
             try:
-                page = _parse_page(self._read(fetch, url), url)
+                page = parse_page(self._read(fetch, url), url)
             except OaiPmhError as exc:
                 if exc.code == "noRecordsMatch":
                     return
@@ -239,7 +210,7 @@ class OaiPmhSource(PartitionedSource):
             )
         return data
 
-    def _item(self, fetch: Fetcher, page: _Page, record: ET.Element, position: int) -> Item:
+    def _item(self, fetch: Fetcher, page: Page, record: ET.Element, position: int) -> Item:
         header = child(record, "header")
         identifier = element_text(child(header, "identifier")) if header is not None else ""
         if not identifier:
@@ -300,67 +271,7 @@ class OaiPmhSource(PartitionedSource):
         return text if text.strip() else Skipped(link, "full_text_unavailable", f"{link} is empty")
 
 
-def _parse_page(data: bytes, url: str) -> _Page:
-    """One ListRecords page: its records and resumptionToken (empty token: list complete)."""
-    try:
-        root = SafeET.fromstring(data)
-    except XML_ERRORS as exc:
-        return _salvage(data, url, exc)
-    _raise_protocol_error(root, url)
-    listing = child(root, "ListRecords")
-    if listing is None:
-        found = local(root.tag)
-        raise OaiPmhError(
-            "unexpected_response", f"{url} answered <{found}>, not ListRecords; retry"
-        )
-    records: list[ET.Element | Skipped] = [r for r in listing if local(r.tag) == "record"]
-    token = element_text(child(listing, "resumptionToken")) or None
-    return _Page(url, records, token)
-
-
-def _salvage(data: bytes, url: str, error: Exception) -> _Page:
-    """Split a page that does not parse into records: good ones go on, bad ones are skipped."""
-    root = _ROOT.search(data)
-    if root is None:
-        raise OaiPmhError("malformed_xml", f"{url} is not an OAI-PMH page ({error}); try later")
-    prefix = root.group(1) + b":" if root.group(1) else b""
-    items: list[ET.Element | Skipped] = []
-    for position, chunk in enumerate(_record_chunks(data)):
-        try:
-            wrapped = SafeET.fromstring(root.group() + chunk + b"</" + prefix + b"OAI-PMH>")
-            items.append(next(iter(wrapped)))
-        except XML_ERRORS as exc:
-            found = _IDENTIFIER.search(chunk)
-            key = " ".join(found.group(1).decode("utf-8", "replace").split()) if found else None
-            items.append(Skipped(key or f"{url}#record-{position + 1}", "malformed_xml", str(exc)))
-    found = _TOKEN.search(data)
-    token = found.group(1).decode("utf-8", "replace").strip() if found else ""
-    problem = None
-    if not data.rstrip().endswith(b"OAI-PMH>"):
-        problem = f"{url} is cut off ({error}); resume from the last checkpoint"
-    elif not items or len(_OPENING.findall(data)) != len(items):
-        problem = f"{url}: records could not be told apart ({error}); report it to the repository"
-    error_ = OaiPmhError("malformed_xml", problem) if problem else None
-    return _Page(url, items, token or None, error_)
-
-
-def _record_chunks(data: bytes) -> Iterator[bytes]:
-    """Each ``<record …>`` up to the first ``</record>`` after it, in one forward scan.
-
-    Both searches start where the previous chunk ended and never look back, so the page is read
-    once (linear); a record opened with no closing tag after it ends the scan, since no record
-    after it can be closed either (the page is then reported as not told apart).
-    """
-    position = 0
-    while (start := _RECORD_START.search(data, position)) is not None:
-        end = _RECORD_END.search(data, start.end())
-        if end is None:
-            return
-        yield data[start.start() : end.end()]
-        position = end.end()
-
-
-def _cycle(page: _Page, number: int, earlier: int) -> OaiPmhError:
+def _cycle(page: Page, number: int, earlier: int) -> OaiPmhError:
     seen = "this run resumed from" if earlier == 0 else f"page {earlier} already gave"
     return OaiPmhError(
         "resumption_cycle",
@@ -385,10 +296,3 @@ def _shown(token: str | None) -> str:
 def _clipped(text: str) -> str:
     """`text` cut to `_SHOWN` characters: a repository's token can be any length."""
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-
-
-def _raise_protocol_error(root: ET.Element, url: str) -> None:
-    error = child(root, "error")
-    if error is not None:
-        code = error.get("code", "unknown")
-        raise OaiPmhError(code, f"{url} answered {code}: {element_text(error) or 'no detail'}")
