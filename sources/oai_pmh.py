@@ -17,6 +17,16 @@ is salvaged record by record in one forward scan, so its cost is linear in its s
 may list several setSpecs: each is a partition harvested in turn with its own checkpoint (a
 record in two sets is recorded once, the first time).
 
+Date ranges. ``date_step`` (``1 month``, ``2 weeks``; it needs ``from`` and ``until``) cuts the
+harvest into consecutive date ranges, each one ListRecords list with its own inclusive
+``from``/``until`` and its own checkpoint, named by its days — ``2020-01-01..2020-01-31``, or
+``physics:2020-01-01..2020-01-31`` for each set of ``set`` — so a checkpoint names the same
+partitions on every run; ``oai_dates`` says how ranges are cut and how a bound is sent in the
+repository's granularity. The repository's Identify is asked once, before any list: a wrong
+``base_url``, or a bound with a time for a repository that harvests by day, stops the ingest with
+one error instead of failing every partition. Without ``date_step`` the partitions are the sets,
+and with one partition its checkpoint is the resumptionToken, as before.
+
 Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
 
 * OAI-PMH itself has no licence field. Its rights guidelines
@@ -42,16 +52,15 @@ Licence rationale — the adapter reports what the record says, verbatim, and de
 from __future__ import annotations
 
 import http.client
-import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from corpusbuilder.ingest.fetch import Fetcher, FetchError
 from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
@@ -63,24 +72,29 @@ from corpusbuilder.source import (
     Skipped,
     SourceDocument,
 )
+from sources.oai_dates import (
+    MAX_PARTITIONS,
+    SECOND,
+    arguments,
+    not_after,
+    oai_date,
+    ranges,
+    too_many,
+    valid_step,
+)
 from sources.oai_formats import READERS, Fields, child, element_text, local
 from sources.oai_pages import XML_ERRORS, OaiPmhError, Page, parse_page, raise_protocol_error
 
-OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
 _SHOWN = 200  # characters of a token or URL shown in an error message
+OaiDate = Annotated[str | date | datetime, AfterValidator(oai_date)]
 
 
-def _oai_date(value: str | date) -> str:
-    """An OAI-PMH datestamp; YAML reads an unquoted 2024-01-31 as a date."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = value.isoformat() if isinstance(value, date) else value
-    if not OAI_DATE.fullmatch(text):
-        raise ValueError(f"{text!r} is not an OAI-PMH date: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ")
-    return text
+class _Harvest(NamedTuple):
+    """One partition: a ListRecords list of a set ("": every set) between two bounds."""
 
-
-OaiDate = Annotated[str | date | datetime, AfterValidator(_oai_date)]
+    set_spec: str
+    low: str | None
+    high: str | None
 
 
 class OaiPmhSource(PartitionedSource):
@@ -101,6 +115,11 @@ class OaiPmhSource(PartitionedSource):
             None, alias="from", description="first datestamp, YYYY-MM-DD[Thh:mm:ssZ]"
         )
         until: OaiDate | None = Field(None, description="last datestamp, YYYY-MM-DD[Thh:mm:ssZ]")
+        date_step: Annotated[str, AfterValidator(valid_step)] | None = Field(
+            None,
+            description="cut from..until into ranges of this many days, weeks, months or years"
+            " ('1 month', '2 weeks'), each a partition resumed alone (with set: each set's)",
+        )
         full_text: bool = Field(False, description="fetch the linked plain-text file as the text")
         collection_licence: str | None = Field(
             None, description="the repository's terms for the whole collection"
@@ -116,20 +135,42 @@ class OaiPmhSource(PartitionedSource):
             description="largest ListRecords page read, in bytes (256 MiB); larger is an error",
         )
 
+        @model_validator(mode="after")
+        def _ranges_fit(self) -> OaiPmhSource.Options:
+            first, last = self.from_, self.until
+            if first and last and not not_after(first, last):
+                raise ValueError(
+                    f"from {first} is after until {last}: OAI-PMH's bounds are inclusive, give"
+                    " from on or before until"
+                )
+            if self.date_step is not None:
+                if not (first and last):
+                    raise ValueError("date_step cuts from..until into ranges: give from and until")
+                sets = 1 if self.set is None or isinstance(self.set, str) else len(self.set)
+                cut = len(ranges(first, last, self.date_step))
+                if sets * cut > MAX_PARTITIONS:
+                    what = f"{sets} sets × {cut} date ranges"
+                    raise ValueError(too_many(what, str(sets * cut)))
+            return self
+
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
         self.base_url: str = self.config["base_url"]
         self.prefix = self.config["metadata_prefix"]
+        self.harvests = _harvests(self.config)
+        self._seconds: bool | None = None  # the repository harvests by second (Identify)
 
     def partitions(self, fetch: Fetcher) -> list[str]:
-        sets = self.config.get("set")
-        return [""] if sets is None else [sets] if isinstance(sets, str) else list(sets)
+        """One partition a set and date range. The repository is asked first, so that a wrong
+        base_url, or a bound finer than it harvests by, stops the ingest once, not each one."""
+        arguments(self.config["from"], self.config["until"], self._by_second(fetch), self.base_url)
+        return list(self.harvests)
 
     def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item]:
-        """The records of set `partition` ("": the whole repository); network-bound, so parsed
-        here as they arrive."""
-        self._identify(fetch)
-        for page in self._pages(fetch, resume, partition):
+        """The records of `partition` (one of `partitions`); network-bound, so parsed here as
+        they arrive."""
+        query = self._query(self.harvests[partition], self._by_second(fetch))
+        for page in self._pages(fetch, resume, query):
             for position, entry in enumerate(page.items):
                 if isinstance(entry, Skipped):
                     yield entry
@@ -140,17 +181,21 @@ class OaiPmhSource(PartitionedSource):
             if page.token:
                 yield Checkpoint(page.token)
 
-    def _query(self, set_spec: str) -> dict[str, str]:
+    def _query(self, harvest: _Harvest, seconds: bool) -> dict[str, str]:
         params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
-        if set_spec:
-            params["set"] = set_spec
-        for key in ("from", "until"):
-            if self.config.get(key) is not None:
-                params[key] = str(self.config[key])
-        return params
+        if harvest.set_spec:
+            params["set"] = harvest.set_spec
+        return params | arguments(harvest.low, harvest.high, seconds, self.base_url)
 
-    def _identify(self, fetch: Fetcher) -> None:
-        """Fail early, and clearly, when `base_url` is not an OAI-PMH endpoint."""
+    def _by_second(self, fetch: Fetcher) -> bool:
+        """Whether the repository harvests by second, as its Identify answer says (asked once)."""
+        if self._seconds is None:
+            self._seconds = self._identify(fetch)
+        return self._seconds
+
+    def _identify(self, fetch: Fetcher) -> bool:
+        """The repository's granularity (by second: True); fail early, and clearly, when
+        `base_url` is not an OAI-PMH endpoint."""
         url = fetch.url_for(self.base_url, {"verb": "Identify"})
         hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
         try:
@@ -158,10 +203,12 @@ class OaiPmhSource(PartitionedSource):
         except XML_ERRORS as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
         raise_protocol_error(root, url)
-        if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
+        identify = child(root, "Identify")
+        if local(root.tag) != "OAI-PMH" or identify is None:
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
+        return element_text(child(identify, "granularity")) == SECOND
 
-    def _pages(self, fetch: Fetcher, token: str | None, set_spec: str) -> Iterator[Page]:
+    def _pages(self, fetch: Fetcher, token: str | None, query: dict[str, str]) -> Iterator[Page]:
         """ListRecords pages in order; an expired token restarts the list once.
 
         `given` maps each token followed in this run to the page that gave it (0: the resume
@@ -173,7 +220,7 @@ class OaiPmhSource(PartitionedSource):
             if number >= self.config["max_pages"]:
                 raise _too_many_pages(number, token)
             params = {"verb": "ListRecords", "resumptionToken": token}
-            params = params if token else self._query(set_spec)
+            params = params if token else query
             url = fetch.url_for(self.base_url, params)
             try:
                 page = parse_page(self._read(fetch, url), url)
@@ -269,6 +316,21 @@ class OaiPmhSource(PartitionedSource):
         except (FetchError, UnicodeDecodeError) as exc:
             return Skipped(link, "full_text_unavailable", f"{link}: {exc}")
         return text if text.strip() else Skipped(link, "full_text_unavailable", f"{link} is empty")
+
+
+def _harvests(config: dict[str, Any]) -> dict[str, _Harvest]:
+    """The partitions by name: each set (all, without `set`) between from and until, or, with
+    `date_step`, each set in each date range (``set:2020-01-01..2020-01-31``)."""
+    sets = config["set"]
+    sets = [""] if sets is None else [sets] if isinstance(sets, str) else sets
+    if config["date_step"] is None:
+        return {name: _Harvest(name, config["from"], config["until"]) for name in sets}
+    cut = ranges(config["from"], config["until"], config["date_step"])
+    return {
+        f"{name}:{low}..{high}" if name else f"{low}..{high}": _Harvest(name, low, high)
+        for name in sets
+        for low, high in cut
+    }
 
 
 def _cycle(page: Page, number: int, earlier: int) -> OaiPmhError:

@@ -1,10 +1,11 @@
 """Partitioned sources: read part after part, parse in the engine's workers, resume each part.
 
-An adapter that derives from `PartitionedSource` names its partitions (dump files, input files)
-and reads one at a time with a cheap reader that may leave the costly work of a record — wikitext
-to text, JSON to a document — to an `Unparsed` item. The ingest maps those over chunks on the
-engine (`corpusbuilder.engines`), which answers in order: the driver sees the very items, in the
-very order, of a serial run, so every `seq` and decision is the same with any number of workers.
+An adapter that derives from `PartitionedSource` names its partitions (dump files, input files,
+catalog slices, OAI-PMH sets and date ranges) and reads one at a time with a cheap reader that may
+leave the costly work of a record — wikitext to text, JSON to a document, a book's text stripped —
+to an `Unparsed` item. The ingest maps those over chunks on the engine (`corpusbuilder.engines`),
+which answers in order: the driver sees the very items, in the very order, of a serial run, so
+every `seq` and decision is the same with any number of workers.
 
 Each partition has its own checkpoint. With one partition the checkpoint is the adapter's own
 position, as before partitions existed; with several it is a JSON object naming the partitions
