@@ -19,7 +19,7 @@ from corpusbuilder.ingest.runner import ingest
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.source import Checkpoint
 from corpusbuilder.textstore import TextStore
-from sources.oai_dates import GranularityError
+from sources.oai_dates import GranularityError, ranges
 from sources.oai_pmh import OaiPmhSource
 from tests.oai_selective import SelectiveServer
 from tests.oai_server import identify, real
@@ -184,6 +184,26 @@ def test_one_range_keeps_the_adapters_own_checkpoint_and_sets_keep_their_names(r
     assert checkpoints == [f"list1-page{n}" for n in range(2, 9)]  # the tokens, as before
     sets = source(server, set=["1:1", "2:6"])
     assert sets.partitions(fetch) == ["1:1", "2:6"]  # the names checkpoints already hold
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "step", "cut"),
+    [
+        ("2020-01-01", "2020-03-15", "1 month",  # the example of oai_dates
+         [("2020-01-01", "2020-01-31"), ("2020-02-01", "2020-02-29"),
+          ("2020-03-01", "2020-03-15")]),
+        ("2020-01-31", "2020-04-30", "1 month",  # back to the 31st after a shorter month
+         [("2020-01-31", "2020-02-28"), ("2020-02-29", "2020-03-30"),
+          ("2020-03-31", "2020-04-29"), ("2020-04-30", "2020-04-30")]),
+        ("2019-12-31", "2021-06-30", "1 year",
+         [("2019-12-31", "2020-12-30"), ("2020-12-31", "2021-06-30")]),
+        ("2020-03-01T06:00:00Z", "2020-03-01T18:00:00Z", "1 day",  # times kept as given
+         [("2020-03-01T06:00:00Z", "2020-03-01T18:00:00Z")]),
+        ("2020-01-01", "9999-12-31", "9999 years", [("2020-01-01", "9999-12-31")]),
+    ],
+)  # fmt: skip
+def test_ranges_follow_one_another_without_gap_or_overlap(first, last, step, cut):
+    assert ranges(first, last, step) == cut
 
 
 @pytest.mark.parametrize(
