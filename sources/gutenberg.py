@@ -36,8 +36,10 @@ found, so a checkpoint names the same slices however the catalog grows. A record
 number (a CSV row whose ``Text#`` cannot be read, an RDF not named ``pg<N>.rdf``) goes with slice
 ``0-…``; an RDF is filed under its file name's number, read before the file is parsed. Each
 slice reads the catalog again (a folder is listed again and only its slice's RDFs are parsed; the
-CSV is read through). Without ``slice_size`` the catalog is one partition, and its checkpoint is
-the last number completed, as before partitions existed.
+CSV is read through). A ``slice_size`` that cuts the catalog into more than 1000 slices is
+refused before any book is read: each checkpoint names the slices done. Without ``slice_size``
+the catalog is one partition, and its checkpoint is the last number completed, as before
+partitions existed.
 
 Texts. From a local mirror, finding, reading, decoding and stripping a book's text — the costly
 part of a book — runs in the engine's workers (`_Texts` in an `Unparsed` record); the driver parses
@@ -56,7 +58,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from corpusbuilder.ingest.fetch import Fetcher, FetchError, TooLarge
-from corpusbuilder.ingest.partitions import PartitionedSource
+from corpusbuilder.ingest.partitions import MAX_PARTITIONS, PartitionedSource
 from corpusbuilder.ingest.records import TOO_LARGE, too_large
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument, Unparsed
@@ -107,6 +109,12 @@ class GutenbergSource(PartitionedSource):
         if size is None:
             return [WHOLE]
         starts = {int(number or 0) // size * size for number, _ in self._filed(fetch)}
+        if len(starts) > MAX_PARTITIONS:
+            raise ValueError(
+                f"slice_size {size} cuts the catalog into {len(starts)} slices, and a source has"
+                f" at most {MAX_PARTITIONS} partitions (each checkpoint names those done): take a"
+                " larger slice_size"
+            )
         return [f"{start}-{start + size - 1}" for start in sorted(starts)]
 
     def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:

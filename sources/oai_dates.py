@@ -24,13 +24,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from corpusbuilder.errors import UserError
+from corpusbuilder.ingest.partitions import MAX_PARTITIONS
 
 OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
 STEP = re.compile(r"([1-9][0-9]{0,3}) (day|week|month|year)s?")
 DAY, SECOND = "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ"
-# Partitions of one source at most: a checkpoint names every partition done, and is written
-# after every page.
-MAX_PARTITIONS = 1000
 
 
 class GranularityError(UserError, ValueError):

@@ -63,7 +63,7 @@ import defusedxml.ElementTree as SafeET
 from pydantic import AfterValidator, Field, model_validator
 
 from corpusbuilder.ingest.fetch import Fetcher, FetchError
-from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.partitions import MAX_PARTITIONS, PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
@@ -73,7 +73,6 @@ from corpusbuilder.source import (
     SourceDocument,
 )
 from sources.oai_dates import (
-    MAX_PARTITIONS,
     SECOND,
     arguments,
     not_after,

@@ -40,6 +40,9 @@ from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, Unpar
 UNREADABLE = "unreadable_partition"
 CHUNK = 16  # records a worker parses per task: enough to amortise the trip, and balanced
 INLINE_ITEMS = 1000  # a source this small is parsed in this process when no worker count is set
+# The most partitions an adapter cuts its source into by itself (catalog slices, date ranges):
+# a checkpoint names every partition done, and one is written every few hundred records.
+MAX_PARTITIONS = 1000
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 

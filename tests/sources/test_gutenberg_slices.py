@@ -183,3 +183,15 @@ def test_without_slices_or_with_one_the_checkpoint_is_the_last_ebook_number(monk
 def test_a_bad_slice_size_is_refused_with_what_to_give(value, message):
     with pytest.raises(ValueError, match=f"^{message}$"):
         GutenbergSource({"catalog": "c", "mirror": "m", "slice_size": value})
+
+
+def test_slices_too_many_for_a_checkpoint_are_refused_before_any_book(monkeypatch):
+    monkeypatch.setattr(gutenberg, "MAX_PARTITIONS", 2)  # 1000 in use: PG has ~75,000 books
+    catalog = str(shared_path("gutenberg", CSV))
+    adapter = GutenbergSource({"catalog": catalog, "mirror": "m", "slice_size": 10})
+    with pytest.raises(ValueError) as caught:
+        next(adapter.documents(Fetcher()))
+    assert str(caught.value) == (
+        "slice_size 10 cuts the catalog into 3 slices, and a source has at most 2 partitions"
+        " (each checkpoint names those done): take a larger slice_size"
+    )
