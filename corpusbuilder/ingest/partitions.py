@@ -1,18 +1,19 @@
 """Partitioned sources: parts read and parsed in the engine's workers, each partition resumable.
 
-An adapter that derives from `PartitionedSource` names its partitions (dump files, input files)
-and gives a cheap reader of each, which leaves the costly work to the workers in one of two ways.
-It may yield `Unread` parts — lines of a local JSONL file, files of a folder, bz2 streams of a
-multistream dump — found without reading their records (line ends counted, a folder listed, an
-index read): a worker reads and parses each part itself, so no record passes through the driver.
-Or, for what can only be read from its start (a dump that is one bz2 stream, a file at a URL),
-it reads the records here and yields the costly ones `Unparsed` (wikitext to text, JSON to a
-document), parsed in the workers, `CHUNK` a task. The engine (`corpusbuilder.engines`) answers
-in order, with a bounded window of tasks in flight: the driver sees the very items, in the very
-order, of a serial run, so every `seq` and decision is the same with any number of workers, and
-it holds no more than that window of any partition, however large. The window runs across
-partitions: the workers read the first parts of the next partition while the driver writes the
-last of one. OAI-PMH sets are network-bound and read here, one request at a time.
+An adapter that derives from `PartitionedSource` names its partitions (dump files, input files,
+catalog slices, OAI-PMH sets and date ranges) and gives a cheap reader of each, which leaves the
+costly work to the workers in one of two ways. It may yield `Unread` parts — lines of a local
+JSONL file, files of a folder, bz2 streams of a multistream dump — found without reading their
+records (line ends counted, a folder listed, an index read): a worker reads and parses each part
+itself, so no record passes through the driver. Or, for what can only be read from its start (a
+dump that is one bz2 stream, a file at a URL), it reads the records here and yields the costly
+ones `Unparsed` (wikitext to text, JSON to a document, a book's text stripped), parsed in the
+workers, `CHUNK` a task. The engine (`corpusbuilder.engines`) answers in order, with a bounded
+window of tasks in flight: the driver sees the very items, in the very order, of a serial run, so
+every `seq` and decision is the same with any number of workers, and it holds no more than that
+window of any partition, however large. The window runs across partitions: the workers read the
+first parts of the next partition while the driver writes the last of one. OAI-PMH sets and date
+ranges are network-bound and read here, one request at a time.
 
 Each partition has its own checkpoint. With one partition the checkpoint is the adapter's own
 position, as before partitions existed; with several it is a JSON object naming the partitions
@@ -47,6 +48,9 @@ from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, Unpar
 UNREADABLE = "unreadable_partition"
 CHUNK = 16  # records a worker parses per task: enough to amortise the trip, and balanced
 INLINE_ITEMS = 1000  # a source this small is parsed in this process when no worker count is set
+# The most partitions an adapter cuts its source into by itself (catalog slices, date ranges):
+# a checkpoint names every partition done, and one is written every few hundred records.
+MAX_PARTITIONS = 1000
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
