@@ -124,7 +124,8 @@ class Deduplication:
     def _park_texts(self, held: list[pa.Table], digits: int) -> None:
         """Park the `held` texts by their sha256's first `digits` hex digits, and forget them."""
         if held:
-            for prefix, part in by_shard(pa.concat_tables(held), digits=digits):
+            parts = by_shard(pa.concat_tables(held), prefix=lambda sha: sha[:digits])
+            for prefix, part in parts:
                 spill.append(self.scratch / "texts" / f"{prefix}.arrow", part)
         held.clear()
 

@@ -15,7 +15,7 @@ which grows with the corpus (~230 MB at 100 M documents).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +37,13 @@ def shard_of(sha: str) -> str:
 
 
 def by_shard(
-    table: pa.Table, column: str = "sha256", digits: int = 2
+    table: pa.Table, column: str = "sha256", prefix: Callable[[str], str] | None = None
 ) -> Iterator[tuple[str, pa.Table]]:
-    """The rows of `table` by the first `digits` hex digits of their sha256 `column` (2: the
-    store's shard), each part's sorted by it."""
+    """The rows of `table` by the `prefix` of their sha256 `column` (default: the store's shard),
+    each part's sorted by it."""
+    prefix = prefix or shard_of
     table = table.sort_by(column)
-    prefixes = np.array([sha[:digits] for sha in table[column].to_pylist()])
+    prefixes = np.array([prefix(sha) for sha in table[column].to_pylist()])
     shards, starts = np.unique(prefixes, return_index=True)
     ends = np.append(starts[1:], len(prefixes))
     for shard, start, end in zip(shards, starts, ends, strict=True):
