@@ -29,11 +29,10 @@ class NotInLedger(UserError, LookupError):
 
 
 def _dump(row: Any, *fields: str) -> dict:
-    """A ledger row as plain JSON-able data (ORM objects and light rows alike)."""
-    data = row._asdict() if hasattr(row, "_asdict") else row.model_dump()
+    """A ledger record or light row as plain JSON-able data."""
     return {
         k: (v.isoformat() if hasattr(v, "isoformat") else v)
-        for k, v in data.items()
+        for k, v in row._asdict().items()
         if not fields or k in fields
     }
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpusbuilder.errors import UserError
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Takedown, decision_row
+from corpusbuilder.ledger import Ledger, TakedownRecord, decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import utc_now
 from corpusbuilder.takedown_content import Content
@@ -148,7 +147,7 @@ class HeldCopies:
 
     def __init__(self, ledger: Ledger, content: Content) -> None:
         self.ledger, self.content = ledger, content
-        self.texts: dict[str, tuple[Takedown, str]] = {}
+        self.texts: dict[str, tuple[TakedownRecord, str]] = {}
         for takedown in ledger.takedowns():
             if not takedown.only_named:
                 for sha, doc_id in Held.load(takedown.held).texts.items():
@@ -156,7 +155,7 @@ class HeldCopies:
         self.held, self.held_sigs = [], None
         if content.config is not None and self.texts:
             self.held, self.held_sigs = content.signatures_of(list(self.texts))
-        self.found: dict[int, tuple[Takedown, list[Taken]]] = {}
+        self.found: dict[int, tuple[TakedownRecord, list[Taken]]] = {}
 
     def copies(self, sigs) -> dict[int, tuple[str, float]]:
         """Row of `sigs` → (the held text's sha256, similarity), for the rows that copy one."""
@@ -179,7 +178,7 @@ class HeldCopies:
 
 
 def _apply(
-    ledger: Ledger, run_id: int, takedown: Takedown, content: Content | None = None
+    ledger: Ledger, run_id: int, takedown: TakedownRecord, content: Content | None = None
 ) -> list[Taken]:
     """Take down what `takedown` names and holds; grow what it holds as its selector resolves."""
     held = Held.load(takedown.held)
@@ -210,7 +209,9 @@ def _near_copies(ledger: Ledger, content: Content, held: Held, found: set[str]) 
     }
 
 
-def _write(ledger: Ledger, run_id: int, takedown: Takedown, found: Iterable[Taken]) -> list[Taken]:
+def _write(
+    ledger: Ledger, run_id: int, takedown: TakedownRecord, found: Iterable[Taken]
+) -> list[Taken]:
     """Record `found` as taken down by `takedown`; return those not taken down before."""
     found = list(found)
     if not found:

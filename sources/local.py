@@ -17,7 +17,10 @@ Checkpoints are positions: every ``checkpoint_every`` records, ``line N at byte 
 JSONL line done and the offset after it) or ``file <path>`` (the last text file done, in the
 folder's sorted order); a resumed ingest seeks there instead of reading from the start. A JSONL
 line or text file over ``max_document_bytes`` is a ``too_large`` skip, read in bounded chunks
-and never held whole.
+and never held whole. Local files are read in parts by the engine's workers
+(`sources.local_parts`): the driver only counts line ends or lists the folder, so on a cluster
+the workers need the files at the same path. A JSONL file at a URL is read here, line by line,
+and its lines parsed in the workers.
 
 A record that cannot be read — not JSON, nested too deep, a number of more than 4,300 digits,
 not an object, or ``id``/``text``/``licence``/``url``/``title``/``creator``/``language`` of the
@@ -30,13 +33,12 @@ position key's place.
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
-import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,7 +46,7 @@ from typing import Any, BinaryIO
 from pydantic import Field
 
 from corpusbuilder.ingest.fetch import Fetcher, TooLarge
-from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames, Unread
 from corpusbuilder.ingest.records import (
     MALFORMED,
     TOO_LARGE,
@@ -62,6 +64,17 @@ from corpusbuilder.source import (
     Skipped,
     SourceDocument,
     Unparsed,
+)
+from sources.local_parts import (
+    Line,
+    LinePart,
+    file_position,
+    grouped,
+    line_parts,
+    line_position,
+    lines,
+    read_part,
+    skip_to,
 )
 
 log = logging.getLogger(__name__)
@@ -95,32 +108,60 @@ class LocalSource(PartitionedSource):
         path = self.config["path"]
         return [path] if isinstance(path, str) else list(path)
 
-    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
+    def read(
+        self, fetch: Fetcher, partition: str, resume: str | None
+    ) -> Iterator[Item | Unparsed | Unread]:
         if fetch.is_local(partition) and fetch.path_for(partition).is_dir():
-            return self._folder(fetch, partition, _file_position(resume))
+            return self._folder(fetch, partition, file_position(resume))
         several = len(self.partitions(fetch)) > 1  # line numbers repeat from file to file
         kind = f"{partition}:line" if several else "line"
-        return self._jsonl(fetch, partition, _line_position(resume), kind)
+        return self._jsonl(fetch, partition, line_position(resume), kind)
 
     def _jsonl(
         self, fetch: Fetcher, location: str, start: tuple[int, int], kind: str
-    ) -> Iterator[Item | Unparsed]:
-        url, every = fetch.url_for(location), self.config["checkpoint_every"]
+    ) -> Iterator[Item | Unparsed | Unread]:
+        url = fetch.url_for(location)
         stream = fetch.open(location)
         try:
-            if not _skip_to(stream, start[1]):
+            if not skip_to(stream, start[1]):
                 log.warning("%s changed since the interrupted ingest: reading it again", url)
                 stream.close()
                 stream, start = fetch.open(location), (0, 0)
-            for line in _lines(stream, start[0], start[1], self.config["max_document_bytes"]):
-                if line.data is None or line.data.strip():
-                    yield Unparsed(partial(self._line, url=url, kind=kind), line)  # in a worker
-                if line.number % every == 0:
-                    yield Checkpoint(f"line {line.number} at byte {line.end}")
+            if fetch.is_local(location):  # the workers read the lines; here, only their ends
+                reader = partial(self._part, url=url, kind=kind)
+                yield from self._parts(stream, str(fetch.path_for(location)), start, reader)
+            else:
+                yield from self._streamed(stream, start, partial(self._line, url=url, kind=kind))
         finally:
             stream.close()
 
-    def _line(self, line: _Line, url: str, kind: str = "line") -> Item:
+    def _parts(
+        self, stream: BinaryIO, path: str, start: tuple[int, int], reader: Callable
+    ) -> Iterator[Item | Unread]:
+        every = self.config["checkpoint_every"]
+        for part in line_parts(stream, path, *start, every):
+            yield Unread(reader, part, part.last - part.after)
+            if part.last % every == 0:
+                yield Checkpoint(f"line {part.last} at byte {part.end}")
+
+    def _streamed(
+        self, stream: BinaryIO, start: tuple[int, int], parse: Callable
+    ) -> Iterator[Item | Unparsed]:
+        """The lines of a JSONL file at a URL, read here and parsed in the workers."""
+        every = self.config["checkpoint_every"]
+        for line in lines(stream, *start, self.config["max_document_bytes"]):
+            if _holds_a_record(line):
+                yield Unparsed(parse, line)
+            if line.number % every == 0:
+                yield Checkpoint(f"line {line.number} at byte {line.end}")
+
+    def _part(self, part: LinePart, url: str, kind: str) -> Iterator[Item]:
+        """The records of a part of a local JSONL file (in a worker)."""
+        for line in read_part(part, self.config["max_document_bytes"]):
+            if _holds_a_record(line):
+                yield self._line(line, url, kind)
+
+    def _line(self, line: Line, url: str, kind: str = "line") -> Item:
         where, key = f"{url}#line={line.number}", position_key(kind, line.number)
         if line.data is None:
             limit = self.config["max_document_bytes"]
@@ -133,16 +174,23 @@ class LocalSource(PartitionedSource):
             return Skipped(key, MALFORMED, f"{where}: {exc}")
         return self._document(record, record.get("id"), where, key)
 
-    def _folder(self, fetch: Fetcher, location: str, done: str | None) -> Iterator[Item]:
+    def _folder(self, fetch: Fetcher, location: str, done: str | None) -> Iterator[Item | Unread]:
+        """Parts of the folder's text files, each read by a worker; here, only their sizes."""
         root, every = fetch.path_for(location), self.config["checkpoint_every"]
         texts = [Path(p) for p in fetch.list_dir(location) if p.endswith(".txt")]
         keys = [path.relative_to(root).as_posix() for path in texts]
-        for count, (path, key) in enumerate(zip(texts, keys, strict=True), start=1):
-            if done is not None and key <= done:  # list_dir sorts: done before the checkpoint
-                continue
+        before = 0 if done is None else bisect.bisect_right(keys, done)  # list_dir sorts
+        files = zip(texts[before:], keys[before:], strict=True)
+        for part in grouped(((file, _size(file[0])) for file in files), before, every):
+            yield Unread(self._files, tuple(part.records), len(part.records))
+            if part.last % every == 0:
+                yield Checkpoint(f"file {part.records[-1][1]}")
+
+    def _files(self, files: tuple[tuple[Path, str], ...]) -> Iterator[Item]:
+        """The documents of a part of a folder (in a worker)."""
+        fetch = Fetcher()  # local paths only: nothing of the driver's fetcher is needed
+        for path, key in files:
             yield self._file(fetch, path, key)
-            if count % every == 0:
-                yield Checkpoint(f"file {key}")
 
     def _file(self, fetch: Fetcher, path: Path, key: str) -> Item:
         sidecar, limit = path.with_suffix(".json"), self.config["max_document_bytes"]
@@ -202,66 +250,20 @@ class LocalSource(PartitionedSource):
 
 
 STRING_FIELDS = ("text", "licence", "url", "title", "creator", "language")
-LINE_POSITION = re.compile(r"line (\d+) at byte (\d+)")
-CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class _Line:
-    """One JSONL line: its number, the byte offset after it, its bytes (None: over the limit)."""
-
-    number: int
-    end: int
-    data: bytes | None
-    size: int
-
-
-def _line_position(resume: str | None) -> tuple[int, int]:
-    """(line, byte offset after it) of a ``line N at byte B`` checkpoint; (0, 0) for none."""
-    if resume is None:
-        return 0, 0
-    match = LINE_POSITION.fullmatch(resume)
-    if match is None:  # the source's path was changed from a folder: start again
-        log.warning("%r is no JSONL position: reading the file from its start", resume)
-        return 0, 0
-    return int(match.group(1)), int(match.group(2))
+def _size(path: Path) -> int:
+    """The size of a text file, to weigh a part; one that cannot be read is said so by the
+    worker reading it."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
-def _file_position(resume: str | None) -> str | None:
-    """The last file done of a ``file <path>`` checkpoint."""
-    if resume is None:
-        return None
-    if not resume.startswith("file "):  # the source's path was changed from a file
-        log.warning("%r is no folder position: reading the folder from its start", resume)
-        return None
-    return resume.removeprefix("file ")
-
-
-def _lines(stream: BinaryIO, number: int, end: int, limit: int) -> Iterator[_Line]:
-    """The lines after line `number`, which ends at byte `end`, none read past `limit` bytes:
-    a longer one is read on in chunks and given as its size alone."""
-    while raw := stream.readline(limit + 1):
-        number, end, size = number + 1, end + len(raw), len(raw)
-        if len(raw) <= limit or raw.endswith(b"\n"):
-            yield _Line(number, end, raw, size)
-            continue
-        while raw and not raw.endswith(b"\n"):
-            raw = stream.readline(CHUNK)
-            end, size = end + len(raw), size + len(raw)
-        yield _Line(number, end, None, size)
-
-
-def _skip_to(stream: BinaryIO, offset: int) -> bool:
-    """Move `stream` to `offset`; False if no line ends just before it (the file changed)."""
-    if offset == 0:
-        return True
-    if stream.seekable():
-        stream.seek(offset - 1)
-        return stream.read(1) == b"\n"
-    left, last = offset, b""  # a stream from a URL: read up to the offset
-    while left and (chunk := stream.read(min(left, CHUNK))):
-        left, last = left - len(chunk), chunk[-1:]
-    return last == b"\n"
+def _holds_a_record(line: Line) -> bool:
+    """A blank line is no record: it is passed over, as a JSONL reader does."""
+    return line.data is None or bool(line.data.strip())
 
 
 def _valid(key: str) -> str:

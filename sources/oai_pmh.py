@@ -12,9 +12,20 @@ already followed in this run (the same token again, or a cycle A → B → A) st
 last checkpoint is kept, so the next ingest goes on from there); a page is read to at most
 ``max_page_bytes`` (``page_too_large`` beyond), on top of the fetcher's own ``max_bytes`` and
 deadline. The records yielded before any of these errors are kept. A page that does not parse
-is salvaged record by record in one forward scan, so its cost is linear in its size. ``set``
+is salvaged record by record in one forward scan, so its cost is linear in its size
+(``oai_pages``). ``set``
 may list several setSpecs: each is a partition harvested in turn with its own checkpoint (a
 record in two sets is recorded once, the first time).
+
+Date ranges. ``date_step`` (``1 month``, ``2 weeks``; it needs ``from`` and ``until``) cuts the
+harvest into consecutive date ranges, each one ListRecords list with its own inclusive
+``from``/``until`` and its own checkpoint, named by its days — ``2020-01-01..2020-01-31``, or
+``physics:2020-01-01..2020-01-31`` for each set of ``set`` — so a checkpoint names the same
+partitions on every run; ``oai_dates`` says how ranges are cut and how a bound is sent in the
+repository's granularity. The repository's Identify is asked once, before any list: a wrong
+``base_url``, or a bound with a time for a repository that harvests by day, stops the ingest with
+one error instead of failing every partition. Without ``date_step`` the partitions are the sets,
+and with one partition its checkpoint is the resumptionToken, as before.
 
 Licence rationale — the adapter reports what the record says, verbatim, and decides nothing:
 
@@ -41,22 +52,18 @@ Licence rationale — the adapter reports what the record says, verbatim, and de
 from __future__ import annotations
 
 import http.client
-import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
-from corpusbuilder.errors import ExitCode, UserError
 from corpusbuilder.ingest.fetch import Fetcher, FetchError
-from corpusbuilder.ingest.partitions import PartitionedSource, PartitionNames
+from corpusbuilder.ingest.partitions import MAX_PARTITIONS, PartitionedSource, PartitionNames
 from corpusbuilder.options import SourceOptions, checked
 from corpusbuilder.source import (
     Checkpoint,
@@ -65,51 +72,28 @@ from corpusbuilder.source import (
     Skipped,
     SourceDocument,
 )
+from sources.oai_dates import (
+    SECOND,
+    arguments,
+    not_after,
+    oai_date,
+    ranges,
+    too_many,
+    valid_step,
+)
 from sources.oai_formats import READERS, Fields, child, element_text, local
+from sources.oai_pages import XML_ERRORS, OaiPmhError, Page, parse_page, raise_protocol_error
 
-OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")
-# The salvage patterns never scan past the next "<" or ">" from where they start, so each
-# search costs what it passes over and one forward scan over a page is linear in its size.
-_ROOT = re.compile(rb"<(?:(\w+):)?OAI-PMH\b[^<>]*>")
-_RECORD_START = re.compile(rb"<(?:\w+:)?record\b")
-_RECORD_END = re.compile(rb"</(?:\w+:)?record>")
-_IDENTIFIER = re.compile(rb"<(?:\w+:)?identifier>([^<]*)<")
-_OPENING = re.compile(rb"<(?:\w+:)?record[\s>]")
-_TOKEN = re.compile(rb"<(?:\w+:)?resumptionToken\b[^<>]*>([^<]*)</")
 _SHOWN = 200  # characters of a token or URL shown in an error message
-# What a page that is not XML raises; LookupError: its declaration names an unknown encoding.
-XML_ERRORS = (ET.ParseError, DefusedXmlException, LookupError)
+OaiDate = Annotated[str | date | datetime, AfterValidator(oai_date)]
 
 
-class OaiPmhError(UserError, RuntimeError):
-    """The repository answered with an OAI-PMH error or an unreadable page; `code` names it."""
+class _Harvest(NamedTuple):
+    """One partition: a ListRecords list of a set ("": every set) between two bounds."""
 
-    exit_code = ExitCode.NETWORK
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-
-
-@dataclass
-class _Page:
-    url: str
-    items: list[ET.Element | Skipped]
-    token: str | None
-    error: OaiPmhError | None = None  # raised after the page's items are yielded
-
-
-def _oai_date(value: str | date) -> str:
-    """An OAI-PMH datestamp; YAML reads an unquoted 2024-01-31 as a date."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = value.isoformat() if isinstance(value, date) else value
-    if not OAI_DATE.fullmatch(text):
-        raise ValueError(f"{text!r} is not an OAI-PMH date: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ")
-    return text
-
-
-OaiDate = Annotated[str | date | datetime, AfterValidator(_oai_date)]
+    set_spec: str
+    low: str | None
+    high: str | None
 
 
 class OaiPmhSource(PartitionedSource):
@@ -130,6 +114,11 @@ class OaiPmhSource(PartitionedSource):
             None, alias="from", description="first datestamp, YYYY-MM-DD[Thh:mm:ssZ]"
         )
         until: OaiDate | None = Field(None, description="last datestamp, YYYY-MM-DD[Thh:mm:ssZ]")
+        date_step: Annotated[str, AfterValidator(valid_step)] | None = Field(
+            None,
+            description="cut from..until into ranges of this many days, weeks, months or years"
+            " ('1 month', '2 weeks'), each a partition resumed alone (with set: each set's)",
+        )
         full_text: bool = Field(False, description="fetch the linked plain-text file as the text")
         collection_licence: str | None = Field(
             None, description="the repository's terms for the whole collection"
@@ -145,20 +134,42 @@ class OaiPmhSource(PartitionedSource):
             description="largest ListRecords page read, in bytes (256 MiB); larger is an error",
         )
 
+        @model_validator(mode="after")
+        def _ranges_fit(self) -> OaiPmhSource.Options:
+            first, last = self.from_, self.until
+            if first and last and not not_after(first, last):
+                raise ValueError(
+                    f"from {first} is after until {last}: OAI-PMH's bounds are inclusive, give"
+                    " from on or before until"
+                )
+            if self.date_step is not None:
+                if not (first and last):
+                    raise ValueError("date_step cuts from..until into ranges: give from and until")
+                sets = 1 if self.set is None or isinstance(self.set, str) else len(self.set)
+                cut = len(ranges(first, last, self.date_step))
+                if sets * cut > MAX_PARTITIONS:
+                    what = f"{sets} sets × {cut} date ranges"
+                    raise ValueError(too_many(what, str(sets * cut)))
+            return self
+
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         super().__init__(checked(self, config))
         self.base_url: str = self.config["base_url"]
         self.prefix = self.config["metadata_prefix"]
+        self.harvests = _harvests(self.config)
+        self._seconds: bool | None = None  # the repository harvests by second (Identify)
 
     def partitions(self, fetch: Fetcher) -> list[str]:
-        sets = self.config.get("set")
-        return [""] if sets is None else [sets] if isinstance(sets, str) else list(sets)
+        """One partition a set and date range. The repository is asked first, so that a wrong
+        base_url, or a bound finer than it harvests by, stops the ingest once, not each one."""
+        arguments(self.config["from"], self.config["until"], self._by_second(fetch), self.base_url)
+        return list(self.harvests)
 
     def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item]:
-        """The records of set `partition` ("": the whole repository); network-bound, so parsed
-        here as they arrive."""
-        self._identify(fetch)
-        for page in self._pages(fetch, resume, partition):
+        """The records of `partition` (one of `partitions`); network-bound, so parsed here as
+        they arrive."""
+        query = self._query(self.harvests[partition], self._by_second(fetch))
+        for page in self._pages(fetch, resume, query):
             for position, entry in enumerate(page.items):
                 if isinstance(entry, Skipped):
                     yield entry
@@ -169,28 +180,34 @@ class OaiPmhSource(PartitionedSource):
             if page.token:
                 yield Checkpoint(page.token)
 
-    def _query(self, set_spec: str) -> dict[str, str]:
+    def _query(self, harvest: _Harvest, seconds: bool) -> dict[str, str]:
         params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
-        if set_spec:
-            params["set"] = set_spec
-        for key in ("from", "until"):
-            if self.config.get(key) is not None:
-                params[key] = str(self.config[key])
-        return params
+        if harvest.set_spec:
+            params["set"] = harvest.set_spec
+        return params | arguments(harvest.low, harvest.high, seconds, self.base_url)
 
-    def _identify(self, fetch: Fetcher) -> None:
-        """Fail early, and clearly, when `base_url` is not an OAI-PMH endpoint."""
+    def _by_second(self, fetch: Fetcher) -> bool:
+        """Whether the repository harvests by second, as its Identify answer says (asked once)."""
+        if self._seconds is None:
+            self._seconds = self._identify(fetch)
+        return self._seconds
+
+    def _identify(self, fetch: Fetcher) -> bool:
+        """The repository's granularity (by second: True); fail early, and clearly, when
+        `base_url` is not an OAI-PMH endpoint."""
         url = fetch.url_for(self.base_url, {"verb": "Identify"})
         hint = "check base_url (the endpoint, e.g. http://export.arxiv.org/oai2)"
         try:
             root = SafeET.fromstring(self._read(fetch, url))  # a FetchError says why by itself
         except XML_ERRORS as exc:
             raise OaiPmhError("not_oai_pmh", f"{url} is not XML ({exc}); {hint}") from exc
-        _raise_protocol_error(root, url)
-        if local(root.tag) != "OAI-PMH" or child(root, "Identify") is None:
+        raise_protocol_error(root, url)
+        identify = child(root, "Identify")
+        if local(root.tag) != "OAI-PMH" or identify is None:
             raise OaiPmhError("not_oai_pmh", f"{url} has no OAI-PMH Identify answer; {hint}")
+        return element_text(child(identify, "granularity")) == SECOND
 
-    def _pages(self, fetch: Fetcher, token: str | None, set_spec: str) -> Iterator[_Page]:
+    def _pages(self, fetch: Fetcher, token: str | None, query: dict[str, str]) -> Iterator[Page]:
         """ListRecords pages in order; an expired token restarts the list once.
 
         `given` maps each token followed in this run to the page that gave it (0: the resume
@@ -202,10 +219,10 @@ class OaiPmhSource(PartitionedSource):
             if number >= self.config["max_pages"]:
                 raise _too_many_pages(number, token)
             params = {"verb": "ListRecords", "resumptionToken": token}
-            params = params if token else self._query(set_spec)
+            params = params if token else query
             url = fetch.url_for(self.base_url, params)
             try:
-                page = _parse_page(self._read(fetch, url), url)
+                page = parse_page(self._read(fetch, url), url)
             except OaiPmhError as exc:
                 if exc.code == "noRecordsMatch":
                     return
@@ -239,7 +256,7 @@ class OaiPmhSource(PartitionedSource):
             )
         return data
 
-    def _item(self, fetch: Fetcher, page: _Page, record: ET.Element, position: int) -> Item:
+    def _item(self, fetch: Fetcher, page: Page, record: ET.Element, position: int) -> Item:
         header = child(record, "header")
         identifier = element_text(child(header, "identifier")) if header is not None else ""
         if not identifier:
@@ -300,67 +317,22 @@ class OaiPmhSource(PartitionedSource):
         return text if text.strip() else Skipped(link, "full_text_unavailable", f"{link} is empty")
 
 
-def _parse_page(data: bytes, url: str) -> _Page:
-    """One ListRecords page: its records and resumptionToken (empty token: list complete)."""
-    try:
-        root = SafeET.fromstring(data)
-    except XML_ERRORS as exc:
-        return _salvage(data, url, exc)
-    _raise_protocol_error(root, url)
-    listing = child(root, "ListRecords")
-    if listing is None:
-        found = local(root.tag)
-        raise OaiPmhError(
-            "unexpected_response", f"{url} answered <{found}>, not ListRecords; retry"
-        )
-    records: list[ET.Element | Skipped] = [r for r in listing if local(r.tag) == "record"]
-    token = element_text(child(listing, "resumptionToken")) or None
-    return _Page(url, records, token)
+def _harvests(config: dict[str, Any]) -> dict[str, _Harvest]:
+    """The partitions by name: each set (all, without `set`) between from and until, or, with
+    `date_step`, each set in each date range (``set:2020-01-01..2020-01-31``)."""
+    sets = config["set"]
+    sets = [""] if sets is None else [sets] if isinstance(sets, str) else sets
+    if config["date_step"] is None:
+        return {name: _Harvest(name, config["from"], config["until"]) for name in sets}
+    cut = ranges(config["from"], config["until"], config["date_step"])
+    return {
+        f"{name}:{low}..{high}" if name else f"{low}..{high}": _Harvest(name, low, high)
+        for name in sets
+        for low, high in cut
+    }
 
 
-def _salvage(data: bytes, url: str, error: Exception) -> _Page:
-    """Split a page that does not parse into records: good ones go on, bad ones are skipped."""
-    root = _ROOT.search(data)
-    if root is None:
-        raise OaiPmhError("malformed_xml", f"{url} is not an OAI-PMH page ({error}); try later")
-    prefix = root.group(1) + b":" if root.group(1) else b""
-    items: list[ET.Element | Skipped] = []
-    for position, chunk in enumerate(_record_chunks(data)):
-        try:
-            wrapped = SafeET.fromstring(root.group() + chunk + b"</" + prefix + b"OAI-PMH>")
-            items.append(next(iter(wrapped)))
-        except XML_ERRORS as exc:
-            found = _IDENTIFIER.search(chunk)
-            key = " ".join(found.group(1).decode("utf-8", "replace").split()) if found else None
-            items.append(Skipped(key or f"{url}#record-{position + 1}", "malformed_xml", str(exc)))
-    found = _TOKEN.search(data)
-    token = found.group(1).decode("utf-8", "replace").strip() if found else ""
-    problem = None
-    if not data.rstrip().endswith(b"OAI-PMH>"):
-        problem = f"{url} is cut off ({error}); resume from the last checkpoint"
-    elif not items or len(_OPENING.findall(data)) != len(items):
-        problem = f"{url}: records could not be told apart ({error}); report it to the repository"
-    error_ = OaiPmhError("malformed_xml", problem) if problem else None
-    return _Page(url, items, token or None, error_)
-
-
-def _record_chunks(data: bytes) -> Iterator[bytes]:
-    """Each ``<record …>`` up to the first ``</record>`` after it, in one forward scan.
-
-    Both searches start where the previous chunk ended and never look back, so the page is read
-    once (linear); a record opened with no closing tag after it ends the scan, since no record
-    after it can be closed either (the page is then reported as not told apart).
-    """
-    position = 0
-    while (start := _RECORD_START.search(data, position)) is not None:
-        end = _RECORD_END.search(data, start.end())
-        if end is None:
-            return
-        yield data[start.start() : end.end()]
-        position = end.end()
-
-
-def _cycle(page: _Page, number: int, earlier: int) -> OaiPmhError:
+def _cycle(page: Page, number: int, earlier: int) -> OaiPmhError:
     seen = "this run resumed from" if earlier == 0 else f"page {earlier} already gave"
     return OaiPmhError(
         "resumption_cycle",
@@ -385,10 +357,3 @@ def _shown(token: str | None) -> str:
 def _clipped(text: str) -> str:
     """`text` cut to `_SHOWN` characters: a repository's token can be any length."""
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-
-
-def _raise_protocol_error(root: ET.Element, url: str) -> None:
-    error = child(root, "error")
-    if error is not None:
-        code = error.get("code", "unknown")
-        raise OaiPmhError(code, f"{url} answered {code}: {element_text(error) or 'no detail'}")

@@ -76,11 +76,16 @@ def stitch(responses: list[bytes]) -> dict[str, bytes]:
     return pages
 
 
-def split(page: bytes, size: int) -> dict[str, bytes]:
-    """A real ListRecords page re-served as pages of `size` records (tokens ``page-N``)."""
+def pieces(page: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A ListRecords page's head, its records, and its tail as the last page of a list."""
     records = _RECORD.findall(page)
     head = page[: page.index(records[0])]
-    tail = end_list(page[page.rindex(records[-1]) + len(records[-1]) :])
+    return head, records, end_list(page[page.rindex(records[-1]) + len(records[-1]) :])
+
+
+def split(page: bytes, size: int) -> dict[str, bytes]:
+    """A real ListRecords page re-served as pages of `size` records (tokens ``page-N``)."""
+    head, records, tail = pieces(page)
     pages = {"Identify": identify()}
     for start in range(0, len(records), size):
         number = start // size + 1

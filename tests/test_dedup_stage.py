@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from corpusbuilder.curate import dedup, dedup_lsh
-from corpusbuilder.curate.dedup_stage import EXACT_COMPONENT, Deduplication
+from corpusbuilder.curate import dedup, dedup_lsh, dedup_stage
+from corpusbuilder.curate.dedup_stage import EXACT_COMPONENT, TEXTS_PER_PART, Deduplication
 from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger import candidates as ledger_candidates
 from corpusbuilder.ledger.models import Document
 from corpusbuilder.textstore import TextStore, sha256_text
 from tests.test_dedup_lsh import SMALL, corpus, reference
@@ -45,11 +46,16 @@ def run(tmp_path, ledger, config, store, texts=None) -> list:
     return verdicts
 
 
+# texts parted as the store's shards and parked once, or finer and parked 50 at a time
+@pytest.mark.parametrize(("digits", "held"), [(2, dedup_stage.TEXTS_HELD), (4, 50)])
 @pytest.mark.parametrize("records_per_partition", [64, dedup_lsh.RECORDS_PER_PARTITION])
 def test_equals_exact_then_near_in_memory_and_reports_only_changes(
-    tmp_path, monkeypatch, records_per_partition
+    tmp_path, monkeypatch, records_per_partition, digits, held
 ):
     monkeypatch.setattr(dedup_lsh, "RECORDS_PER_PARTITION", records_per_partition)
+    monkeypatch.setattr(dedup_stage, "prefix_digits", lambda documents: digits)
+    monkeypatch.setattr(dedup_stage, "TEXTS_HELD", held)
+    monkeypatch.setattr(ledger_candidates, "CHUNK", 20)
     rng = np.random.default_rng(7)
     size = 240
     sigs = corpus(3, size, SMALL, alphabet=3)
@@ -136,3 +142,11 @@ def test_exact_only_when_near_dedup_is_off(tmp_path):
         ("t/1", "t/2", 1.0),
         ("t/0", "t/2", 1.0),
     ]
+
+
+@pytest.mark.parametrize("documents", [0, 1000, 2**23, 2**23 + 1, 10**8, 10**9, 10**11])
+def test_texts_are_parted_finer_as_the_corpus_grows_so_a_part_stays_bounded(documents):
+    digits = dedup_stage.prefix_digits(documents)
+    assert digits >= 2  # a part never spans two shards of the signature store
+    assert documents / 16**digits <= TEXTS_PER_PART  # about TEXTS_PER_PART texts a part at most
+    assert digits == 2 or documents / 16 ** (digits - 1) > TEXTS_PER_PART  # and no finer

@@ -20,13 +20,15 @@ from corpusbuilder.engines.ordered import in_order
 from corpusbuilder.engines.ray import RayMissing
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.project import Project
+from sources import local_parts
+from sources.local import LocalSource
 from sources.mediawiki import MediaWikiSource
 from tests.conftest import shared_path
 from tests.demo_copies import files
 from tests.helpers import demo_project, write_corpus
 from tests.multistream_dumps import write_multistream
 from tests.processes import VOCABULARY, query, records, states
-from tests.test_ingest_partitions import ENWIKI, Engines, _ingest, _state
+from tests.test_ingest_partitions import ENWIKI, Engines, _ingest, _parts, _state
 
 GENERATED = 2500  # documents: two ledger batches of 2,000 and 500, in chunks of 250
 DECISIONS = "SELECT doc_id, stage, component, outcome, reason, detail FROM decision ORDER BY id"
@@ -161,6 +163,21 @@ def test_a_dump_ingested_on_ray_writes_the_ledger_of_one_worker(ray, tmp_path, d
     _ingest(on_ray, tmp_path, MediaWikiSource(options), Engines(2, "ray"), texts="ray")
     assert Engines.opened == [("local", 1), ("ray", 2)]
     assert len(_state(alone)) == 124
+    assert _state(on_ray) == _state(alone)
+
+
+def test_local_partitions_read_in_parts_on_ray_write_the_ledger_of_one_worker(
+    ray, tmp_path, monkeypatch
+):
+    """Three JSONL partitions in parts of 4 lines: each Ray task reads its own lines."""
+    monkeypatch.setattr(local_parts, "PART_RECORDS", 4)
+    options = _parts(tmp_path)
+    alone, on_ray = Ledger("sqlite://"), Ledger("sqlite://")
+    Engines.opened.clear()
+    _ingest(alone, tmp_path, LocalSource(options), Engines(1), texts="alone")
+    _ingest(on_ray, tmp_path, LocalSource(options), Engines(2, "ray"), texts="ray")
+    assert Engines.opened == [("local", 1), ("ray", 2)]
+    assert len(_state(alone)) == 3 * 12 - 4  # "shared" and "x" are in every partition
     assert _state(on_ray) == _state(alone)
 
 

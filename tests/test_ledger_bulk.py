@@ -22,8 +22,8 @@ from sqlalchemy import (
     make_url,
 )
 
-from corpusbuilder.ledger import bulk, releases, store
-from corpusbuilder.ledger.models import Decision, decision_row
+from corpusbuilder.ledger import bulk, decision_row, releases, store
+from corpusbuilder.ledger.models import Decision
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
 from tests.postgres import postgres_server

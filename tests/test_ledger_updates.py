@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from corpusbuilder.ledger.models import decision_row
+from corpusbuilder.ledger import decision_row
 from corpusbuilder.ledger.store import Ledger
 from corpusbuilder.reasons import Status
 from tests.ledger_backend import new_ledger

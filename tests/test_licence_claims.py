@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from corpusbuilder.licences import Policy
 from corpusbuilder.source import LicenceEvidence
-from sources.gutenberg import COLLECTION_STATEMENT
+from sources.gutenberg_catalog import COLLECTION_STATEMENT
 
 POLICY = Policy.load()  # for hypothesis tests (function-scoped fixtures do not mix with @given)
 HEDGES = [  # (template, the rule it must name)

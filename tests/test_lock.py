@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from corpusbuilder import lock
 from corpusbuilder.config import load as load_config
-from corpusbuilder.ledger.models import Run, decision_row
+from corpusbuilder.ledger import decision_row
+from corpusbuilder.ledger.models import Run
 from corpusbuilder.project import Project
 from tests import processes
 from tests.helpers import write_corpus

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import ReleaseRecord
 from corpusbuilder.release import manifest
 from corpusbuilder.release.publish import PublishError, publish_to_folder
 from corpusbuilder.release.shards import SCHEMA
@@ -75,8 +75,9 @@ def write_release(
 
 def write_manifest(root: Path, version: str) -> None:
     """manifest.json as the release writes it, naming every other file of `root`."""
-    release = Release(
+    release = ReleaseRecord(
         version=version,
+        parent=None,
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         policy_hash="p" * 64,
         config_hash="c" * 64,

@@ -1,5 +1,6 @@
-"""The signature store: sharded, sorted Parquet files read a shard at a time; the segments of
-earlier versions (and of `put`) are folded in, so existing stores keep working."""
+"""The signature store: sharded, sorted Parquet files of which a lookup reads only the row groups it
+needs; the segments of earlier versions (and of `put`) are folded in, and shards written before
+row groups are read whole, so existing stores keep working."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import hashlib
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from corpusbuilder.curate import signatures
 from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import write_segment
@@ -76,3 +79,42 @@ def test_a_store_at_an_fsspec_url(tmp_path):
     store.put(shas(range(50)), sigs(range(50)))
     assert np.array_equal(store.get(shas(range(49, -1, -1)), 8), sigs(range(49, -1, -1)))
     assert all(n.startswith("shard-") for n in store.storage.names())
+
+
+def test_a_lookup_reads_only_the_row_groups_that_hold_what_it_asks_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(signatures, "ROWS_PER_GROUP", 4)
+    store = SignatureStore(tmp_path, "k")
+    store.put(shas(range(8000)), sigs(range(8000)))
+    store.compact()
+    read = []
+    original = pq.ParquetFile.read_row_groups
+
+    def recorded(self, groups, *args, **kwargs):
+        table = original(self, groups, *args, **kwargs)
+        read.append((self.metadata.num_rows, len(groups), table.num_rows))
+        return table
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", recorded)
+    wanted = shas([7])
+    assert np.array_equal(store.get(wanted, 8), sigs([7]))
+    [(shard_rows, groups, rows)] = read  # one shard opened, one group of it read
+    assert groups == 1 and rows <= 4 < shard_rows
+
+    read.clear()  # five consecutive texts of that shard, as pass 2 of dedup asks for a range
+    same = sorted((sha, n) for n, sha in enumerate(shas(range(8000))) if sha[:2] == wanted[0][:2])
+    numbers = [n for _, n in same[5:10]]
+    assert np.array_equal(store.get(shas(numbers), 8), sigs(numbers))
+    [(shard_rows, groups, rows)] = read
+    assert groups <= 3 and rows <= 12 < shard_rows  # five rows span three groups of four at most
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_a_shard_of_one_row_group_or_without_statistics_is_read_whole(tmp_path, statistics):
+    numbers = [n for n in range(3000) if shas([n])[0].startswith("ab")]
+    table = pa.table({"sha256": shas(numbers), "sig": [s.tobytes() for s in sigs(numbers)]})
+    folder = tmp_path / "k"
+    folder.mkdir()
+    pq.write_table(table.sort_by("sha256"), folder / "shard-ab.parquet",
+                   row_group_size=3, write_statistics=statistics)  # fmt: skip
+    store = SignatureStore(tmp_path, "k")
+    assert np.array_equal(store.get(shas(numbers[::-1]), 8), sigs(numbers[::-1]))

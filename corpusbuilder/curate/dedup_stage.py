@@ -7,8 +7,9 @@ with files in a local scratch folder:
 
 1. from the ledger in rank order (`ledger.candidates`), so that a document's place in the stream
    is its rank position: (doc_id, status, duplicate_of) to a Parquet file in that order, and
-   (text sha256, position, doc_id) parked by the text's signature-store shard;
-2. one shard at a time: the documents with the same text, grouped. Copies of a text a takedown
+   (text sha256, position, doc_id) parked by the first hex digits of the text's sha256, enough
+   of them that a part holds about `TEXTS_PER_PART` texts (two at least: a signature-store shard);
+2. one part at a time: the documents with the same text, grouped. Copies of a text a takedown
    holds are taken down; of the others the best-ranked of each group is kept and the rest are its
    exact duplicates; the kept texts' signatures (from the signature store, computed from the text
    store when missing) go to the out-of-core LSH (`dedup_lsh`), which decides the near duplicates;
@@ -45,6 +46,16 @@ EXACT_COMPONENT = "exact_sha256_v1"
 DOCUMENTS = pa.schema([("doc_id", pa.string()), ("status", pa.string()),
                        ("duplicate_of", pa.string())])  # fmt: skip
 TEXTS = pa.schema([("sha256", pa.string()), ("position", pa.int64()), ("doc_id", pa.string())])
+TEXTS_PER_PART = 1 << 15  # what pass 2 holds at once, with their signatures: ~20 MB
+TEXTS_HELD = 1 << 17  # texts pass 1 holds before parking them (~14 MB): one open a part each time
+
+
+def prefix_digits(documents: int) -> int:
+    """How many hex digits of the sha256 part `documents` texts into about TEXTS_PER_PART each."""
+    digits = 2
+    while documents > TEXTS_PER_PART * 16**digits:
+        digits += 1
+    return digits
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,8 @@ class Deduplication:
             licence: self.openness(licence) for licence in ledger_candidates.licences(self.ledger)
         }
         (self.scratch / "texts").mkdir(parents=True)
-        position = 0
+        digits = prefix_digits(ledger_candidates.count(self.ledger))
+        position, held = 0, []
         with pq.ParquetWriter(self.scratch / "documents.parquet", DOCUMENTS) as documents:
             for rows in ledger_candidates.in_rank_order(self.ledger, ranks):
                 doc_ids, shas, status, duplicate_of = (
@@ -102,11 +114,20 @@ class Deduplication:
                 documents.write_table(pa.table(columns, schema=DOCUMENTS))
                 names.extend(doc_ids)
                 positions = np.arange(position, position + len(rows))
-                texts = pa.table([shas, positions, doc_ids], schema=TEXTS)
-                for shard, part in by_shard(texts):
-                    spill.append(self.scratch / "texts" / f"{shard}.arrow", part)
+                held.append(pa.table([shas, positions, doc_ids], schema=TEXTS))
                 position += len(rows)
+                if sum(map(len, held)) >= TEXTS_HELD:
+                    self._park_texts(held, digits)
+        self._park_texts(held, digits)
         return position
+
+    def _park_texts(self, held: list[pa.Table], digits: int) -> None:
+        """Park the `held` texts by their sha256's first `digits` hex digits, and forget them."""
+        if held:
+            parts = by_shard(pa.concat_tables(held), prefix=lambda sha: sha[:digits])
+            for prefix, part in parts:
+                spill.append(self.scratch / "texts" / f"{prefix}.arrow", part)
+        held.clear()
 
     def _group(self, total: int, removals: RemovalFiles) -> np.ndarray:
         """Pass 2: the exact and near duplicates to `removals`; returns the positions taken down

@@ -26,8 +26,7 @@ from corpusbuilder.curate import dedup, dedup_stage, measurements
 from corpusbuilder.curate.analysis import Trace, analyse
 from corpusbuilder.curate.signatures import SignatureStore
 from corpusbuilder.engines import Engine, open_engine
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import decision_row
+from corpusbuilder.ledger import Ledger, decision_row
 from corpusbuilder.licences import Policy
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import LicenceEvidence, utc_now

@@ -27,21 +27,19 @@ class RemovalFiles:
         self.ranges = -(-self.total // POSITIONS_PER_RANGE)
         folder.mkdir(parents=True)
         self.held: list[np.ndarray] = []
-        self.count = 0
         self.loaded = np.empty(0, REMOVAL)
         self.next_range = 0
 
     def add(self, removals: np.ndarray) -> None:
         self.held.append(removals)
-        self.count += len(removals)
-        if self.count >= HELD:
+        if sum(map(len, self.held)) >= HELD:
             self._park()
 
     def _park(self) -> None:
         """The held removals to their ranges' files, each file opened once."""
         if self.held:
             removals = np.concatenate(self.held)
-            self.held, self.count = [], 0
+            self.held = []
             scatter(self._path, removals, removals["position"] * self.ranges // self.total)
 
     def _path(self, number: int) -> Path:

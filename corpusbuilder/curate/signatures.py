@@ -6,20 +6,22 @@ recomputes the old ones, and near-dedup can run over the whole corpus each time.
 
 Layout: `put` writes a segment (`sig-*.parquet`, sha256 and signature bytes: the layout of earlier
 versions, whose stores are read as they are), and `compact` folds the segments into 256 shards
-(`shard-XX.parquet`, XX the sha256's first two hex digits), each sorted by sha256. A lookup reads
-only the shards of the sha256s it asks for, so no index of the whole corpus is held in memory;
-near-dedup reads one shard at a time.
+(`shard-XX.parquet`, XX the sha256's first two hex digits), each sorted by sha256 in row groups of
+`ROWS_PER_GROUP`. A lookup reads only the row groups whose sha256 range holds one it asks for
+(Parquet's statistics say which), so no index of the corpus is held in memory, nor a whole shard,
+which grows with the corpus (~230 MB at 100 M documents).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from corpusbuilder.curate import spill
 from corpusbuilder.storage import Storage
@@ -27,16 +29,21 @@ from corpusbuilder.textstore import write_segment
 
 SCHEMA = pa.schema([("sha256", pa.string()), ("sig", pa.binary())])
 SHARDS = [f"{i:02x}" for i in range(256)]  # 1/256 of the signatures each: ~2 MB a million
+ROWS_PER_GROUP = 8192  # ~4.3 MB of signatures (num_perm 128): what a lookup reads at least
 
 
 def shard_of(sha: str) -> str:
     return sha[:2]
 
 
-def by_shard(table: pa.Table, column: str = "sha256") -> Iterator[tuple[str, pa.Table]]:
-    """The rows of `table` by the shard of their sha256 `column`, each shard's sorted by it."""
+def by_shard(
+    table: pa.Table, column: str = "sha256", prefix: Callable[[str], str] | None = None
+) -> Iterator[tuple[str, pa.Table]]:
+    """The rows of `table` by the `prefix` of their sha256 `column` (default: the store's shard),
+    each part's sorted by it."""
+    prefix = prefix or shard_of
     table = table.sort_by(column)
-    prefixes = np.array([shard_of(sha) for sha in table[column].to_pylist()])
+    prefixes = np.array([prefix(sha) for sha in table[column].to_pylist()])
     shards, starts = np.unique(prefixes, return_index=True)
     ends = np.append(starts[1:], len(prefixes))
     for shard, start, end in zip(shards, starts, ends, strict=True):
@@ -90,7 +97,7 @@ class SignatureStore:
         shas = table["sha256"].to_numpy(zero_copy_only=False)
         first = np.concatenate(([True], shas[1:] != shas[:-1])) if len(shas) else []
         table = table.filter(pa.array(first, pa.bool_()))
-        self.storage.write_parquet(name, table.combine_chunks())
+        self.storage.write_parquet(name, table.combine_chunks(), row_group_size=ROWS_PER_GROUP)
         self._present().add(name)
 
     def _present(self) -> set[str]:
@@ -116,10 +123,24 @@ class SignatureStore:
         for shard in np.unique(prefixes):
             if f"shard-{shard}.parquet" in self._present():
                 at = np.flatnonzero(prefixes == shard)
-                table = self.storage.read_parquet(f"shard-{shard}.parquet")
-                index = pc.index_in(wanted.take(pa.array(at)), value_set=table["sha256"])
+                asked = wanted.take(pa.array(at))
+                table = self._rows_between(f"shard-{shard}.parquet", pc.min_max(asked))
+                index = pc.index_in(asked, value_set=table["sha256"])
                 hit = index.is_valid().to_numpy(zero_copy_only=False)
                 yield at[hit], table["sig"].take(index.filter(index.is_valid())).combine_chunks()
+
+    def _rows_between(self, name: str, bounds: pa.StructScalar) -> pa.Table:
+        """The row groups of shard `name` whose sha256 range meets [min, max] of `bounds` (every
+        group without statistics; a shard folded before row groups had one, read whole)."""
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        with self.storage.parquet_file(name) as shard:
+            column = shard.schema_arrow.get_field_index("sha256")
+            groups = [
+                number
+                for number in range(shard.metadata.num_row_groups)
+                if _meets(shard.metadata.row_group(number).column(column).statistics, low, high)
+            ]
+            return shard.read_row_groups(groups, columns=["sha256", "sig"])
 
     def get(self, shas: Sequence[str], num_perm: int) -> np.ndarray:
         """(len(shas), num_perm) uint32; KeyError naming the first missing text."""
@@ -138,3 +159,8 @@ class SignatureStore:
 
     def __contains__(self, sha: str) -> bool:
         return not self.missing([sha])
+
+
+def _meets(stats: pq.Statistics | None, low: str, high: str) -> bool:
+    """Whether a row group whose column has `stats` may hold a value in [low, high]."""
+    return stats is None or not stats.has_min_max or (stats.min <= high and low <= stats.max)

@@ -1,21 +1,30 @@
-"""Partitioned sources: read part after part, parse in the engine's workers, resume each part.
+"""Partitioned sources: parts read and parsed in the engine's workers, each partition resumable.
 
-An adapter that derives from `PartitionedSource` names its partitions (dump files, input files)
-and reads one at a time with a cheap reader that may leave the costly work of a record — wikitext
-to text, JSON to a document — to an `Unparsed` item. The ingest maps those over chunks on the
-engine (`corpusbuilder.engines`), which answers in order: the driver sees the very items, in the
-very order, of a serial run, so every `seq` and decision is the same with any number of workers.
+An adapter that derives from `PartitionedSource` names its partitions (dump files, input files,
+catalog slices, OAI-PMH sets and date ranges) and gives a cheap reader of each, which leaves the
+costly work to the workers in one of two ways. It may yield `Unread` parts — lines of a local
+JSONL file, files of a folder, bz2 streams of a multistream dump — found without reading their
+records (line ends counted, a folder listed, an index read): a worker reads and parses each part
+itself, so no record passes through the driver. Or, for what can only be read from its start (a
+dump that is one bz2 stream, a file at a URL), it reads the records here and yields the costly
+ones `Unparsed` (wikitext to text, JSON to a document, a book's text stripped), parsed in the
+workers, `CHUNK` a task. The engine (`corpusbuilder.engines`) answers in order, with a bounded
+window of tasks in flight: the driver sees the very items, in the very order, of a serial run, so
+every `seq` and decision is the same with any number of workers, and it holds no more than that
+window of any partition, however large. The window runs across partitions: the workers read the
+first parts of the next partition while the driver writes the last of one. OAI-PMH sets and date
+ranges are network-bound and read here, one request at a time.
 
 Each partition has its own checkpoint. With one partition the checkpoint is the adapter's own
 position, as before partitions existed; with several it is a JSON object naming the partitions
-done and the position in the current one, and a resumed ingest skips the done ones and restarts
-the current one from its position. With several partitions, one that fails to read (a missing
-or unreadable file) is an `unreadable_partition` skip keyed ``#partition:<n>`` (after the items
-it yielded) and the others are ingested; with one, its error is the source's, as always.
-
-A reader may also yield `Unread` parts — byte ranges of a multistream dump — which a worker
-reads, decompresses and parses itself: then nothing big passes through the driver, which only
-writes the ledger. Each part is one task, its items answered in order like any others.
+done and the position in the current one. The ledger is written in the order of a serial run,
+so what an interrupted ingest committed is always whole partitions and the start of the next one
+(whatever the workers had read ahead is read again): a resumed ingest skips the done ones,
+restarts the current one from its position and the others from their start. With several
+partitions, one that fails to read — in its reader here, or in a worker reading one of its parts
+— is an `unreadable_partition` skip keyed ``#partition:<n>`` after the items it yielded, the
+parts of it read ahead are dropped, and the others are ingested; with one, its error is the
+source's, as always.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import os
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Annotated, Any
 
@@ -39,6 +48,9 @@ from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, Unpar
 UNREADABLE = "unreadable_partition"
 CHUNK = 16  # records a worker parses per task: enough to amortise the trip, and balanced
 INLINE_ITEMS = 1000  # a source this small is parsed in this process when no worker count is set
+# The most partitions an adapter cuts its source into by itself (catalog slices, date ranges):
+# a checkpoint names every partition done, and one is written every few hundred records.
+MAX_PARTITIONS = 1000
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -63,14 +75,16 @@ class PartitionedSource(SourceAdapter):
         """The partitions' names, in ingest order (stable: checkpoints name them)."""
 
     @abstractmethod
-    def read(self, fetch: Fetcher, partition: str, resume: str | None) -> Iterator[Item | Unparsed]:
-        """The items of `partition` from `resume` (a Checkpoint value it yielded), costly
-        records as `Unparsed`."""
+    def read(
+        self, fetch: Fetcher, partition: str, resume: str | None
+    ) -> Iterator[Item | Unparsed | Unread]:
+        """The items of `partition` from `resume` (a Checkpoint value it yielded): costly
+        records as `Unparsed`, or parts that a worker reads itself as `Unread`."""
 
     def documents(
         self, fetch: Fetcher, limit: int | None = None, resume: str | None = None
     ) -> Iterator[Item]:
-        yield from limited(parsed(partition_items(self, fetch, resume), self, None), limit)
+        yield from limited(_closed(parsed(partition_items(self, fetch, resume), self, None)), limit)
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,8 @@ def source_items(
     if not isinstance(adapter, PartitionedSource):
         yield from adapter.documents(fetch, limit=limit, resume=resume)
         return
-    items = partition_items(adapter, fetch, resume)
-    yield from limited(parsed(items, adapter, parallel), limit)
+    items = parsed(partition_items(adapter, fetch, resume), adapter, parallel)
+    yield from limited(_closed(items), limit)
 
 
 def parse(item: Item | Unparsed) -> Item:
@@ -201,7 +215,7 @@ def _chunks(items: Iterator) -> Iterator[list]:
 
 def partition_items(
     adapter: PartitionedSource, fetch: Fetcher, resume: str | None
-) -> Iterator[Item | Unparsed]:
+) -> Iterator[Item | Unparsed | Unread]:
     """Every partition's items from its checkpoint, with checkpoints that name the partition."""
     names = adapter.partitions(fetch)
     if len(names) == 1:  # the adapter's own position, as before partitions existed
@@ -217,21 +231,59 @@ def partition_items(
         for item in _guarded(adapter, fetch, name, start, number):
             if isinstance(item, Checkpoint):
                 item = Checkpoint(_checkpoint(finished, name, item.value))
+            elif isinstance(item, Unread):  # read in a worker: its failure is the partition's
+                item = replace(item, read=_GuardedRead(item.read, name, number))
             yield item
         finished.append(name)
-        yield Checkpoint(_checkpoint(finished, None, None))
+        yield PartitionDone(_checkpoint(finished, None, None))
+
+
+@dataclass(frozen=True)
+class PartitionDone(Checkpoint):
+    """The checkpoint after the last item of a partition (of several)."""
 
 
 def _guarded(
     adapter: PartitionedSource, fetch: Fetcher, name: str, resume: str | None, number: int
-) -> Iterator[Item | Unparsed]:
+) -> Iterator[Item | Unparsed | Unread]:
     """The items of partition `name` (the `number`-th), then an `unreadable_partition` skip if
     reading them failed."""
     try:
         yield from adapter.read(fetch, name, resume)
     except Exception as exc:  # recorded, and the other partitions are read
-        detail = f"partition {name}: {type(exc).__name__}: {exc}"[:2000]
-        yield Skipped(position_key("partition", number), UNREADABLE, detail)
+        yield _unreadable(name, number, exc)
+
+
+@dataclass(frozen=True)
+class _GuardedRead:
+    """The reader of a part of partition `name` (the `number`-th of several): a failure, in a
+    worker or here, ends the part with the partition's `unreadable_partition` skip."""
+
+    read: Callable[[Any], Iterable[Item | Unparsed]]
+    name: str
+    number: int
+
+    def __call__(self, part: Any) -> Iterator[Item | Unparsed]:
+        try:
+            yield from self.read(part)
+        except Exception as exc:  # recorded, and the other partitions are read
+            yield _unreadable(self.name, self.number, exc)
+
+
+def _unreadable(name: str, number: int, exc: Exception) -> Skipped:
+    detail = f"partition {name}: {type(exc).__name__}: {exc}"[:2000]
+    return Skipped(position_key("partition", number), UNREADABLE, detail)
+
+
+def _closed(items: Iterable[Item]) -> Iterator[Item]:
+    """`items` but those of a partition after its `unreadable_partition` skip: the parts of it
+    that the workers read ahead of a part that failed."""
+    failed = False
+    for item in items:
+        if failed and not isinstance(item, PartitionDone):
+            continue
+        failed = isinstance(item, Skipped) and item.reason == UNREADABLE
+        yield item
 
 
 def _checkpoint(done: list[str], current: str | None, position: str | None) -> str:

@@ -13,9 +13,9 @@ across a resume too: the keys yielded before a checkpoint are kept in the ledger
 until the pass over the source completes. A document whose text exceeds the source's
 `max_document_bytes` is a `too_large` skip (adapters that can skip it unread do so earlier).
 
-A partitioned adapter (`corpusbuilder.ingest.partitions`) is read partition after partition,
-each resumed from its own checkpoint, and its costly records are parsed on the engine's workers,
-which answer in order: the ledger is the one a serial ingest writes, whatever the workers.
+A partitioned adapter (`corpusbuilder.ingest.partitions`) is read in parts by the engine's
+workers, or read here and parsed by them, each partition resumed from its own checkpoint; the
+workers answer in order, so the ledger is the one a serial ingest writes, whatever the workers.
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from tqdm import tqdm
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.ingest.partitions import Parallel, source_items
 from corpusbuilder.ingest.records import checked
-from corpusbuilder.ledger import Ledger
+from corpusbuilder.ledger import Ledger, decision_row
 from corpusbuilder.ledger.errors import refused_data
-from corpusbuilder.ledger.models import decision_row
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceAdapter, SourceDocument, utc_now
 from corpusbuilder.textstore import TextStore

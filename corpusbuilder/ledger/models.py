@@ -14,7 +14,6 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from corpusbuilder.reasons import Status
-from corpusbuilder.source import utc_now
 
 SCHEMA_VERSION = 4
 # The documents curation decides next: new ones and those `curate --all` marked. Written once, as
@@ -147,31 +146,6 @@ class Decision(SQLModel, table=True):
     reason: str
     detail: str | None = None
     created_at: datetime = _utc_column(nullable=False)
-
-
-def decision_row(
-    doc_id: str,
-    run_id: int,
-    stage: str,
-    component: str,
-    outcome: str,
-    reason: str,
-    detail: str | None = None,
-    *,
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    """One `decision` row, as the bulk inserts of every stage write it. `at`: when it was
-    decided (default now); a batch's rows share one, which the ledger then writes once."""
-    return {
-        "doc_id": doc_id,
-        "run_id": run_id,
-        "stage": stage,
-        "component": component,
-        "outcome": outcome,
-        "reason": reason,
-        "detail": detail,
-        "created_at": at or utc_now(),
-    }
 
 
 class Release(SQLModel, table=True):

@@ -5,11 +5,10 @@ engine; like the rest of the ledger, it takes and returns plain values and light
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from sqlalchemy import Engine, String, bindparam, cast, exists, func, or_, select, update
-from sqlmodel import Session
 
 from corpusbuilder.ledger.bulk import insert_many
 from corpusbuilder.ledger.models import (
@@ -22,6 +21,13 @@ from corpusbuilder.ledger.models import (
     ReleaseProvenance,
 )
 from corpusbuilder.ledger.pages import by_key
+from corpusbuilder.ledger.records import (
+    PublicationRecord,
+    ReleaseDocumentRecord,
+    ReleaseRecord,
+    as_record,
+    as_records,
+)
 from corpusbuilder.reasons import Status
 from corpusbuilder.source import utc_now
 
@@ -31,30 +37,34 @@ PAGE = 2000  # kept documents a page reads: the freeze writes between pages (led
 
 
 class ReleaseRecords:
-    """Release queries of `Ledger` (which provides `engine` and `session()`)."""
+    """Release queries of `Ledger` (which provides `engine`)."""
 
     engine: Engine
-    session: Callable[[], Session]
 
-    def release(self, version: str) -> Release | None:
-        with self.session() as session:
-            return session.get(Release, version)
+    def release(self, version: str) -> ReleaseRecord | None:
+        table = Release.__table__
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table).where(table.c.version == version)).first()
+        return as_record(ReleaseRecord, found)
 
-    def releases(self) -> list[Release]:
-        with self.session() as session:
-            query = select(Release).order_by(Release.created_at)
-            return [row for (row,) in session.execute(query)]
+    def releases(self) -> list[ReleaseRecord]:
+        """Every frozen release, oldest first."""
+        table = Release.__table__
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table).order_by(table.c.created_at))
+            return as_records(ReleaseRecord, found)
 
-    def latest_release(self) -> Release | None:
-        with self.session() as session:
-            query = select(Release).order_by(Release.created_at.desc())
-            row = session.execute(query).first()
-            return row[0] if row else None
+    def latest_release(self) -> ReleaseRecord | None:
+        table = Release.__table__
+        query = select(table).order_by(table.c.created_at.desc()).limit(1)
+        with self.engine.connect() as connection:
+            found = connection.execute(query).first()
+        return as_record(ReleaseRecord, found)
 
-    def add_release(self, release: Release) -> None:
+    def add_release(self, release: ReleaseRecord) -> None:
         """Freeze a release: its row goes in after its rows (`add_release_rows`), last."""
         with self.engine.begin() as connection:
-            connection.execute(Release.__table__.insert(), [release.model_dump()])
+            connection.execute(Release.__table__.insert(), [release._asdict()])
 
     def add_release_rows(self, version: str, members: list[Row], provenance: list[Row]) -> None:
         """Add a batch of the rows of release `version` being frozen, with their provenance
@@ -156,13 +166,14 @@ class ReleaseRecords:
         with self.engine.connect() as connection:
             yield from connection.execution_options(yield_per=STREAMED).execute(query)
 
-    def releases_holding(self, doc_id: str) -> list[ReleaseDocument]:
+    def releases_holding(self, doc_id: str) -> list[ReleaseDocumentRecord]:
         """The frozen releases' rows of `doc_id` (not those of a freeze still running or
         interrupted: its release row is added last)."""
-        frozen = exists().where(Release.version == ReleaseDocument.version)
-        with self.session() as session:
-            query = select(ReleaseDocument).where(ReleaseDocument.doc_id == doc_id, frozen)
-            return [row for (row,) in session.execute(query.order_by(ReleaseDocument.version))]
+        table = ReleaseDocument.__table__
+        frozen = exists().where(Release.version == table.c.version)
+        query = select(table).where(table.c.doc_id == doc_id, frozen).order_by(table.c.version)
+        with self.engine.connect() as connection:
+            return as_records(ReleaseDocumentRecord, connection.execute(query))
 
     def record_release_files(self, version: str, files: dict) -> dict:
         """Record the files of a release when it is first written; return the recorded ones
@@ -226,12 +237,14 @@ class ReleaseRecords:
             connection.execute(table.insert(), [{**row, "published_at": utc_now()}])
             return True
 
-    def publications(self, version: str | None = None) -> list[Publication]:
-        query = select(Publication).order_by(Publication.id)
+    def publications(self, version: str | None = None) -> list[PublicationRecord]:
+        """Every publication (of `version`, when given), in the order they were made."""
+        table = Publication.__table__
+        query = select(table).order_by(table.c.id)
         if version is not None:
-            query = query.where(Publication.version == version)
-        with self.session() as session:
-            return [row for (row,) in session.execute(query)]
+            query = query.where(table.c.version == version)
+        with self.engine.connect() as connection:
+            return as_records(PublicationRecord, connection.execute(query))
 
     def release_drift(self, version: str) -> tuple[int, int]:
         """(kept documents not in release `version` as kept now, its documents no longer kept).

@@ -29,6 +29,14 @@ from corpusbuilder.ledger.models import (
     Source,
 )
 from corpusbuilder.ledger.queries import DocumentQueries
+from corpusbuilder.ledger.records import (
+    DecisionRecord,
+    DocumentRecord,
+    RunRecord,
+    SourceRecord,
+    as_record,
+    as_records,
+)
 from corpusbuilder.ledger.releases import ReleaseRecords
 from corpusbuilder.ledger.takedowns import TakedownRecords
 from corpusbuilder.reasons import Status
@@ -81,7 +89,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         self.engine = make_engine(url)
         migrate(self.engine)
 
-    def session(self) -> Session:
+    def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -90,7 +98,7 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
 
     # -- runs and sources -------------------------------------------------------------
     def start_run(self, kind: str, source: str | None = None) -> int:
-        with self.session() as session:
+        with self._session() as session:
             run = Run(kind=kind, source=source, started_at=utc_now())
             session.add(run)
             session.commit()
@@ -112,22 +120,24 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
             error = error or f"{type(exc).__name__}: {exc}"
             self.finish_run(run_id, "failed", counts, error)
 
-    def interrupt_dead_runs(self) -> list[Run]:
+    def interrupt_dead_runs(self) -> list[RunRecord]:
         """Record every run still `running` as interrupted; return them. Call it only holding
         the corpus lock: then no other writer is alive, so each such run's process died."""
-        with self.session() as session:
-            query = select(Run).where(Run.status == "running").order_by(Run.id)
-            dead = [run for (run,) in session.execute(query)]
-            for run in dead:
-                run.status, run.ended_at = "interrupted", utc_now()
-                run.error = "its process died before the run ended (killed or crashed)"
-            session.commit()
-        return dead
+        ended = {"status": "interrupted", "ended_at": utc_now(),
+                 "error": "its process died before the run ended (killed or crashed)"}  # fmt: skip
+        table = Run.__table__
+        query = select(table).where(table.c.status == "running").order_by(table.c.id)
+        with self.engine.begin() as connection:
+            dead = as_records(RunRecord, connection.execute(query))
+            ids = [run.id for run in dead]
+            connection.execute(table.update().where(table.c.id.in_(ids)).values(**ended))
+        return [run._replace(**ended) for run in dead]
 
-    def runs(self) -> list[Run]:
+    def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
-        with self.session() as session:
-            return [row for (row,) in session.execute(select(Run).order_by(Run.id))]
+        table = Run.__table__
+        with self.engine.connect() as connection:
+            return as_records(RunRecord, connection.execute(select(table).order_by(table.c.id)))
 
     def resume_point(self, source: str) -> str | None:
         """The last checkpoint of the ingest runs of `source` since its last completed one: a
@@ -144,15 +154,17 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         return None
 
     def register_source(self, name: str, adapter: str, version: str, config: dict) -> None:
-        with self.session() as session:
+        with self._session() as session:
             session.merge(
                 Source(name=name, adapter=adapter, adapter_version=version, config=config)
             )
             session.commit()
 
-    def source(self, name: str) -> Source | None:
-        with self.session() as session:
-            return session.get(Source, name)
+    def source(self, name: str) -> SourceRecord | None:
+        table = Source.__table__
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table).where(table.c.name == name)).first()
+        return as_record(SourceRecord, found)
 
     # -- documents ----------------------------------------------------------------------
     def known_records(self, doc_ids: Sequence[str]) -> dict[str, tuple]:
@@ -242,13 +254,14 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
             decisions = [row for row in decisions if row["doc_id"] not in held]
             insert_many(connection, Decision.__table__, decisions)
 
-    def documents(self, status: str | None = None) -> Iterator[Document]:
+    def documents(self, status: str | None = None) -> Iterator[DocumentRecord]:
         """Every document (of one `status`, when given), streamed in doc_id order."""
-        chosen = () if status is None else (Document.status == status,)
-        query = select(Document).where(*chosen).order_by(Document.doc_id)
-        with self.session() as session:
-            for (document,) in session.execute(query.execution_options(yield_per=2000)):
-                yield document
+        table = Document.__table__
+        chosen = () if status is None else (table.c.status == status,)
+        query = select(table).where(*chosen).order_by(table.c.doc_id)
+        with self.engine.connect() as connection:
+            for rows in connection.execution_options(yield_per=2000).execute(query).partitions():
+                yield from as_records(DocumentRecord, rows)
 
     def outcomes(self, doc_ids: Iterable[str]) -> dict[str, Any]:
         """doc_id → light (status, reason, duplicate_of) of the asked documents in the ledger."""
@@ -261,9 +274,11 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
                 found.update({row.doc_id: row for row in connection.execute(query)})
         return found
 
-    def document(self, doc_id: str) -> Document | None:
-        with self.session() as session:
-            return session.get(Document, doc_id)
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        table = Document.__table__
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table).where(table.c.doc_id == doc_id)).first()
+        return as_record(DocumentRecord, found)
 
     def evidence(self, doc_ids: Iterable[str]) -> dict[str, list[Any]]:
         """Evidence rows (light, no ORM objects) of the asked documents, in recorded order."""
@@ -293,10 +308,12 @@ class Ledger(ReleaseRecords, DocumentQueries, TakedownRecords):
         with self.engine.begin() as connection:
             update_many(connection, Evidence.__table__, "id", rows)
 
-    def decisions(self, doc_id: str) -> list[Decision]:
-        with self.session() as session:
-            query = select(Decision).where(Decision.doc_id == doc_id).order_by(Decision.id)
-            return [row for (row,) in session.execute(query)]
+    def decisions(self, doc_id: str) -> list[DecisionRecord]:
+        """The decisions about `doc_id`, in the order they were written."""
+        table = Decision.__table__
+        query = select(table).where(table.c.doc_id == doc_id).order_by(table.c.id)
+        with self.engine.connect() as connection:
+            return as_records(DecisionRecord, connection.execute(query))
 
     def funnel(self) -> list[tuple[str, str | None, str, str | None, int]]:
         """(source, language, status, reason, count) over every document: the funnel's raw rows."""

@@ -5,13 +5,13 @@ its selector resolved to) and which takedown removed which document, and how. Mi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select, update
-from sqlmodel import Session
 
 from corpusbuilder.ledger.models import Decision, Document, Takedown, TakedownMatch
+from corpusbuilder.ledger.records import TakedownRecord, as_records
 from corpusbuilder.reasons import Reason, Status
 from corpusbuilder.source import utc_now
 
@@ -28,10 +28,9 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
 
 
 class TakedownRecords:
-    """Takedown queries of `Ledger` (which provides `engine` and `session()`)."""
+    """Takedown queries of `Ledger` (which provides `engine`)."""
 
     engine: Engine
-    session: Callable[[], Session]
 
     def add_takedown(
         self,
@@ -41,18 +40,20 @@ class TakedownRecords:
         only_named: bool = False,
         pre_emptive: bool = False,
         held: Row | None = None,
-    ) -> Takedown:
+    ) -> TakedownRecord:
         """Record a takedown request."""
-        row = Takedown(selector=selector, reason=reason, created_at=utc_now(),
-                       only_named=only_named, pre_emptive=pre_emptive, held=held)  # fmt: skip
-        with self.session() as session:
-            session.add(row)
-            session.commit()
-            return row
+        values = {"selector": selector, "reason": reason, "created_at": utc_now(),
+                  "only_named": only_named, "pre_emptive": pre_emptive, "held": held}  # fmt: skip
+        with self.engine.begin() as connection:
+            added = connection.execute(Takedown.__table__.insert().values(**values))
+            return TakedownRecord(id=added.inserted_primary_key[0], **values)
 
-    def takedowns(self) -> list[Takedown]:
-        with self.session() as session:
-            return [row for (row,) in session.execute(select(Takedown).order_by(Takedown.id))]
+    def takedowns(self) -> list[TakedownRecord]:
+        """Every takedown, in the order they were recorded."""
+        table = Takedown.__table__
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table).order_by(table.c.id))
+            return as_records(TakedownRecord, found)
 
     def hold(self, takedown_id: int, held: Row) -> None:
         """Replace what takedown `takedown_id` holds (it grows as its selector resolves)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from corpusbuilder import stats
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import ReleaseRecord
 from corpusbuilder.licences import Policy
 from corpusbuilder.release import card_sections, dataset_info, layout
 
@@ -74,7 +74,7 @@ def _licence_metadata(facts: dict) -> dict:
     return metadata
 
 
-def _configs(release: Release, extra: dict[str, str]) -> list[dict]:
+def _configs(release: ReleaseRecord, extra: dict[str, str]) -> list[dict]:
     """`configs:`: each language, `all` over every language, then the release's other configs
     (provenance, decisions); the largest language config is the default."""
     configs = release.counts["configs"]
@@ -88,7 +88,7 @@ def _configs(release: Release, extra: dict[str, str]) -> list[dict]:
     ]
 
 
-def _source_datasets(release: Release) -> list[str]:
+def _source_datasets(release: ReleaseRecord) -> list[str]:
     sources = release.counts.get("curation", {}).get("sources", {})
     hub = sorted({f"extended|{s['hub_dataset']}" for s in sources.values() if s.get("hub_dataset")})
     return hub or ["original"]
@@ -100,7 +100,7 @@ ORDER += ["size_categories", "source_datasets", "task_categories", "task_ids", "
 ORDER += ["configs", "dataset_info"]
 
 
-def card_data(release: Release, folder: Path, files: list[str]) -> DatasetCardData:
+def card_data(release: ReleaseRecord, folder: Path, files: list[str]) -> DatasetCardData:
     """The card's metadata, `dataset_info` from the shards written under `folder`."""
     configs, facts = release.counts["configs"], release.counts["card"]
     languages = sorted({c.removesuffix(layout.SHAREALIKE) for c in configs} - {"und"})
@@ -120,7 +120,7 @@ def card_data(release: Release, folder: Path, files: list[str]) -> DatasetCardDa
     return data
 
 
-def _licence_table(release: Release) -> list[str]:
+def _licence_table(release: ReleaseRecord) -> list[str]:
     lines = [
         "| licence | name | Hub id | documents | attribution | share-alike |",
         "|---|---|---|---:|---|---|",
@@ -142,7 +142,7 @@ INTRO = (
 )
 
 
-def _summary(release: Release) -> str:
+def _summary(release: ReleaseRecord) -> str:
     counts = release.counts
     configs = ", ".join(f"{c}: {n}" for c, n in sorted(counts["configs"].items()))
     return (
@@ -151,7 +151,7 @@ def _summary(release: Release) -> str:
     )
 
 
-def _reproducibility(release: Release) -> list[str]:
+def _reproducibility(release: ReleaseRecord) -> list[str]:
     lines = [
         f"- manifest sha256: `{release.manifest_hash}`",
         f"- licence policy sha256: `{release.policy_hash}`",
@@ -167,7 +167,7 @@ def _reproducibility(release: Release) -> list[str]:
     return lines
 
 
-def _funnel(release: Release) -> list[str]:
+def _funnel(release: ReleaseRecord) -> list[str]:
     return [
         "## Funnel", "",
         "Every item the sources yielded, and where it ended when the release was frozen:", "",
@@ -177,7 +177,7 @@ def _funnel(release: Release) -> list[str]:
     ]  # fmt: skip
 
 
-def _body(release: Release, files: list[str]) -> list[str]:
+def _body(release: ReleaseRecord, files: list[str]) -> list[str]:
     facts = release.counts["card"]
     description = facts["description"] or "An open-licence text corpus built with corpusbuilder."
     extra = layout.extra_configs(files)
@@ -200,7 +200,7 @@ def _body(release: Release, files: list[str]) -> list[str]:
     return [*lines[:-1], END]
 
 
-def render(release: Release, folder: Path) -> str:
+def render(release: ReleaseRecord, folder: Path) -> str:
     """The README.md of a release whose other files are written under `folder`: front matter,
     a blank line, the generated block. Checked as the Hub reads it."""
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
@@ -234,7 +234,7 @@ def generated_part(card: str) -> str | None:
     return None if parts is None else f"{parts[0]}\n{parts[2]}\n"
 
 
-def render_licences(release: Release) -> str:
+def render_licences(release: ReleaseRecord) -> str:
     """LICENSE.md: the licences present, each with its text's URL; a row's own is in `licence`."""
     lines = [
         "# Licences", "",

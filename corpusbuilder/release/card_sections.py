@@ -9,27 +9,27 @@ from __future__ import annotations
 import json
 import re
 
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import ReleaseRecord
 from corpusbuilder.reasons import Status
 from corpusbuilder.release import dataset_info, layout, shards
 
 PLACEHOLDER_REPO = "ORG/NAME"
 
 
-def tag(release: Release) -> str:
+def tag(release: ReleaseRecord) -> str:
     """The Hub tag a release is published under."""
     return f"v{release.version}"
 
 
-def _curation(release: Release) -> dict | None:
+def _curation(release: ReleaseRecord) -> dict | None:
     return release.counts.get("curation")
 
 
-def repo_id(release: Release) -> str:
+def repo_id(release: ReleaseRecord) -> str:
     return (_curation(release) or {}).get("repo_id") or PLACEHOLDER_REPO
 
 
-def usage(release: Release, extra: dict[str, str]) -> list[str]:
+def usage(release: ReleaseRecord, extra: dict[str, str]) -> list[str]:
     repo, revision = repo_id(release), tag(release)
     largest = max(sorted(release.counts["configs"]), key=release.counts["configs"].get)
     lines = [
@@ -57,7 +57,7 @@ def usage(release: Release, extra: dict[str, str]) -> list[str]:
     return lines
 
 
-def structure(release: Release, extra: dict[str, str]) -> list[str]:
+def structure(release: ReleaseRecord, extra: dict[str, str]) -> list[str]:
     lines = [
         "## Dataset structure", "",
         "One split, `train`, per config. Every row of a language config has these columns:", "",
@@ -85,7 +85,7 @@ def _terms(terms: list[dict]) -> str:
     )
 
 
-def sources(release: Release) -> list[str]:
+def sources(release: ReleaseRecord) -> list[str]:
     curation = _curation(release)
     if curation is None:
         return []
@@ -115,7 +115,7 @@ def _value(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def curation(release: Release) -> list[str]:
+def curation(release: ReleaseRecord) -> list[str]:
     facts = _curation(release)
     if facts is None:
         missing = "This release was frozen before its curation steps were recorded with it."
@@ -140,7 +140,7 @@ def curation(release: Release) -> list[str]:
     return lines
 
 
-def reasons(release: Release) -> list[str]:
+def reasons(release: ReleaseRecord) -> list[str]:
     facts = _curation(release)
     if not facts or not facts["reasons"]:
         return []
@@ -154,7 +154,7 @@ def reasons(release: Release) -> list[str]:
     return lines
 
 
-def personal_information(release: Release) -> list[str]:
+def personal_information(release: ReleaseRecord) -> list[str]:
     facts = _curation(release)
     steps = {s["stage"]: s for s in facts["steps"]} if facts else {}
     lines = ["## Personal information", ""]
@@ -178,7 +178,7 @@ def personal_information(release: Release) -> list[str]:
     return lines
 
 
-def limitations(release: Release) -> list[str]:
+def limitations(release: ReleaseRecord) -> list[str]:
     return [
         "## Limitations", "",
         "- Licences are those the sources state; a wrong statement at the source is a wrong"
@@ -196,7 +196,7 @@ def limitations(release: Release) -> list[str]:
     ]  # fmt: skip
 
 
-def citation(release: Release, name: str) -> list[str]:
+def citation(release: ReleaseRecord, name: str) -> list[str]:
     key = re.sub(r"[^a-z0-9]+", "_", f"{name} {release.version}".lower()).strip("_")
     url = f"https://huggingface.co/datasets/{repo_id(release)}"
     return [

@@ -8,14 +8,13 @@ whatever the ledger says of the removed documents today.
 
 from __future__ import annotations
 
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import Ledger, ReleaseRecord
 from corpusbuilder.release import diff
 
 LISTED = 50  # changes listed per kind; the rest are counted (`corpusbuilder diff` lists all)
 
 
-def section(ledger: Ledger, release: Release) -> dict:
+def section(ledger: Ledger, release: ReleaseRecord) -> dict:
     """The changelog section of `release`, frozen in its release row: its rows are written, its
     parent is frozen."""
     if release.parent is None:
@@ -28,7 +27,7 @@ def section(ledger: Ledger, release: Release) -> dict:
     return {"parent": release.parent, "counts": found.counts, "changes": listed}
 
 
-def render(ledger: Ledger, release: Release) -> str:
+def render(ledger: Ledger, release: ReleaseRecord) -> str:
     """CHANGELOG.md: the sections of `release` and of each ancestor that froze one."""
     lines = ["# Changelog", ""]
     while release is not None and "changelog" in release.counts:

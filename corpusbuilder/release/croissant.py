@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import ReleaseRecord
 from corpusbuilder.release import card_sections, dataset_info, layout, shards
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
@@ -95,7 +95,7 @@ def _record_set(name: str, glob: str, documents: int) -> tuple[dict, dict]:
     return files, records
 
 
-def _sets(release: Release) -> tuple[list, list]:
+def _sets(release: ReleaseRecord) -> tuple[list, list]:
     configs = release.counts["configs"]
     pairs = [_record_set(c, layout.config_glob(c), configs[c]) for c in sorted(configs)]
     pairs.append(_record_set(layout.ALL_CONFIG, layout.all_glob(), release.counts["documents"]))
@@ -108,7 +108,7 @@ def _settings(step: dict) -> str:
     return f"{step['name']} (v{step['version']}, {step['stage']}): {what}. Settings: {settings}"
 
 
-def _rai(release: Release) -> dict:
+def _rai(release: ReleaseRecord) -> dict:
     """The RAI fields; those describing curation only when the release froze its steps."""
     curation = release.counts.get("curation")
     found = {
@@ -143,7 +143,7 @@ def _rai(release: Release) -> dict:
     return found
 
 
-def _prov(release: Release) -> dict:
+def _prov(release: ReleaseRecord) -> dict:
     """PROV: the sources the dataset was derived from and the activities that made it."""
     curation = release.counts.get("curation")
     if curation is None:
@@ -172,7 +172,7 @@ def _prov(release: Release) -> dict:
     return {"prov:wasDerivedFrom": derived, "prov:wasGeneratedBy": activities}
 
 
-def render(release: Release) -> str:
+def render(release: ReleaseRecord) -> str:
     """croissant.json of a frozen release."""
     facts = release.counts["card"]
     repo = (release.counts.get("curation") or {}).get("repo_id")

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.errors import ExitCode
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import Ledger, ReleaseRecord
 from corpusbuilder.release import card, croissant, funnel, layout, manifest, shards
 from corpusbuilder.release import provenance_files as release_provenance
 from corpusbuilder.release import signatures as release_signatures
@@ -60,7 +59,7 @@ def _clear(path: Path) -> None:
 
 
 def write_files(
-    config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release
+    config: CorpusConfig, ledger: Ledger, store: TextStore, release: ReleaseRecord
 ) -> Path | str:
     """Write the release's files from its frozen record; return where: its local folder, or
     its URL.
@@ -86,7 +85,7 @@ def write_files(
 
 @contextmanager
 def written(
-    config: CorpusConfig, ledger: Ledger, store: TextStore, release: Release
+    config: CorpusConfig, ledger: Ledger, store: TextStore, release: ReleaseRecord
 ) -> Iterator[Path]:
     """A local folder of the release's files, written again first when they are missing or
     differ from the record (so publishing never sends files that are not the frozen ones)."""
@@ -110,7 +109,7 @@ def _refusal(version: str, changed: list[str]) -> str:
 
 
 def _stage(
-    ledger: Ledger, store: TextStore, release: Release, staging: Path, signed: Storage
+    ledger: Ledger, store: TextStore, release: ReleaseRecord, staging: Path, signed: Storage
 ) -> dict:
     """Write every file into `staging`; return path → {sha256, size}, manifest.json included."""
     staging.mkdir(parents=True)

@@ -16,8 +16,7 @@ from typing import Any
 from corpusbuilder.config import CorpusConfig
 from corpusbuilder.config_model import Release as ReleaseSettings
 from corpusbuilder.errors import UserError
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import Ledger, ReleaseRecord
 from corpusbuilder.licences import Policy
 from corpusbuilder.release import card, changelog, curation_facts, layout, provenance, shards
 from corpusbuilder.release.manifest import RowsHash
@@ -152,7 +151,7 @@ def _members(
 
 def freeze(
     config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, version: str
-) -> tuple[Release, bool]:
+) -> tuple[ReleaseRecord, bool]:
     """The release `version`, frozen now from the kept documents unless it already exists.
 
     Its rows and their provenance go to the ledger BATCH documents at a time, and its release
@@ -179,7 +178,7 @@ def freeze(
         for member in batch:
             rows_hash.add(member)
         ledger.add_release_rows(version, batch, frozen_rows.of(batch))
-    release = Release(
+    release = ReleaseRecord(
         version=version,
         parent=parent.version if parent else None,
         created_at=utc_now(),
@@ -191,12 +190,14 @@ def freeze(
     # The changelog section goes into the release row itself, so that no kill leaves a frozen
     # release without it: a frozen release is never frozen again.
     if ledger.has_provenance(version):
-        release.counts = counts | {"changelog": changelog.section(ledger, release)}
+        release = release._replace(
+            counts=counts | {"changelog": changelog.section(ledger, release)}
+        )
     ledger.add_release(release)
     return ledger.release(version), True
 
 
-def _complete_changelog(ledger: Ledger, release: Release) -> Release:
+def _complete_changelog(ledger: Ledger, release: ReleaseRecord) -> ReleaseRecord:
     """Freeze the changelog section of a release that froze its provenance without it: one
     frozen by a version that added the section after the release row, and was interrupted
     between the two."""
@@ -224,8 +225,8 @@ def _counts(
 
 
 def complete_legacy(
-    config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, release: Release
-) -> Release:
+    config: CorpusConfig, ledger: Ledger, store: TextStore, policy: Policy, release: ReleaseRecord
+) -> ReleaseRecord:
     """A release frozen before schema 2 kept only (doc_id, text, shard, row); the migration
     copied the other columns from the document table. What it could not copy (licence URLs,
     the released text's counts, the card's facts) is frozen now, once, from today's policy and

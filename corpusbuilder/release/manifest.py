@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import ReleaseRecord
 from corpusbuilder.release import layout
 
 NAME = layout.MANIFEST
@@ -79,7 +79,7 @@ class RowsHash:
         return self.sha.hexdigest()
 
 
-def render(release: Release, files: Mapping[str, Digest]) -> str:
+def render(release: ReleaseRecord, files: Mapping[str, Digest]) -> str:
     """manifest.json of `release` whose other files are `files`; only frozen facts, and no time
     of freezing, so the same inputs give the same bytes in any folder (invariant 3)."""
     body = {

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import Ledger, ReleaseRecord
 from corpusbuilder.release import attribution, changelog, layout, provenance
 
 
-def write(staging: Path, ledger: Ledger, release: Release) -> None:
+def write(staging: Path, ledger: Ledger, release: ReleaseRecord) -> None:
     """Write the provenance files of `release` into `staging`."""
     if not ledger.has_provenance(release.version):
         return

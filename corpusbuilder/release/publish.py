@@ -243,11 +243,8 @@ def publish_to_folder(
     if dest == release_dir or release_dir in dest.parents or dest in release_dir.parents:
         raise PublishError(f"publish to a folder outside the release folder, not {dest}")
     local = load_release(release_dir, version)
-    existing = (
-        (dest / layout.README).read_text(encoding="utf-8")
-        if (dest / layout.README).is_file()
-        else None
-    )
+    card_there = dest / layout.README
+    existing = card_there.read_text(encoding="utf-8") if card_there.is_file() else None
     readme = local.readme_for(existing)
     ours = local.sha256s(readme)
     listing = manifest.visible_files(dest) if dest.is_dir() else []

@@ -15,8 +15,7 @@ from pathlib import Path, PurePosixPath
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusbuilder.ledger import Ledger
-from corpusbuilder.ledger.models import Release
+from corpusbuilder.ledger import Ledger, ReleaseRecord
 from corpusbuilder.release import card, layout, manifest
 from corpusbuilder.release.freeze import ReleaseError
 from corpusbuilder.textstore import sha256_text
@@ -54,7 +53,7 @@ def _short(digest: dict | None) -> str:
     return f"sha256 {digest['sha256'][:12]}… ({digest['size']} bytes)"
 
 
-def recorded_files(release: Release) -> dict:
+def recorded_files(release: ReleaseRecord) -> dict:
     if not release.files:
         raise ReleaseError(
             f"release {release.version} was frozen but never written: run"
@@ -64,7 +63,7 @@ def recorded_files(release: Release) -> dict:
 
 
 def verify_folder(
-    root: Path, release: Release, ledger: Ledger, where: str | None = None
+    root: Path, release: ReleaseRecord, ledger: Ledger, where: str | None = None
 ) -> Verified:
     """Check the release files under `root` (foreign files beside them are not looked at)."""
     check = _Check(root, release, Verified(release.version, where or str(root)))
@@ -79,7 +78,7 @@ def verify_folder(
 @dataclass
 class _Check:
     root: Path
-    release: Release
+    release: ReleaseRecord
     result: Verified
 
     def differ(self, line: str) -> None:
@@ -170,7 +169,7 @@ def _shard_rows(path: Path, shard: str, check: _Check) -> Iterator[tuple[int, tu
 
 
 def verify_hub(
-    repo_id: str, revision: str, release: Release, ledger: Ledger, token: str | None = None
+    repo_id: str, revision: str, release: ReleaseRecord, ledger: Ledger, token: str | None = None
 ) -> Verified:
     """Download the release's files at `revision` of the Hub repo, then check them."""
     import huggingface_hub  # deferred: it reads HF_ENDPOINT and HF_HOME when imported

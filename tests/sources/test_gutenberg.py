@@ -11,7 +11,7 @@ import pytest
 
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Skipped, SourceDocument
-from sources import gutenberg
+from sources import gutenberg_catalog
 from sources.gutenberg import GutenbergSource
 from sources.gutenberg_text import clean, decode
 from tests.conftest import shared_path
@@ -160,7 +160,7 @@ def test_catalog_csv_gives_metadata_and_collection_evidence(tmp_path):
     )
     assert (alice.date, alice.language_hint) == ("2008-06-27", "en")
     [evidence] = alice.evidence
-    assert evidence.statement == gutenberg.COLLECTION_STATEMENT
+    assert evidence.statement == gutenberg_catalog.COLLECTION_STATEMENT
     assert (evidence.kind, evidence.jurisdiction) == ("collection", "US")
     assert evidence.locator == "https://www.gutenberg.org/policy/license.html"
     assert len(items) == 28 and {i.reason for i in items.values()} == {"text_missing"}
@@ -298,6 +298,6 @@ def test_text_from_an_http_mirror(tmp_path, handler):
 
 def test_jurisdiction_is_recorded_only_for_a_us_limited_statement():
     record = rdf("42", rights="Public domain worldwide.").encode()
-    [evidence] = gutenberg.parse_rdf(record, "file:///cat/pg42.rdf").evidence
+    [evidence] = gutenberg_catalog.parse_rdf(record, "file:///cat/pg42.rdf").evidence
     assert (evidence.statement, evidence.jurisdiction) == ("Public domain worldwide.", None)
     assert evidence.locator == "file:///cat/pg42.rdf#dcterms:rights"

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-import sources.oai_pmh as oai
+import sources.oai_pages as oai
 from corpusbuilder.ingest.fetch import Fetcher
 from corpusbuilder.source import Checkpoint, Item, Skipped, SourceDocument
 from sources.oai_pmh import OaiPmhError, OaiPmhSource
@@ -194,7 +194,7 @@ def salvage_work(monkeypatch, data: bytes) -> dict[str, int]:
     counter = {"searches": 0, "scanned": 0}
     for name in ("_RECORD_START", "_RECORD_END"):
         monkeypatch.setattr(oai, name, CountingPattern(getattr(oai, name), counter))
-    parsed = oai._parse_page(data, "http://test.invalid/oai")
+    parsed = oai.parse_page(data, "http://test.invalid/oai")
     assert parsed.error is not None and parsed.error.code == "malformed_xml"
     return counter
 
