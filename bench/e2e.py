@@ -27,12 +27,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from proctree import Sampler  # noqa: E402
 
+from corpusbuilder import project as project_module  # noqa: E402
+from corpusbuilder.curate.dedup_stage import Deduplication  # noqa: E402
 from corpusbuilder.curate.pipeline import Curator  # noqa: E402
 from corpusbuilder.curate.signatures import SignatureStore  # noqa: E402
 from corpusbuilder.ledger.models import Decision, Document  # noqa: E402
 from corpusbuilder.ledger.store import Ledger  # noqa: E402
 from corpusbuilder.project import Project  # noqa: E402
 from corpusbuilder.reasons import Status  # noqa: E402
+from corpusbuilder.release import (  # noqa: E402
+    card,
+    croissant,
+    manifest,
+    provenance_files,
+    shards,
+    signatures,
+)
+from corpusbuilder.release import files as release_files  # noqa: E402
 from corpusbuilder.textstore import TextStore  # noqa: E402
 
 SAME_STEPS = {"gopher_quality_v1": {}, "gopher_repetition_v1": {}}
@@ -62,8 +73,29 @@ LEDGER_READS = (
     "documents",
     "funnel",
 )
-LEDGER_READS += ("release", "latest_release", "release_members", "resume_point", "source")
+LEDGER_READS += ("release", "latest_release", "release_members", "release_rows", "resume_point")
+LEDGER_READS += ("source",)
 STORES = {TextStore: ("put_many", "get_many"), SignatureStore: ("put", "get")}
+# Timed and charged for high-water rises only, to find which part of a stage raised it.
+PARTS = {
+    Curator: ("_decide", "_licensed", "_collect"),
+    Deduplication: ("_park", "_group", "_hold"),
+    project_module: ("freeze",),
+    release_files: ("_stage",),
+    shards: ("write_shard",),
+    signatures: ("write",),
+    provenance_files: ("write",),
+    manifest: ("digest_tree", "render"),
+    card: ("render",),
+    croissant: ("render",),
+}
+
+
+def memory_status() -> dict[str, int]:
+    """This process's memory lines of /proc/self/status, in bytes."""
+    lines = Path("/proc/self/status").read_text().splitlines()
+    fields = (line.split() for line in lines if line.endswith(" kB"))
+    return {name.rstrip(":"): int(value) * 1024 for name, value, _ in fields}
 
 
 class Timers:
@@ -74,11 +106,26 @@ class Timers:
         self.calls: Counter = Counter()
         self.cpu: Counter = Counter()  # this process's CPU seconds, for the stage wrappers
         self.thread_cpu: Counter = Counter()  # the calling thread's CPU seconds, for every label
+        self.high_water = memory_status()["VmHWM"]
+        self.high_water_rises: dict[str, dict[str, int]] = {}
 
     def _add(self, label: str, start: float, thread_start: float) -> None:
         self.seconds[label] += time.perf_counter() - start
         self.thread_cpu[label] += time.thread_time() - thread_start
         self.calls[label] += 1
+        self._note_high_water(label)
+
+    def _note_high_water(self, label: str) -> None:
+        """Charges a rise of the kernel's high-water mark to the innermost call that ended after
+        it (0.2-s samples can miss a short peak, or one while a C call holds the GIL)."""
+        status = memory_status()
+        if status["VmHWM"] > self.high_water:
+            rise = self.high_water_rises.setdefault(label, Counter())
+            rise["bytes"] += status["VmHWM"] - self.high_water
+            rise["times"] += 1
+            for key in ("VmHWM", "RssAnon", "RssFile"):  # anonymous or file pages at the end
+                rise[key] = status[key]
+            self.high_water = status["VmHWM"]
 
     def wrap(self, owner: type, name: str, label: str, sampler: Sampler | None = None) -> None:
         """Time `owner.name`; generators are timed per item, not while their consumer works."""
@@ -173,7 +220,7 @@ def instrument(timers: Timers, sampler: Sampler) -> None:
         timers.wrap(Ledger, name, f"ledger_write:{name}")
     for name in LEDGER_READS:
         timers.wrap(Ledger, name, f"ledger_read:{name}")
-    for owner, names in STORES.items():
+    for owner, names in (STORES | PARTS).items():
         for name in names:
             timers.wrap(owner, name, f"{owner.__name__}.{name}")
 
@@ -216,6 +263,7 @@ def main() -> None:
         "peak_by_stage": sampler.by_label,
         "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        "high_water_rises": timers.high_water_rises,
         "disk": disk(project.config.workdir),
         **outcomes(project.ledger),
     }

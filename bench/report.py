@@ -340,6 +340,8 @@ def render(inputs: Inputs) -> str:
         "",
         *report_e2e.memory_table(runs),
         "",
+        *report_e2e.high_water_table(runs),
+        "",
         *scale_lines,
         "",
         "## Engines: curation on local and Ray, ingest with 1 and 2 workers",

@@ -116,6 +116,28 @@ def memory_table(runs: list[tuple[int, float, dict]]) -> list[str]:
     return lines
 
 
+def high_water_table(runs: list[tuple[int, float, dict]]) -> list[str]:
+    """The kernel's high-water mark of the build process against the sampled peak, and the calls
+    during which it rose most (a peak the 0.2-s sampler missed shows here)."""
+    lines = [
+        "| docs | build process: high-water mark (kernel) / sampled peak RSS | "
+        "largest rises of the high-water mark: call, MiB (anonymous / file RSS after it) |",
+        "|---|---|---|",
+    ]
+    for docs, _, r in runs:
+        sampled = max(peak["root_rss"] for peak in r["peak_by_stage"].values())
+        rises = sorted(r.get("high_water_rises", {}).items(), key=lambda item: -item[1]["bytes"])
+        where = "; ".join(
+            f"{label} {rise['bytes'] / MiB:,.0f} ({_mib(rise['RssAnon'])} / "
+            f"{_mib(rise['RssFile'])})"
+            for label, rise in rises[:3]
+        )
+        lines.append(
+            f"| {docs:,} | {_mib(r['maxrss_self'])} / {_mib(sampled)} | {where or 'not measured'} |"
+        )
+    return lines
+
+
 def code_line(inputs) -> str:
     """Which code was measured: others commit while the bench runs, so each run records a hash."""
     runs = {"components": inputs.cb, "datatrove": inputs.dt}
