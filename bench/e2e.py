@@ -261,6 +261,8 @@ def main() -> None:
         "peak_tree_rss": sampler.peak_rss,
         "peak_tree_pss": sampler.peak_pss,
         "peak_by_stage": sampler.by_label,
+        # ru_maxrss carries run.py's high-water mark across vfork and exec; VmHWM (in
+        # high_water_rises) is this process's own.
         "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
         "high_water_rises": timers.high_water_rises,
