@@ -4,7 +4,8 @@
 
 Runs `Project.open(corpus.yaml).build()` on a fresh workdir. Stage and ledger timers are wrappers
 set on the classes in this process only (the project's code is unchanged); a thread samples the
-process tree's memory from /proc every 0.2 s and keeps the peak of each stage. Run by run.py.
+process tree's memory from /proc every 0.2 s and keeps the peak of each stage, and each rise of
+the build process's high-water mark is charged to the timed call it happened in. Run by run.py.
 """
 
 from __future__ import annotations

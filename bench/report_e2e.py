@@ -134,7 +134,7 @@ def high_water_table(runs: list[tuple[int, float, dict]]) -> list[str]:
     ]
     for docs, _, r in runs:
         sampled = max(peak["root_rss"] for peak in r["peak_by_stage"].values())
-        rises = sorted(r.get("high_water_rises", {}).items(), key=lambda item: -item[1]["bytes"])
+        rises = sorted(r["high_water_rises"].items(), key=lambda item: -item[1]["bytes"])
         where = "; ".join(
             f"{label} {rise['bytes'] / MiB:,.0f} ({_mib(rise['RssAnon'])} / "
             f"{_mib(rise['RssFile'])})"
