@@ -44,7 +44,8 @@ class Project:
 
     @cached_property
     def store(self) -> TextStore:
-        return TextStore(self.config.storage.child("texts"))
+        # The index is local state of the corpus, as the ledger is: in the workdir.
+        return TextStore(self.config.storage.child("texts"), self.config.workdir / "text-index")
 
     @cached_property
     def fetcher(self) -> Fetcher:

@@ -5,33 +5,30 @@ local path or an fsspec URL (`storage`). A segment is written whole (`Storage.wr
 before `put_many` returns, so a text is durable before the ledger row that references it commits.
 Segments are never rewritten.
 
-The index keeps 16 bytes a text in memory — the sha256's first 8 bytes, the segment and the row,
-in sorted NumPy arrays — instead of a dict of every sha256, and where each segment's row groups
-start. A segment is written in row groups of about `GROUP_BYTES` of text, so a text is read with
-its row group, not its segment: an exact duplicate pointing into an older segment costs a row
-group. Segments written as one row group (by older code) still read, whole. A prefix match is
-confirmed against the row group's sha256 column.
+Where each text is (segment, row group, row) is kept on local disk by `text_index`, a cache of
+the segments: in the store's folder when it is local, else in the user's cache folder; opening a
+store indexes the segments the index lacks. A segment is written in row groups of about
+`GROUP_BYTES` of text, so a text is read with its row group, not its segment: an exact duplicate
+pointing into an older segment costs a row group. Segments written as one row group (by older
+code) still read, whole.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from corpusbuilder.storage import Storage
+from corpusbuilder.text_index import TextIndex
 
-CACHED_SHA_GROUPS = 64  # sha256 columns of row groups kept for membership tests
 GROUP_BYTES = 256 << 10  # text a segment's row group holds, about: what reading one text costs
 SCHEMA = pa.schema([("sha256", pa.string()), ("text", pa.large_string())])
-MERGE_AT = 4096  # texts added since opening are merged into the sorted index in batches
 READ_WINDOW = 2048  # asked texts located together, each row group they need read once
 
 
@@ -58,21 +55,18 @@ def _storage(location: Path | str | Storage) -> Storage:
     return location if isinstance(location, Storage) else Storage(location)
 
 
-def _prefixes(shas: list[str]) -> np.ndarray:
-    """The first 8 bytes of each hex sha256, as unsigned 64-bit integers."""
-    return np.frombuffer(bytes.fromhex("".join(s[:16] for s in shas)), dtype=">u8").astype(
-        np.uint64
+def index_folder(storage: Storage) -> Path:
+    """Where the index of the store at `storage` is kept: its own folder when local, else the
+    user's cache folder (the index is rebuilt from the segments wherever it is missing)."""
+    if storage.local_path is not None:
+        return storage.local_path / "index"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return (
+        cache
+        / "corpusbuilder"
+        / "text-index"
+        / hashlib.sha256(storage.url.encode()).hexdigest()[:20]
     )
-
-
-def _keys(shas: list[str]) -> np.ndarray | None:
-    """The prefixes of `shas`, or None when one of them is not a hex sha256."""
-    if not all(len(sha) == 64 for sha in shas):
-        return None
-    try:
-        return _prefixes(shas)
-    except ValueError:
-        return None
 
 
 def _group_rows(table: pa.Table) -> int:
@@ -82,98 +76,36 @@ def _group_rows(table: pa.Table) -> int:
 
 
 class TextStore:
-    def __init__(self, root: Path | str | os.PathLike | Storage) -> None:
+    def __init__(self, root: Path | str | os.PathLike | Storage, index: Path | None = None) -> None:
         self.storage = _storage(root)
         self.root = self.storage.local_path or self.storage.url
-        self._segments: list[str] = self.storage.names("seg-", ".parquet")
-        self._starts: list[np.ndarray] = []  # the first row of each row group, per segment
-        self._sha_columns: OrderedDict[tuple[int, int], list[str]] = OrderedDict()
-        self._pending: dict[str, tuple[int, int]] = {}  # added since the last merge
-        prefixes, segments, rows = [], [], []
-        for index, name in enumerate(self._segments):
-            with self.storage.open(name) as handle:  # read ahead: every sha256 chunk is needed
-                segment = pq.ParquetFile(handle)
-                shas = segment.read(columns=["sha256"]).column(0).to_pylist()
-                sizes = [
-                    segment.metadata.row_group(g).num_rows for g in range(segment.num_row_groups)
-                ]
-            self._starts.append(np.cumsum([0, *sizes[:-1]], dtype=np.int64))
-            prefixes.append(_prefixes(shas))
-            segments.append(np.full(len(shas), index, dtype=np.uint32))
-            rows.append(np.arange(len(shas), dtype=np.uint32))
-        self._prefix = np.zeros(0, np.uint64)
-        self._segment = np.zeros(0, np.uint32)
-        self._row = np.zeros(0, np.uint32)
-        self._merge(prefixes, segments, rows)
+        self.index = TextIndex(index or index_folder(self.storage))
+        present = set(self.storage.names("seg-", ".parquet"))
+        if self.index.segments() - present:  # a segment went: the index no longer says true
+            self.index.clear()
+        for name in sorted(present - self.index.segments()):
+            self._index_segment(name)
 
-    def _merge(self, prefixes: list, segments: list, rows: list) -> None:
-        """Add entries to the sorted arrays; a stable sort keeps the first segment's entry
-        first, so a text stored twice is read from the segment that stored it first."""
-        prefix = np.concatenate([self._prefix, *prefixes])
-        order = np.argsort(prefix, kind="stable")
-        self._prefix = prefix[order]
-        self._segment = np.concatenate([self._segment, *segments])[order]
-        self._row = np.concatenate([self._row, *rows])[order]
-
-    def index_bytes(self) -> int:
-        """Memory held by the sorted index (the pending additions, at most MERGE_AT, aside)."""
-        return self._prefix.nbytes + self._segment.nbytes + self._row.nbytes
-
-    def _groups(self, segment: int, rows: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row group, row within it) of a segment's row, or of each of an array of rows."""
-        starts = self._starts[segment]
-        groups = np.searchsorted(starts, rows, side="right") - 1
-        return groups, rows - starts[groups]
-
-    def _shas(self, segment: int, group: int) -> list[str]:
-        """The sha256 column of a row group (a small LRU: confirming hits reads each once)."""
-        key = (segment, group)
-        if key in self._sha_columns:
-            self._sha_columns.move_to_end(key)
-        else:
-            with self.storage.parquet_file(self._segments[segment]) as parquet:
-                column = parquet.read_row_group(group, columns=["sha256"]).column(0)
-            self._sha_columns[key] = column.to_pylist()
-            if len(self._sha_columns) > CACHED_SHA_GROUPS:
-                self._sha_columns.popitem(last=False)
-        return self._sha_columns[key]
-
-    def _places(self, shas: list[str]) -> list[list[tuple[int, int]]]:
-        """Where each sha256 may be stored: (segment index, row) of every entry sharing its
-        prefix, in index order (unconfirmed); none for a sha256 that is not hex."""
-        keys = _keys(shas)
-        if keys is None:  # one is not a sha256: look each up alone
-            return [self._places([sha])[0] for sha in shas] if len(shas) > 1 else [[]]
-        starts = np.searchsorted(self._prefix, keys, side="left").tolist()
-        stops = np.searchsorted(self._prefix, keys, side="right").tolist()
-        return [
-            [self._pending[sha]] if sha in self._pending else self._entries(start, stop)
-            for sha, start, stop in zip(shas, starts, stops, strict=True)
-        ]
-
-    def _entries(self, start: int, stop: int) -> list[tuple[int, int]]:
-        segments, rows = self._segment[start:stop].tolist(), self._row[start:stop].tolist()
-        return list(zip(segments, rows, strict=True))
-
-    def _locate(self, sha: str) -> tuple[int, int] | None:
-        """(segment index, row) of a stored text, its full sha256 confirmed; None if absent."""
-        for segment, row in self._places([sha])[0]:
-            group, offset = self._groups(segment, row)
-            if self._shas(segment, int(group))[offset] == sha:
-                return segment, row
-        return None
+    def _index_segment(self, name: str) -> None:
+        """Index a segment the index lacks (written by older code, or before an interruption)."""
+        with self.storage.parquet_file(name) as segment:
+            shas = segment.read(columns=["sha256"]).column(0).to_pylist()
+            sizes = [segment.metadata.row_group(g).num_rows for g in range(segment.num_row_groups)]
+        groups = np.repeat(np.arange(len(sizes)), sizes)
+        starts = np.cumsum([0, *sizes[:-1]])
+        self.index.add(name, shas, groups, np.arange(len(shas)) - starts[groups])
 
     def __contains__(self, sha: str) -> bool:
-        return self._locate(sha) is not None
+        return self.index.find([sha])[0] is not None
 
     def put_many(self, texts: Iterable[str]) -> list[str]:
         """Store `texts` (those not already stored) durably; return their sha256 in order."""
-        shas, new = [], {}
+        shas, given = [], {}
         for text in texts:
-            sha = sha256_text(text)
-            shas.append(sha)
-            if sha not in new and sha not in self:
-                new[sha] = text
+            shas.append(sha256_text(text))
+            given.setdefault(shas[-1], text)
+        places = self.index.find(list(given))
+        new = {sha: given[sha] for sha, place in zip(given, places, strict=True) if place is None}
         if new:
             self._write_segment(new)
         return shas
@@ -186,14 +118,8 @@ class TextStore:
         name = write_segment(
             self.storage, "seg", keys, table, row_group_size=rows, write_statistics=["sha256"]
         )
-        self._segments.append(name)
-        self._starts.append(np.arange(0, len(keys), rows, dtype=np.int64))
-        segment = len(self._segments) - 1
-        self._pending.update((sha, (segment, row)) for row, sha in enumerate(keys))
-        if len(self._pending) >= max(MERGE_AT, len(self._prefix) // 8):
-            pending, self._pending = self._pending, {}
-            located = np.array(list(pending.values()), dtype=np.uint32).reshape(-1, 2)
-            self._merge([_prefixes(list(pending))], [located[:, 0]], [located[:, 1]])
+        numbers = np.arange(len(keys))
+        self.index.add(name, keys, numbers // rows, numbers % rows)
 
     def get_many(self, shas: Iterable[str]) -> Iterator[tuple[str, str]]:
         """(sha256, text) for each asked sha256, in the asked order; KeyError if one is absent.
@@ -207,41 +133,34 @@ class TextStore:
             yield from zip(window, self._read_window(window), strict=True)
 
     def _read_window(self, shas: list[str]) -> list[str]:
-        """The texts of `shas`, each from the first of its places whose sha256 matches: all
-        first places are read together, then the second places of those not confirmed, …"""
-        places = self._places(shas)
-        texts: list[str | None] = [None] * len(shas)
-        waiting, attempt = list(range(len(shas))), 0
-        while waiting:
-            wanted: dict[int, list[tuple[int, int]]] = {}  # segment → (asked index, row)
-            for i in waiting:
-                if attempt >= len(places[i]):
-                    raise KeyError(f"text {shas[i]} is not in the text store {self.storage.url}")
-                segment, row = places[i][attempt]
-                wanted.setdefault(segment, []).append((i, row))
-            for segment in sorted(wanted):
-                self._read_segment(segment, wanted[segment], shas, texts)
-            waiting, attempt = [i for i in waiting if texts[i] is None], attempt + 1
+        wanted: dict[str, list[tuple[int, int, int]]] = {}  # segment → (asked index, group, row)
+        for i, (sha, place) in enumerate(zip(shas, self.index.find(shas), strict=True)):
+            if place is None:
+                raise KeyError(f"text {sha} is not in the text store {self.storage.url}")
+            segment, group, row = place
+            wanted.setdefault(segment, []).append((i, group, row))
+        texts: list[str] = [""] * len(shas)
+        for segment in sorted(wanted):
+            self._read_segment(segment, wanted[segment], texts)
         return texts
 
-    def _read_segment(self, segment: int, wanted: list, shas: list[str], texts: list) -> None:
-        """Fill `texts[i]` for each (i, row) of `wanted` whose row holds shas[i], reading the
-        row groups they need together."""
-        groups, offsets = self._groups(segment, np.array([row for _, row in wanted], np.int64))
+    def _read_segment(self, segment: str, wanted: list[tuple[int, int, int]], texts: list) -> None:
+        """Fill `texts[i]` for each (i, group, row) of `wanted`, reading the row groups they
+        need together."""
+        groups = np.array([group for _, group, _ in wanted], dtype=np.int64)
         needed = np.unique(groups)
         table, sizes = self._read_groups(segment, needed.tolist())
         read_at = np.cumsum(sizes) - sizes  # where each needed row group starts in `table`
-        picked = table.take(read_at[np.searchsorted(needed, groups)] + offsets)
-        found = zip(picked["sha256"].to_pylist(), picked["text"].to_pylist(), strict=True)
-        for (i, _), (sha, text) in zip(wanted, found, strict=True):
-            if sha == shas[i]:
-                texts[i] = text
+        rows = np.array([row for _, _, row in wanted], dtype=np.int64)
+        picked = table.take(read_at[np.searchsorted(needed, groups)] + rows)
+        for (i, _, _), text in zip(wanted, picked["text"].to_pylist(), strict=True):
+            texts[i] = text
 
-    def _read_groups(self, segment: int, groups: list[int]) -> tuple[pa.Table, list[int]]:
-        """The asked row groups of a segment (sorted), both columns, fetched together, and the
-        number of rows of each."""
-        with self.storage.parquet_file(self._segments[segment]) as parquet:
-            table = parquet.read_row_groups(groups, columns=["sha256", "text"])
+    def _read_groups(self, segment: str, groups: list[int]) -> tuple[pa.Table, list[int]]:
+        """The asked row groups of a segment (sorted), fetched together, and the number of rows
+        of each."""
+        with self.storage.parquet_file(segment) as parquet:
+            table = parquet.read_row_groups(groups, columns=["text"])
             return table, [parquet.metadata.row_group(group).num_rows for group in groups]
 
     def get(self, sha: str) -> str:

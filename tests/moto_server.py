@@ -4,6 +4,7 @@ botocore pointed at it the way a user would (fsspec's `s3` configuration, `AWS_*
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,9 +37,12 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint})
     s3fs.S3FileSystem.clear_instance_cache()
     bucket = f"corpus-{next(_buckets)}"
+    cache = tempfile.TemporaryDirectory(prefix="corpusbuilder-cache-")  # a bare store's index
+    monkeypatch.setenv("XDG_CACHE_HOME", cache.name)
     try:
         s3fs.S3FileSystem().mkdir(bucket)
         yield f"s3://{bucket}"
     finally:
+        cache.cleanup()
         s3fs.S3FileSystem.clear_instance_cache()
         server.stop()
