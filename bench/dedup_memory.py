@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpusbuilder.curate.dedup import DedupConfig  # noqa: E402
 from corpusbuilder.curate.dedup_lsh import NearDedup, partitions_for  # noqa: E402
-from corpusbuilder.curate.signatures import SHARDS, SignatureStore  # noqa: E402
+from corpusbuilder.curate.signatures import SignatureStore  # noqa: E402
 
 CONFIG = DedupConfig()
 CHUNK = 2000  # documents a segment, as a curation batch writes them
@@ -71,13 +71,11 @@ def one_size(size: int, folder: Path) -> dict:
     began = time.perf_counter()
     rank = np.random.default_rng(1).permutation(size)  # position of document i (its sha's number)
     lsh = NearDedup(folder / "lsh", CONFIG, partitions_for(size, CONFIG))
-    for shard in SHARDS:
-        name = f"shard-{shard}.parquet"
-        if store.storage.exists(name):
-            table = store.storage.read_parquet(name)
-            numbers = [int(sha[48:], 16) for sha in table["sha256"].to_pylist()]
-            sigs = np.frombuffer(b"".join(table["sig"].to_pylist()), np.uint32)
-            lsh.add(rank[numbers], sigs.reshape(len(table), CONFIG.num_perm))
+    for name in store.storage.names("shard-", ".parquet"):
+        table = store.storage.read_parquet(name)
+        numbers = [int(sha[48:], 16) for sha in table["sha256"].to_pylist()]
+        sigs = np.frombuffer(b"".join(table["sig"].to_pylist()), np.uint32)
+        lsh.add(rank[numbers], sigs.reshape(len(table), CONFIG.num_perm))
     removed = sum(len(chunk) for chunk in lsh.run())
     return {
         "size": size,

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from corpusbuilder import steps, textstore
-from corpusbuilder.curate import signatures as signature_store
+from corpusbuilder.curate.signatures import by_shard
 from corpusbuilder.ledger import releases
 from corpusbuilder.project import Project
 from corpusbuilder.release import (
@@ -85,30 +86,24 @@ def test_the_release_peak_memory_does_not_grow_with_the_corpus(tmp_path, small_b
 def test_the_signature_file_holds_one_store_shard_of_rows_not_the_release(
     tmp_path, small_batches, monkeypatch
 ):
-    """The signature file gathers its rows a signature-store shard at a time (1/256 of the
-    signatures). With the real 256 shards, 80 and 320 documents fill about 70 and 180 of them,
-    and the cost of each shard file present (~0.5 kB, bounded by the 256) looked like growth
-    with the corpus (CI once saw 1.32x). So the store has 16 shards here, all present in both
-    corpora, compared with one shard that holds every row."""
+    """The signature file gathers its rows a signature-store shard at a time (their first two
+    hex digits: 1/256 of the signatures). With the real 256 parts, 80 and 320 documents fill about
+    70 and 180 of them, and the cost of each part present (~0.5 kB, bounded by the 256) looked
+    like growth with the corpus (CI once saw 1.32x). So the rows are parted by one digit here
+    (16 parts, all present in both corpora), compared with no digit: one part of every row."""
 
-    def growth(shards_of_store) -> int:
+    def growth(digits: int) -> int:
         with monkeypatch.context() as patch:
-            patch.setattr(signature_store, "shard_of", shards_of_store)
-            folder = tmp_path / shards_of_store.__name__
+            patch.setattr(release_signatures, "by_shard", partial(by_shard, digits=digits))
+            folder = tmp_path / f"digits-{digits}"
             small = _curated(folder / "small", _attributed(N))
             large = _curated(folder / "large", _attributed(4 * N))
             small.release("1.0.0"), large.release("1.0.0")  # also warms up the writing
             return _signatures_peak(large, folder) - _signatures_peak(small, folder)
 
-    def sixteen(sha: str) -> str:
-        return sha[:1]
-
-    def one(sha: str) -> str:
-        return "0"
-
-    # Measured: 67 → 90 kB with 16 shards (23 kB: a shard holds 5 → 20 rows), 148 → 535 kB with
-    # one (387 kB: every row), 16x apart, as the rows held at once are.
-    assert growth(sixteen) < growth(one) / 4
+    # Measured growth: 34-38 kB with 16 parts (a part holds 5 → 20 rows), 190 kB with one (every
+    # row), 5x apart (389 kB when the store too was one shard, which every lookup read whole).
+    assert growth(1) < growth(0) / 4
 
 
 def _provenance_peak(project: Project, tmp_path: Path) -> int:

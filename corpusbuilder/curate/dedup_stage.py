@@ -8,7 +8,8 @@ with files in a local scratch folder:
 1. from the ledger in rank order (`ledger.candidates`), so that a document's place in the stream
    is its rank position: (doc_id, status, duplicate_of) to a Parquet file in that order, and
    (text sha256, position, doc_id) parked by the first hex digits of the text's sha256, enough
-   of them that a part holds about `TEXTS_PER_PART` texts (two at least: a signature-store shard);
+   of them that a part holds about `TEXTS_PER_PART` texts (two at least, as the signature
+   store's first shards);
 2. one part at a time: the documents with the same text, grouped. Copies of a text a takedown
    holds are taken down; of the others the best-ranked of each group is kept and the rest are its
    exact duplicates; the kept texts' signatures (from the signature store, computed from the text
@@ -124,7 +125,7 @@ class Deduplication:
     def _park_texts(self, held: list[pa.Table], digits: int) -> None:
         """Park the `held` texts by their sha256's first `digits` hex digits, and forget them."""
         if held:
-            parts = by_shard(pa.concat_tables(held), prefix=lambda sha: sha[:digits])
+            parts = by_shard(pa.concat_tables(held), digits=digits)
             for prefix, part in parts:
                 spill.append(self.scratch / "texts" / f"{prefix}.arrow", part)
         held.clear()

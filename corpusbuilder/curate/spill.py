@@ -1,10 +1,11 @@
 """Local spill files: Arrow tables (or NumPy records) appended to a file a piece at a time and read
-back whole, so a pass over the corpus can park rows by partition (a shard, a bucket range) and
-hold only one partition in memory afterwards."""
+back whole or a bounded piece at a time, so a pass over the corpus can park rows by partition (a
+shard, a bucket range) and hold only one partition, or one piece of it, in memory afterwards."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,25 @@ def append(path: Path, rows: pa.Table) -> None:
 
 def read(path: Path) -> pa.Table:
     """Every row appended to `path`, in order."""
-    tables = []
+    return pa.concat_tables(pieces(path, sys.maxsize))
+
+
+def pieces(path: Path, rows: int) -> Iterator[pa.Table]:
+    """The rows appended to `path`, in order, in tables of at most `rows` rows (or one appended
+    batch, if larger): small appends are gathered, so that a piece costs its reader one step, not
+    one per append."""
+    batches: list[pa.RecordBatch] = []
+    held = 0
     with open(path, "rb") as source:
         while source.tell() < path.stat().st_size:
-            tables.append(pa.ipc.open_stream(source).read_all())
-    return pa.concat_tables(tables)
+            for batch in pa.ipc.open_stream(source):
+                if batches and held + batch.num_rows > rows:
+                    yield pa.Table.from_batches(batches)
+                    batches, held = [], 0
+                batches.append(batch)
+                held += batch.num_rows
+    if batches:
+        yield pa.Table.from_batches(batches)
 
 
 def scatter(path_of: Callable[[int], Path], items: np.ndarray, partition: np.ndarray) -> None:

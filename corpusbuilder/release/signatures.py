@@ -9,8 +9,9 @@ metadata, and a reader computes the query's signature from it.
 
 The file is written a row group of `layout.ROW_GROUP_ROWS` rows at a time (one group before: a
 larger release frozen by older code is refused as changed if written again). The signatures are
-first gathered into a local file in row order, a shard of the signature store at a time, so each
-shard is read once, not once per row group, and memory holds one shard's rows.
+first gathered into a local file in row order, by the first two hex digits of their sha256 (a
+shard of the signature store, or the parent of shards it split into) at a time, so each store
+shard is read once, not once per row group, and memory holds one such part's rows.
 """
 
 from __future__ import annotations
@@ -107,8 +108,8 @@ def write(
 
 def _gather(rows: Iterable, texts: TextStore, signed: SignatureStore, work: Path) -> Path:
     """A file of the uint32 signatures of `rows`, LOOKUP.num_perm a row, in their order: their
-    sha256s are parked by store shard first, then each shard's are looked up (or computed and
-    kept) at once and written at their rows' places."""
+    sha256s are parked by their first two hex digits (`by_shard`), then each part's are looked up
+    (or computed and kept) at once and written at their rows' places."""
     count = 0
     for batch in shards.batches(rows, layout.ROW_GROUP_ROWS):
         shas = pa.array([row.text_sha256 for row in batch], pa.string())
