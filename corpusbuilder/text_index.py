@@ -10,7 +10,12 @@ The index is a cache of the segments, rebuilt from them where it lacks one. A ru
 `<run>.segments` (the segment names its records number), `<run>.keys` (the first key of each
 block) and `<run>.bin` (the records), the last renamed into place last: a run without its `.bin`
 was never finished. After an interrupted merge the merged run and its inputs both exist; the
-inputs, whose segments the merged run covers, are dropped when the index opens.
+inputs, whose segments the merged run covers, are dropped when the index opens. BLOCK is part of
+the format: a run written under another BLOCK holds another number of block keys (or one, which
+is the same under any), so it fails `Run.complete` and is built again like a damaged run.
+
+One writer at a time (the corpus lock; a file lock orders changes within it). A reader sees the
+runs present when it opened: a segment written after that is indexed by the next open.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
+
+from corpusbuilder.sorted_arrays import first_of_each
 
 RECORD = np.dtype([("sha", "S32"), ("segment", "<u4"), ("group", "<u4"), ("row", "<u4")])
 BLOCK = 128  # records a lookup reads at least from a run (5.6 KB)
@@ -155,7 +162,7 @@ class TextIndex:
         records = np.zeros(len(shas), dtype=RECORD)
         records["sha"], _ = keys_of(shas)
         records["group"], records["row"] = groups, rows
-        records = _first_of_each(records[np.argsort(records["sha"], kind="stable")])
+        records = _once(records[np.argsort(records["sha"], kind="stable")])
         with self._locked():
             self.runs.append(self._write([segment], iter([records])))
             self._merge_full_levels()
@@ -203,10 +210,9 @@ class TextIndex:
         return places
 
 
-def _first_of_each(records: np.ndarray) -> np.ndarray:
+def _once(records: np.ndarray) -> np.ndarray:
     """Sorted records without repeated keys (a text stored twice is found in its first place)."""
-    keys = records["sha"]
-    return records[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(records) else records
+    return records[first_of_each(records["sha"])]
 
 
 def _merged(runs: list[Run]) -> Iterator[np.ndarray]:
@@ -225,4 +231,4 @@ def _merged(runs: list[Run]) -> Iterator[np.ndarray]:
             taken.append(chunk[:cut])
             held[i] = chunk[cut:] if cut < len(chunk) else next(readers[i], None)
         records = np.concatenate(taken)
-        yield _first_of_each(records[np.argsort(records["sha"], kind="stable")])
+        yield _once(records[np.argsort(records["sha"], kind="stable")])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -86,15 +85,15 @@ def test_the_release_peak_memory_does_not_grow_with_the_corpus(tmp_path, small_b
 def test_the_signature_file_holds_one_store_shard_of_rows_not_the_release(
     tmp_path, small_batches, monkeypatch
 ):
-    """The signature file gathers its rows a signature-store shard at a time (their first two
-    hex digits: 1/256 of the signatures). With the real 256 parts, 80 and 320 documents fill about
+    """The signature file gathers its rows a part at a time (their first hex digits: two, 1/256
+    of the signatures, below 8.4 M rows). With the real 256 parts, 80 and 320 documents fill about
     70 and 180 of them, and the cost of each part present (~0.5 kB, bounded by the 256) looked
     like growth with the corpus (CI once saw 1.32x). So the rows are parted by one digit here
     (16 parts, all present in both corpora), compared with no digit: one part of every row."""
 
     def growth(digits: int) -> int:
         with monkeypatch.context() as patch:
-            patch.setattr(release_signatures, "by_shard", partial(by_shard, digits=digits))
+            patch.setattr(release_signatures, "prefix_digits", lambda documents: digits)
             folder = tmp_path / f"digits-{digits}"
             small = _curated(folder / "small", _attributed(N))
             large = _curated(folder / "large", _attributed(4 * N))
@@ -104,6 +103,33 @@ def test_the_signature_file_holds_one_store_shard_of_rows_not_the_release(
     # Measured growth: 34-38 kB with 16 parts (a part holds 5 → 20 rows), 190 kB with one (every
     # row), 5x apart (389 kB when the store too was one shard, which every lookup read whole).
     assert growth(1) < growth(0) / 4
+
+
+def test_the_signature_file_parts_rows_by_release_size_and_keeps_their_order(
+    tmp_path, small_batches, monkeypatch
+):
+    """The parts take as many hex digits as the release's size needs (`prefix_digits`, as
+    deduplication's do), and the file's bytes do not depend on how the rows were parted."""
+    project = _curated(tmp_path, _attributed(N))
+    project.release("1.0.0")
+    written = tmp_path / "files" / layout.SIGNATURES
+    asked: list[int] = []
+    monkeypatch.setattr(release_signatures, "prefix_digits", lambda n: asked.append(n) or 2)
+    _signatures_peak(project, tmp_path)
+    by_two = written.read_bytes()
+    frozen = len(list(project.ledger.release_rows("1.0.0")))
+    assert asked == [project.ledger.release_size("1.0.0")] == [frozen]
+    used: list[int] = []
+
+    def parted(table, digits):
+        used.append(digits)
+        return by_shard(table, digits=digits)
+
+    monkeypatch.setattr(release_signatures, "prefix_digits", lambda n: 3)
+    monkeypatch.setattr(release_signatures, "by_shard", parted)
+    _signatures_peak(project, tmp_path)
+    assert set(used) == {3}
+    assert written.read_bytes() == by_two
 
 
 def _provenance_peak(project: Project, tmp_path: Path) -> int:

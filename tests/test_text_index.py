@@ -168,6 +168,18 @@ def test_a_run_cut_short_by_a_crash_is_dropped_and_indexed_again(tmp_path):
     assert _stored(reopened, _texts(0, 200)) == _texts(0, 200)
 
 
+def test_runs_written_under_another_block_size_are_built_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(text_index, "BLOCK", 16)
+    store = TextStore(tmp_path)
+    store.put_many(_texts(0, 100))  # 7 blocks of 16
+    old = store.index.runs[0].name
+    monkeypatch.setattr(text_index, "BLOCK", 32)  # another version's format: 4 blocks
+    reopened = TextStore(tmp_path)
+    assert [run.name for run in reopened.index.runs] != [old]  # dropped, not misread
+    assert [len(run.fences) for run in reopened.index.runs] == [4]
+    assert _stored(reopened, _texts(0, 100)[::-3]) == _texts(0, 100)[::-3]
+
+
 def test_a_segment_gone_from_the_store_clears_the_index(tmp_path):
     store = TextStore(tmp_path)
     store.put_many(_texts(0, 10))

@@ -40,6 +40,7 @@ from corpusbuilder.curate.signatures import SignatureStore, by_shard
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.ledger import candidates as ledger_candidates
 from corpusbuilder.reasons import Reason, Status
+from corpusbuilder.sorted_arrays import first_of_each
 from corpusbuilder.takedown import HeldCopies
 from corpusbuilder.textstore import TextStore
 
@@ -141,7 +142,7 @@ class Deduplication:
             table = spill.read(path).sort_by([("sha256", "ascending"), ("position", "ascending")])
             shas = table["sha256"].to_numpy(zero_copy_only=False)
             positions = table["position"].to_numpy()
-            first = np.concatenate(([True], shas[1:] != shas[:-1]))
+            first = first_of_each(shas)
             group = np.cumsum(first) - 1
             held = np.zeros(int(first.sum()), dtype=bool)
             if lsh is not None:

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusbuilder.curate import spill
+from corpusbuilder.sorted_arrays import first_of_each
 from corpusbuilder.storage import Storage
 from corpusbuilder.textstore import write_segment
 
@@ -129,8 +130,7 @@ class SignatureStore:
             parts.append(self.storage.read_parquet(name))
         table = pa.concat_tables(parts).sort_by("sha256")
         shas = table["sha256"].to_numpy(zero_copy_only=False)
-        first = np.concatenate(([True], shas[1:] != shas[:-1]))
-        table = table.filter(pa.array(first, pa.bool_()))
+        table = table.filter(pa.array(first_of_each(shas), pa.bool_()))
         self.storage.write_parquet(name, table.combine_chunks(), row_group_size=ROWS_PER_GROUP)
         self._present().add(name)
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from corpusbuilder.sorted_arrays import first_of_each
+
 
 def append(path: Path, rows: pa.Table) -> None:
     """Append `rows` to `path` as one Arrow IPC stream (a file holds streams one after another)."""
@@ -48,7 +50,7 @@ def scatter(path_of: Callable[[int], Path], items: np.ndarray, partition: np.nda
         return
     order = np.argsort(partition, kind="stable")
     items, partition = items[order], partition[order]
-    starts = np.flatnonzero(np.concatenate(([True], partition[1:] != partition[:-1])))
+    starts = np.flatnonzero(first_of_each(partition))
     for start, stop in zip(starts.tolist(), [*starts[1:].tolist(), len(items)], strict=True):
         with open(path_of(int(partition[start])), "ab") as handle:
             handle.write(items[start:stop].tobytes())

@@ -158,6 +158,13 @@ class ReleaseRecords:
         with self.engine.connect() as connection:
             return connection.execute(query).all()
 
+    def release_size(self, version: str) -> int:
+        """How many rows release `version` has frozen (so far, during its freeze)."""
+        table = ReleaseDocument
+        query = select(func.count()).select_from(table).where(table.version == version)
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one()
+
     def release_rows(self, version: str) -> Iterator[Any]:
         """Every frozen column of every row of a release, streamed in (shard, row) order: what
         the shards are written from."""

@@ -9,9 +9,10 @@ metadata, and a reader computes the query's signature from it.
 
 The file is written a row group of `layout.ROW_GROUP_ROWS` rows at a time (one group before: a
 larger release frozen by older code is refused as changed if written again). The signatures are
-first gathered into a local file in row order, by the first two hex digits of their sha256 (a
-shard of the signature store, or the parent of shards it split into) at a time, so each store
-shard is read once, not once per row group, and memory holds one such part's rows.
+first gathered into a local file in row order, a part of the release at a time: its rows parked by
+as many first hex digits of their sha256 as keep a part near dedup's `TEXTS_PER_PART` (two up to
+8.4 M rows, as the signature store's first shards), so each store shard is read once, not once per
+row group, and memory holds one part's rows whatever the release's size.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pyarrow.parquet as pq
 
 from corpusbuilder.curate import dedup, spill
 from corpusbuilder.curate.dedup import DedupConfig
+from corpusbuilder.curate.dedup_stage import prefix_digits
 from corpusbuilder.curate.signatures import SignatureStore, by_shard
 from corpusbuilder.ledger import Ledger
 from corpusbuilder.release import layout, shards
@@ -94,7 +96,8 @@ def write(
     path = folder / layout.SIGNATURES
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".signatures-", dir=folder) as work:
-        gathered = _gather(ledger.release_rows(version), texts, store(root), Path(work))
+        rows, digits = ledger.release_rows(version), prefix_digits(ledger.release_size(version))
+        gathered = _gather(rows, digits, texts, store(root), Path(work))
         with (
             open(gathered, "rb") as sigs,
             pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer,
@@ -106,15 +109,17 @@ def write(
                 writer.write_table(table.cast(SCHEMA))
 
 
-def _gather(rows: Iterable, texts: TextStore, signed: SignatureStore, work: Path) -> Path:
+def _gather(
+    rows: Iterable, digits: int, texts: TextStore, signed: SignatureStore, work: Path
+) -> Path:
     """A file of the uint32 signatures of `rows`, LOOKUP.num_perm a row, in their order: their
-    sha256s are parked by their first two hex digits (`by_shard`), then each part's are looked up
-    (or computed and kept) at once and written at their rows' places."""
+    sha256s are parked by their first `digits` hex digits (`by_shard`), then each part's are
+    looked up (or computed and kept) at once and written at their rows' places."""
     count = 0
     for batch in shards.batches(rows, layout.ROW_GROUP_ROWS):
         shas = pa.array([row.text_sha256 for row in batch], pa.string())
         parked = pa.table({"at": np.arange(count, count + len(batch)), "sha256": shas})
-        for shard, part in by_shard(parked):
+        for shard, part in by_shard(parked, digits=digits):
             spill.append(work / f"{shard}.arrow", part)
         count += len(batch)
     gathered = work / "signatures.u32"
