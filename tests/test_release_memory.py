@@ -82,7 +82,7 @@ def test_the_release_peak_memory_does_not_grow_with_the_corpus(tmp_path, small_b
     assert large_files < 1.3 * small_files
 
 
-def test_the_signature_file_holds_one_store_shard_of_rows_not_the_release(
+def test_the_signature_file_holds_one_part_of_rows_not_the_release(
     tmp_path, small_batches, monkeypatch
 ):
     """The signature file gathers its rows a part at a time (their first hex digits: two, 1/256
